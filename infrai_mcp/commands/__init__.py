@@ -1,0 +1,1 @@
+"""Command groups of the ``infrai-mcp`` CLI; each module exposes ``register(subparsers)``."""

@@ -1,0 +1,79 @@
+"""Configuration from the environment; CLI flags override by building a new Settings.
+
+Every variable is documented in README.md ("Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TOOLSETS = ("cron", "task", "schedule", "queue", "webhook", "time")
+
+
+def default_home() -> Path:
+    """The per-user data directory (XDG on Linux, Application Support on macOS)."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "infrai-mcp"
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "infrai-mcp"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "infrai-mcp"
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=default_home)
+    database_url: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    timezone: str | None = None
+    toolsets: tuple[str, ...] = TOOLSETS
+    read_only: bool = False
+    allow_private_targets: tuple[str, ...] = ()
+    workflow_url: str | None = None
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        home = Path(os.environ["INFRAI_HOME"]).expanduser() if os.environ.get("INFRAI_HOME") else default_home()
+        toolsets_raw = os.environ.get("INFRAI_TOOLSETS", "").strip()
+        toolsets = tuple(t.strip() for t in toolsets_raw.split(",") if t.strip()) if toolsets_raw else TOOLSETS
+        unknown = [t for t in toolsets if t not in TOOLSETS and t != "all"]
+        if unknown:
+            raise ValueError(f"INFRAI_TOOLSETS: unknown toolset(s) {unknown}; choose from {', '.join(TOOLSETS)}")
+        if "all" in toolsets:
+            toolsets = TOOLSETS
+        allow = tuple(
+            p.strip() for p in os.environ.get("INFRAI_ALLOW_PRIVATE_TARGETS", "").split(",") if p.strip()
+        )
+        return cls(
+            home=home,
+            database_url=os.environ.get("INFRAI_DATABASE_URL") or None,
+            base_url=os.environ.get("INFRAI_BASE_URL") or None,
+            api_key=os.environ.get("INFRAI_API_KEY") or None,
+            timezone=os.environ.get("INFRAI_TIMEZONE") or None,
+            toolsets=toolsets,
+            read_only=_flag("INFRAI_READ_ONLY"),
+            allow_private_targets=allow,
+            workflow_url=os.environ.get("INFRAI_WORKFLOW_URL") or None,
+        )
+
+    @property
+    def sqlite_path(self) -> Path:
+        url = self.database_url
+        if url and url.startswith("sqlite:///"):
+            return Path(url[len("sqlite:///") :]).expanduser()
+        if url and not url.startswith(("postgres://", "postgresql://")):
+            return Path(url).expanduser()
+        return self.home / "infrai.db"
+
+    @property
+    def is_postgres(self) -> bool:
+        return bool(self.database_url and self.database_url.startswith(("postgres://", "postgresql://")))

@@ -1,0 +1,73 @@
+"""The exception tree every layer raises and every surface translates.
+
+    InfraiError                 base; ``code`` and ``http_status`` drive REST and MCP errors
+    ├── InvalidInput            a field is wrong (400/422); ``field`` names it
+    │   └── PayloadTooLarge     a body or field is over a documented limit (413)
+    ├── NotFound                unknown id, or another project's id (404)
+    ├── Conflict                state forbids the operation (409): stale lease, DLQ in use
+    ├── Unauthorized            missing or wrong API key (401)
+    ├── RateLimited             too many requests (429)
+    └── StoreUnavailable        the database cannot be written now (503): locked, disk full
+
+Messages are written for the reader who must fix the call: they name the field, say what
+is accepted, and (for NotFound) which call lists valid ids. They never contain secrets.
+"""
+
+from __future__ import annotations
+
+
+class InfraiError(Exception):
+    code = "INTERNAL"
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message}
+
+
+class InvalidInput(InfraiError):
+    code = "INVALID_ARGUMENT"
+    http_status = 422
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def to_dict(self) -> dict[str, object]:
+        d = super().to_dict()
+        if self.field:
+            d["field"] = self.field
+        return d
+
+
+class PayloadTooLarge(InvalidInput):
+    code = "PAYLOAD_TOO_LARGE"
+    http_status = 413
+
+
+class NotFound(InfraiError):
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+class Conflict(InfraiError):
+    code = "CONFLICT"
+    http_status = 409
+
+
+class Unauthorized(InfraiError):
+    code = "UNAUTHORIZED"
+    http_status = 401
+
+
+class RateLimited(InfraiError):
+    code = "RATE_LIMITED"
+    http_status = 429
+
+
+class StoreUnavailable(InfraiError):
+    code = "STORE_UNAVAILABLE"
+    http_status = 503

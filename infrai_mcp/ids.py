@@ -1,0 +1,52 @@
+"""Record ids: a type prefix and a ULID-style body, so ids sort by creation time.
+
+Cursor pagination relies on that order: ``id > cursor`` walks forward without offsets.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
+_lock = threading.Lock()
+_last_ms = 0
+_last_rand = 0
+
+PREFIXES = {
+    "cron": "cj",
+    "task": "tk",
+    "schedule": "sch",
+    "run": "run",
+    "queue_message": "msg",
+    "delivery": "dlv",
+    "subscription": "sub",
+    "attempt": "att",
+    "key": "key",
+    "execution": "exe",
+}
+
+
+def _encode(value: int, length: int) -> str:
+    out = []
+    for _ in range(length):
+        out.append(_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(out))
+
+
+def new_id(prefix: str) -> str:
+    """A monotonic (within this process) time-ordered id such as ``cj_01jd...``."""
+    global _last_ms, _last_rand
+    with _lock:
+        ms = int(time.time() * 1000)
+        if ms <= _last_ms:
+            # Same millisecond (or the clock stepped back): keep order by bumping the
+            # random part instead of trusting the clock.
+            ms = _last_ms
+            rand = _last_rand + 1
+        else:
+            rand = int.from_bytes(os.urandom(10), "big") >> 1
+        _last_ms, _last_rand = ms, rand
+    return f"{prefix}_{_encode(ms, 10)}{_encode(rand, 16)}"

@@ -1,0 +1,190 @@
+"""Cron jobs, one-shot tasks and their runs (seeds 001 cron.* / task.schedule / run.list, 002)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from infrai_mcp.models.common import (
+    AwareDatetime,
+    Headers,
+    HttpUrl,
+    IdempotencyKey,
+    Method,
+    Model,
+    Name,
+    Payload,
+    Record,
+    Secret,
+)
+
+OverlapPolicy = Literal["allow", "skip", "queue"]
+MisfirePolicy = Literal["run_once", "skip", "run_all"]
+JobStatus = Literal["active", "paused", "completed"]
+TaskState = Literal["scheduled", "running", "succeeded", "failed", "cancelled"]
+RunState = Literal["pending", "running", "retrying", "succeeded", "failed", "skipped", "cancelled"]
+RunTrigger = Literal["schedule", "manual", "misfire"]
+
+DEFAULT_RETRIES = 3
+DEFAULT_TIMEOUT = 300
+DEFAULT_RETENTION_DAYS = 30
+
+
+class TargetFields(Model):
+    """The HTTP request a job sends each time it fires."""
+
+    url: HttpUrl
+    method: Method = "POST"
+    headers: Headers = None
+    payload: Payload = None
+    retries: int = Field(DEFAULT_RETRIES, ge=0, le=10, description="Retry attempts after a failed request (0-10).")
+    timeout_seconds: int = Field(DEFAULT_TIMEOUT, ge=1, le=900, description="Per-attempt timeout (1-900 s).")
+    secret: Secret | None = Field(
+        None, description="Signing secret (Standard Webhooks, 'whsec_<base64>' or any 8+ char string). Write-only."
+    )
+    on_failure_webhook: HttpUrl | None = None
+
+
+class CronCreate(TargetFields):
+    """Create a recurring job (``schedule``) or, as seed 002 allows, a one-shot one (``run_at``)."""
+
+    name: Name | None = None
+    schedule: str | None = Field(None, description="5-field cron (6 with seconds first) or @daily-style macro.")
+    run_at: AwareDatetime | None = Field(None, description="One-shot alternative to schedule (fires once).")
+    timezone: str = "UTC"
+    overlap_policy: OverlapPolicy = "allow"
+    misfire_policy: MisfirePolicy = "run_once"
+    max_runs: int | None = Field(None, ge=1)
+    enabled: bool = True
+    retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=0, le=3650)
+    idempotency_key: IdempotencyKey | None = None
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> CronCreate:
+        if (self.schedule is None) == (self.run_at is None):
+            raise ValueError("give exactly one of schedule (cron expression) or run_at (one-shot ISO 8601 time)")
+        return self
+
+
+class CronUpdate(Model):
+    """Any subset of fields; ``next_run_at`` is recomputed when timing fields change."""
+
+    name: Name | None = None
+    schedule: str | None = None
+    timezone: str | None = None
+    url: HttpUrl | None = None
+    method: Method | None = None
+    headers: Headers = None
+    payload: Payload = None
+    retries: int | None = Field(None, ge=0, le=10)
+    timeout_seconds: int | None = Field(None, ge=1, le=900)
+    overlap_policy: OverlapPolicy | None = None
+    misfire_policy: MisfirePolicy | None = None
+    max_runs: int | None = Field(None, ge=1)
+    on_failure_webhook: HttpUrl | None = None
+    secret: Secret | None = None
+    enabled: bool | None = None
+    retention_days: int | None = Field(None, ge=0, le=3650)
+
+
+class CronJob(Record):
+    cron_id: str
+    name: str
+    schedule: str | None
+    run_at: datetime | None = None
+    timezone: str
+    description: str | None = None
+    url: str
+    method: str
+    headers: dict[str, str] | None = None  # credential headers masked
+    payload: Any = None
+    retries: int
+    timeout_seconds: int
+    overlap_policy: OverlapPolicy
+    misfire_policy: MisfirePolicy
+    max_runs: int | None = None
+    run_count: int = 0
+    on_failure_webhook: str | None = None
+    has_secret: bool = False
+    enabled: bool
+    status: JobStatus
+    retention_days: int
+    next_run_at: datetime | None = None
+    last_run_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskCreate(TargetFields):
+    """A one-shot HTTP request at ``run_at`` or after ``delay_seconds``."""
+
+    name: Name | None = None
+    run_at: AwareDatetime | None = None
+    delay_seconds: int | None = Field(None, ge=0, le=366 * 86400)
+    idempotency_key: IdempotencyKey | None = None
+
+    @model_validator(mode="after")
+    def _one_time(self) -> TaskCreate:
+        if (self.run_at is None) == (self.delay_seconds is None):
+            raise ValueError("give exactly one of run_at (ISO 8601 time) or delay_seconds")
+        return self
+
+
+class Task(Record):
+    task_id: str
+    name: str | None = None
+    url: str
+    method: str
+    headers: dict[str, str] | None = None
+    payload: Any = None
+    retries: int
+    timeout_seconds: int
+    on_failure_webhook: str | None = None
+    has_secret: bool = False
+    run_at: datetime
+    state: TaskState
+    run_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Attempt(Record):
+    attempt: int
+    started_at: datetime
+    finished_at: datetime | None = None
+    response_status: int | None = None
+    duration_ms: int | None = None
+    error: str | None = None
+
+
+class Run(Record):
+    run_id: str
+    job_id: str
+    job_kind: Literal["cron", "task", "schedule", "webhook"]
+    cron_id: str | None = None
+    task_id: str | None = None
+    schedule_id: str | None = None
+    state: RunState
+    trigger: RunTrigger = "schedule"
+    scheduled_for: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    attempts: int = 0
+    response_status: int | None = None
+    response_excerpt: str | None = None
+    error: str | None = None
+    duration_ms: int | None = None
+    webhook_id: str
+    attempt_log: list[Attempt] | None = None  # filled by run get
+
+
+class Retention(Record):
+    cron_id: str
+    retention_days: int
+
+
+class Deleted(Record):
+    id: str
+    deleted: bool
