@@ -1,0 +1,1 @@
+"""The engine: store, scheduler, dispatcher, queues. See docs/ARCHITECTURE.md."""

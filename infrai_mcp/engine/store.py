@@ -1,0 +1,38 @@
+"""The Store seam: everything the engine persists, behind one interface.
+
+``Store`` is the union of ``JobStore`` (store_jobs.py) and ``QueueStore``
+(store_queues.py); each documents its own methods' contract once. Every method is one
+transaction, takes the ``project`` it acts for, and raises ``infrai_mcp.errors`` types.
+Implementations: ``SqliteStore`` (default, embedded) and, later, a PostgreSQL one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC
+from pathlib import Path
+
+from infrai_mcp.engine.sqlite_db import SqliteDB
+from infrai_mcp.engine.sqlite_jobs import SqliteJobStore
+from infrai_mcp.engine.sqlite_queues import SqliteQueueStore
+from infrai_mcp.engine.store_jobs import JobStore
+from infrai_mcp.engine.store_queues import QueueStore
+
+
+class Store(JobStore, QueueStore, ABC):
+    async def open(self) -> None:
+        """Connect and apply migrations."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+
+class SqliteStore(SqliteJobStore, SqliteQueueStore, Store):
+    def __init__(self, path: Path | str) -> None:
+        self.db = SqliteDB(path)
+
+    async def open(self) -> None:
+        await self.db.start()
+
+    async def close(self) -> None:
+        await self.db.close()
