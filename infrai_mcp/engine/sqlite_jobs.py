@@ -1,10 +1,290 @@
-"""SQLite implementation of JobStore (queries in sql/sqlite/queries/jobs.sql)."""
+"""SQLite implementation of JobStore (queries in sql/sqlite/queries/jobs.sql).
+
+Each public method is one transaction on the SqliteDB writer or reader thread. Dynamic
+SQL appears only where columns vary (updates and list filters) and then only with
+column names from the ``_UPDATABLE``/``_FILTERABLE`` allow-lists; values are always bound.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+from typing import Any
+
 from infrai_mcp.engine.sqlite_db import SqliteDB
-from infrai_mcp.engine.store_jobs import JobStore
+from infrai_mcp.engine.store_jobs import Claimed, JobStore, Outcome, Planner, Row
+from infrai_mcp.ids import new_id
+
+_UPDATABLE = frozenset(
+    {
+        "name", "schedule_type", "schedule", "timezone", "run_at", "delay_seconds", "callback_type",
+        "callback_id", "url", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
+        "on_failure_webhook", "overlap_policy", "misfire_policy", "max_runs", "run_count", "status",
+        "retention_days", "next_run_at", "last_run_at", "last_run_id", "updated_at",
+    }
+)
+_JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type"})
+_RUN_FILTERS = frozenset({"job_id", "state", "job_kind"})
+_RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for",
+                "next_attempt_at", "finished_at", "error", "webhook_id", "created_at")
+
+
+def _row(r: sqlite3.Row | None) -> Row | None:
+    return dict(r) if r is not None else None
 
 
 class SqliteJobStore(JobStore):
     db: SqliteDB
+
+    def _q(self, name: str) -> str:
+        return self.db.queries[name]
+
+    # -- jobs ---------------------------------------------------------------------------
+    async def insert_job(self, row: Row) -> tuple[Row, bool]:
+        q_find, q_insert, q_get = self._q("job_by_idempotency"), self._q("job_insert"), self._q("job_by_id")
+
+        def tx(conn: sqlite3.Connection) -> tuple[Row, bool]:
+            if row.get("idempotency_key"):
+                found = conn.execute(
+                    q_find, {"project": row["project"], "kind": row["kind"], "key": row["idempotency_key"]}
+                ).fetchone()
+                if found is not None:
+                    return dict(found), False
+            conn.execute(q_insert, row)
+            return dict(conn.execute(q_get, {"id": row["id"]}).fetchone()), True
+
+        return await self.db.write(tx)
+
+    async def get_job(self, project: str, kind: str, job_id: str) -> Row | None:
+        q = self._q("job_get")
+        return await self.db.read(
+            lambda c: _row(c.execute(q, {"project": project, "id": job_id, "kind": kind}).fetchone())
+        )
+
+    async def list_jobs(
+        self, project: str, kind: str, *, cursor: str | None, limit: int, filters: Row | None = None
+    ) -> list[Row]:
+        where = ["project = ?", "kind = ?", "deleted_at IS NULL"]
+        args: list[Any] = [project, kind]
+        for col, val in (filters or {}).items():
+            if col not in _JOB_FILTERS:
+                raise ValueError(f"cannot filter jobs by {col!r}")
+            if val is not None:
+                where.append(f"{col} = ?")
+                args.append(val)
+        if cursor:
+            where.append("id > ?")
+            args.append(cursor)
+        sql = f"SELECT * FROM jobs WHERE {' AND '.join(where)} ORDER BY id LIMIT ?"
+        args.append(limit)
+        return await self.db.read(lambda c: [dict(r) for r in c.execute(sql, args)])
+
+    async def update_job(
+        self, project: str, kind: str, job_id: str, changes: Row, *, cancel_waiting: bool = False
+    ) -> Row | None:
+        bad = set(changes) - _UPDATABLE
+        if bad:
+            raise ValueError(f"cannot update job columns {sorted(bad)}")
+        q_get, q_cancel = self._q("job_get"), self._q("runs_cancel_waiting")
+        sets = ", ".join(f"{col} = :{col}" for col in changes)
+        sql = f"UPDATE jobs SET {sets} WHERE project = :_p AND id = :_id AND kind = :_k AND deleted_at IS NULL"
+
+        def tx(conn: sqlite3.Connection) -> Row | None:
+            if changes:
+                cur = conn.execute(sql, {**changes, "_p": project, "_id": job_id, "_k": kind})
+                if cur.rowcount == 0:
+                    return None
+            if cancel_waiting:
+                conn.execute(
+                    q_cancel,
+                    {"project": project, "job_id": job_id, "now": changes.get("updated_at"),
+                     "reason": "cancelled: the job was paused or changed"},
+                )
+            return _row(conn.execute(q_get, {"project": project, "id": job_id, "kind": kind}).fetchone())
+
+        return await self.db.write(tx)
+
+    async def delete_job(self, project: str, kind: str, job_id: str, now: float) -> bool:
+        q_any, q_del, q_cancel = self._q("job_get_any"), self._q("job_delete"), self._q("runs_cancel_waiting")
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            if conn.execute(q_any, {"project": project, "id": job_id, "kind": kind}).fetchone() is None:
+                return False
+            conn.execute(q_del, {"project": project, "id": job_id, "kind": kind, "now": now})
+            conn.execute(q_cancel, {"project": project, "job_id": job_id, "now": now,
+                                    "reason": "cancelled: the job was deleted"})
+            return True
+
+        return await self.db.write(tx)
+
+    async def cancel_task(self, project: str, task_id: str, now: float) -> Row | None:
+        q_cancel, q_runs, q_get = self._q("task_cancel"), self._q("runs_cancel_waiting"), self._q("job_get")
+
+        def tx(conn: sqlite3.Connection) -> Row | None:
+            if conn.execute(q_cancel, {"project": project, "id": task_id, "now": now}).rowcount:
+                conn.execute(q_runs, {"project": project, "job_id": task_id, "now": now,
+                                      "reason": "cancelled by task_cancel"})
+            return _row(conn.execute(q_get, {"project": project, "id": task_id, "kind": "task"}).fetchone())
+
+        return await self.db.write(tx)
+
+    # -- runs ---------------------------------------------------------------------------
+    async def insert_run(self, row: Row) -> Row:
+        q_ins, q_get = self._q("run_insert"), self._q("run_get")
+        values = {k: row.get(k) for k in _RUN_COLUMNS}
+
+        def tx(conn: sqlite3.Connection) -> Row:
+            conn.execute(q_ins, values)
+            return dict(conn.execute(q_get, {"project": row["project"], "id": row["id"]}).fetchone())
+
+        return await self.db.write(tx)
+
+    async def get_run(self, project: str, run_id: str) -> Row | None:
+        q = self._q("run_get")
+        return await self.db.read(lambda c: _row(c.execute(q, {"project": project, "id": run_id}).fetchone()))
+
+    async def list_runs(
+        self, project: str, *, cursor: str | None, limit: int, filters: Row | None = None
+    ) -> list[Row]:
+        where = ["project = ?"]
+        args: list[Any] = [project]
+        for col, val in (filters or {}).items():
+            if col not in _RUN_FILTERS:
+                raise ValueError(f"cannot filter runs by {col!r}")
+            if val is not None:
+                where.append(f"{col} = ?")
+                args.append(val)
+        if cursor:
+            where.append("id < ?")
+            args.append(cursor)
+        sql = f"SELECT * FROM runs WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?"
+        args.append(limit)
+        return await self.db.read(lambda c: [dict(r) for r in c.execute(sql, args)])
+
+    async def list_attempts(self, project: str, run_id: str) -> list[Row]:
+        q = self._q("attempts_of_run")
+        return await self.db.read(lambda c: [dict(r) for r in c.execute(q, {"project": project, "run_id": run_id})])
+
+    # -- scheduler ----------------------------------------------------------------------
+    async def claim(self, now: float, owner: str, lease_until: float, limit: int, planner: Planner) -> list[Claimed]:
+        q = self.db.queries
+
+        def tx(conn: sqlite3.Connection) -> list[Claimed]:
+            for job in conn.execute(q["due_jobs"], {"now": now, "limit": max(limit, 100)}).fetchall():
+                job_row = dict(job)
+                unfinished = 0
+                if job_row["overlap_policy"] != "allow":
+                    unfinished = conn.execute(q["unfinished_runs_of_job"], {"job_id": job_row["id"]}).fetchone()[0]
+                plan = planner(job_row, now, unfinished)
+                last_id = None
+                for planned in plan.runs:
+                    last_id = new_id("run")
+                    waiting = planned.state == "pending"
+                    conn.execute(q["run_insert"], {
+                        "id": last_id, "project": job_row["project"], "job_id": job_row["id"],
+                        "job_kind": job_row["kind"], "trigger": planned.trigger, "state": planned.state,
+                        "scheduled_for": planned.scheduled_for,
+                        "next_attempt_at": planned.scheduled_for if waiting else None,
+                        "finished_at": None if waiting else now, "error": planned.error,
+                        "webhook_id": "msg_" + last_id.removeprefix("run_"), "created_at": now,
+                    })
+                changes = dict(plan.changes)
+                if last_id is not None:
+                    changes.setdefault("last_run_id", last_id)
+                if changes:
+                    sets = ", ".join(f"{col} = :{col}" for col in changes)
+                    conn.execute(f"UPDATE jobs SET {sets} WHERE id = :_id", {**changes, "_id": job_row["id"]})
+            ids = [r[0] for r in conn.execute(q["claimable_expired"], {"now": now, "limit": limit})]
+            if len(ids) < limit:
+                ids += [r[0] for r in conn.execute(q["claimable_waiting"], {"now": now, "limit": limit - len(ids)})]
+            claimed: list[Claimed] = []
+            jobs: dict[str, Row] = {}
+            for run_id in ids:
+                run = dict(conn.execute(q["run_claim"], {"id": run_id, "owner": owner, "until": lease_until,
+                                                         "now": now}).fetchone())
+                job = jobs.get(run["job_id"])
+                if job is None:
+                    job = jobs[run["job_id"]] = dict(conn.execute(q["job_by_id"], {"id": run["job_id"]}).fetchone())
+                if job["kind"] == "task":
+                    conn.execute(q["task_mark_running"], {"id": job["id"], "now": now})
+                claimed.append(Claimed(run=run, job=job))
+            return claimed
+
+        return await self.db.write(tx)
+
+    async def finish(self, owner: str, outcomes: list[Outcome]) -> list[str]:
+        q = self.db.queries
+
+        def tx(conn: sqlite3.Connection) -> list[str]:
+            applied = []
+            for o in outcomes:
+                done = o.state in ("succeeded", "failed")
+                row = conn.execute(q["run_finish"], {
+                    "id": o.run_id, "owner": owner, "state": o.state, "response_status": o.response_status,
+                    "response_excerpt": o.response_excerpt, "error": o.error, "duration_ms": o.duration_ms,
+                    "finished_at": o.finished_at if done else None, "next_attempt_at": o.next_attempt_at,
+                }).fetchone()
+                if row is None:
+                    continue  # lease lost: another process owns this run now
+                conn.execute(q["attempt_upsert"], {
+                    "run_id": o.run_id, "attempt": o.attempt, "project": o.project, "started_at": o.started_at,
+                    "finished_at": o.finished_at, "response_status": o.response_status,
+                    "duration_ms": o.duration_ms, "error": o.error,
+                })
+                if done and row["job_kind"] == "task":
+                    conn.execute(q["task_finish"], {"id": row["job_id"], "state": o.state, "now": o.finished_at})
+                applied.append(o.run_id)
+            return applied
+
+        return await self.db.write(tx)
+
+    async def renew_run_leases(self, owner: str, until: float) -> None:
+        q = self._q("leases_renew")
+        await self.db.write(lambda c: c.execute(q, {"owner": owner, "until": until}))
+
+    async def release_runs(self, owner: str, run_ids: list[str], now: float) -> None:
+        q = self._q("run_release")
+
+        def tx(conn: sqlite3.Connection) -> None:
+            for run_id in run_ids:
+                conn.execute(q, {"id": run_id, "owner": owner, "now": now})
+
+        await self.db.write(tx)
+
+    async def next_due(self, owner: str) -> float | None:
+        q = self.db.queries
+
+        def tx(conn: sqlite3.Connection) -> float | None:
+            values = [
+                conn.execute(q["next_due_job"]).fetchone()[0],
+                conn.execute(q["next_due_waiting"]).fetchone()[0],
+                conn.execute(q["next_due_lease"], {"owner": owner}).fetchone()[0],
+            ]
+            present = [v for v in values if v is not None]
+            return min(present) if present else None
+
+        return await self.db.read(tx)
+
+    async def take_lease(self, name: str, owner: str, now: float, until: float) -> bool:
+        q_take, q_get = self._q("lease_take"), self._q("lease_get")
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            conn.execute(q_take, {"name": name, "owner": owner, "now": now, "until": until})
+            row = conn.execute(q_get, {"name": name}).fetchone()
+            return row is not None and row["owner"] == owner
+
+        return await self.db.write(tx)
+
+    async def release_lease(self, name: str, owner: str) -> None:
+        q = self._q("lease_release")
+        await self.db.write(lambda c: c.execute(q, {"name": name, "owner": owner}))
+
+    async def prune_runs(self, now: float, limit: int = 5000) -> int:
+        q_runs, q_att = self._q("prune_runs"), self._q("prune_attempts")
+
+        def tx(conn: sqlite3.Connection) -> int:
+            n = conn.execute(q_runs, {"now": now, "limit": limit}).rowcount
+            if n:
+                conn.execute(q_att)
+            return int(n)
+
+        return await self.db.write(tx)

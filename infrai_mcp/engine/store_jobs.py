@@ -1,12 +1,170 @@
-"""JobStore: persistence of jobs (cron, task, schedule), runs and attempts. Contract below.
+"""JobStore: persistence of jobs (cron, task, schedule), runs, attempts and leases.
 
-(Filled in by the engine layer; see docs/ARCHITECTURE.md.)
+The contract, once, for every implementation (SQLite now, PostgreSQL later):
+
+- Rows are plain dicts keyed by the column names of ``sql/sqlite/0001_jobs.sql``; instants
+  are float unix seconds (UTC); ``headers``/``payload`` are JSON text. The store never
+  sees a pydantic model: ``JobService`` maps rows to records.
+- Every method is ONE transaction. Methods serving a caller take and filter by
+  ``project``; an id of another project behaves exactly like an unknown id.
+- Deleted jobs are soft-deleted (``deleted_at``) so delete is idempotent; ``get_job`` and
+  ``list_jobs`` never return them.
+- The scheduler side (``claim``, ``finish``, ``renew_run_leases``, ``release_runs``,
+  ``next_due``, ``take_lease``) spans projects: one dispatcher serves a whole data dir.
+- ``claim`` is the heart of "neither skip nor double a fire": in one transaction it
+  turns due jobs into runs (asking the scheduler's ``planner`` what to create and how to
+  advance the job) and leases claimable runs to ``owner``. A crash before commit leaves
+  the job due; after commit the runs exist and their leases expire if nobody finishes
+  them, which makes them claimable again (with the same ``webhook_id``).
 """
 
 from __future__ import annotations
 
-from abc import ABC
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Row = dict[str, Any]
 
 
-class JobStore(ABC):  # noqa: B024 - methods are added by the engine layer
-    """Jobs, runs, attempts and the dispatch lease."""
+@dataclass
+class PlannedRun:
+    scheduled_for: float
+    trigger: str = "schedule"  # schedule | misfire
+    state: str = "pending"  # pending, or skipped (overlap policy 'skip': recorded, not sent)
+    error: str | None = None
+
+
+@dataclass
+class FirePlan:
+    """What one due job turns into: runs to create and column changes for the job."""
+
+    runs: list[PlannedRun] = field(default_factory=list)
+    changes: Row = field(default_factory=dict)
+
+
+# planner(job_row, now, unfinished_runs_of_job) -> FirePlan; pure, no I/O.
+Planner = Callable[[Row, float, int], FirePlan]
+
+
+@dataclass
+class Claimed:
+    run: Row
+    job: Row
+
+
+@dataclass
+class Outcome:
+    """The result of one attempt, as the executor hands it to ``finish``."""
+
+    run_id: str
+    project: str
+    attempt: int
+    started_at: float
+    finished_at: float
+    state: str  # succeeded | failed | retrying
+    response_status: int | None = None
+    response_excerpt: str | None = None
+    error: str | None = None
+    duration_ms: int | None = None
+    next_attempt_at: float | None = None
+
+
+class JobStore(ABC):
+    """Jobs, runs, attempts and the dispatch lease. See the module docstring."""
+
+    # -- jobs ---------------------------------------------------------------------------
+    @abstractmethod
+    async def insert_job(self, row: Row) -> tuple[Row, bool]:
+        """Insert; when ``idempotency_key`` matches an earlier job of the same project and
+        kind, insert nothing and return ``(that job, False)``. Else ``(row, True)``."""
+
+    @abstractmethod
+    async def get_job(self, project: str, kind: str, job_id: str) -> Row | None: ...
+
+    @abstractmethod
+    async def list_jobs(
+        self,
+        project: str,
+        kind: str,
+        *,
+        cursor: str | None,
+        limit: int,
+        filters: Row | None = None,
+    ) -> list[Row]:
+        """Oldest first, ``id > cursor``, at most ``limit`` rows. ``filters`` are equality
+        conditions on columns (``agent_id``, ``status``, ``schedule_type``)."""
+
+    @abstractmethod
+    async def update_job(
+        self, project: str, kind: str, job_id: str, changes: Row, *, cancel_waiting: bool = False
+    ) -> Row | None:
+        """Apply column ``changes`` and return the new row (None: no such job).
+        ``cancel_waiting`` also cancels the job's pending/retrying runs (pause of a
+        one-shot schedule)."""
+
+    @abstractmethod
+    async def delete_job(self, project: str, kind: str, job_id: str, now: float) -> bool:
+        """Soft-delete and cancel the job's waiting runs. True when the job exists or
+        existed (already deleted); False for an unknown id."""
+
+    @abstractmethod
+    async def cancel_task(self, project: str, task_id: str, now: float) -> Row | None:
+        """scheduled -> cancelled. Returns the row after the call (whatever its state,
+        so the caller can tell a finished task from an unknown one)."""
+
+    # -- runs ---------------------------------------------------------------------------
+    @abstractmethod
+    async def insert_run(self, row: Row) -> Row:
+        """A run created outside the scheduler (manual trigger)."""
+
+    @abstractmethod
+    async def get_run(self, project: str, run_id: str) -> Row | None: ...
+
+    @abstractmethod
+    async def list_runs(
+        self, project: str, *, cursor: str | None, limit: int, filters: Row | None = None
+    ) -> list[Row]:
+        """Newest first, ``id < cursor``. ``filters``: ``job_id``, ``state``, ``job_kind``."""
+
+    @abstractmethod
+    async def list_attempts(self, project: str, run_id: str) -> list[Row]: ...
+
+    # -- scheduler ----------------------------------------------------------------------
+    @abstractmethod
+    async def claim(self, now: float, owner: str, lease_until: float, limit: int, planner: Planner) -> list[Claimed]:
+        """Materialise due jobs into runs and lease up to ``limit`` claimable runs.
+
+        Claimable: pending/retrying runs whose ``next_attempt_at`` <= now (for a job with
+        overlap policy 'queue', only its oldest unfinished run), and running runs whose
+        lease expired. Claiming increments ``attempts``, sets ``started_at`` once, marks
+        a task 'running'."""
+
+    @abstractmethod
+    async def finish(self, owner: str, outcomes: list[Outcome]) -> list[str]:
+        """Record attempts and new run states (only for runs still leased to ``owner``);
+        finished tasks take the run's final state. Returns the ids that were applied."""
+
+    @abstractmethod
+    async def renew_run_leases(self, owner: str, until: float) -> None: ...
+
+    @abstractmethod
+    async def release_runs(self, owner: str, run_ids: list[str], now: float) -> None:
+        """Give unfinished runs back (graceful stop): claimable again at once, and the
+        interrupted attempt does not count."""
+
+    @abstractmethod
+    async def next_due(self, owner: str) -> float | None:
+        """The earliest instant at which ``claim`` could return work (None: nothing)."""
+
+    @abstractmethod
+    async def take_lease(self, name: str, owner: str, now: float, until: float) -> bool:
+        """Acquire or renew the named lease; False while another owner holds it."""
+
+    @abstractmethod
+    async def release_lease(self, name: str, owner: str) -> None: ...
+
+    @abstractmethod
+    async def prune_runs(self, now: float, limit: int = 5000) -> int:
+        """Delete finished runs (and their attempts) older than their job's retention."""

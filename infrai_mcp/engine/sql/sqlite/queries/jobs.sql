@@ -1,0 +1,136 @@
+-- Named queries of SqliteJobStore. Parameters are :named. Every query that serves a
+-- caller filters by project; scheduler queries (due_jobs, claimable_*) span projects
+-- because one dispatcher serves every project of a data dir.
+
+-- name: job_insert
+INSERT INTO jobs (id, project, kind, agent_id, name, schedule_type, schedule, timezone, run_at,
+    delay_seconds, callback_type, callback_id, url, method, headers, payload, retries,
+    timeout_seconds, secret, on_failure_webhook, overlap_policy, misfire_policy, max_runs,
+    run_count, status, retention_days, idempotency_key, next_run_at, created_at, updated_at)
+VALUES (:id, :project, :kind, :agent_id, :name, :schedule_type, :schedule, :timezone, :run_at,
+    :delay_seconds, :callback_type, :callback_id, :url, :method, :headers, :payload, :retries,
+    :timeout_seconds, :secret, :on_failure_webhook, :overlap_policy, :misfire_policy, :max_runs,
+    0, :status, :retention_days, :idempotency_key, :next_run_at, :created_at, :updated_at);
+
+-- name: job_by_idempotency
+SELECT * FROM jobs WHERE project = :project AND kind = :kind AND idempotency_key = :key;
+
+-- name: job_get
+SELECT * FROM jobs WHERE project = :project AND id = :id AND kind = :kind AND deleted_at IS NULL;
+
+-- name: job_get_any
+SELECT * FROM jobs WHERE project = :project AND id = :id AND kind = :kind;
+
+-- name: job_delete
+UPDATE jobs SET deleted_at = :now, updated_at = :now, next_run_at = NULL
+WHERE project = :project AND id = :id AND kind = :kind AND deleted_at IS NULL;
+
+-- name: runs_cancel_waiting
+UPDATE runs SET state = 'cancelled', finished_at = :now, next_attempt_at = NULL,
+    error = :reason
+WHERE project = :project AND job_id = :job_id AND state IN ('pending', 'retrying');
+
+-- name: task_cancel
+UPDATE jobs SET status = 'cancelled', next_run_at = NULL, updated_at = :now
+WHERE project = :project AND id = :id AND kind = 'task' AND status = 'scheduled' AND deleted_at IS NULL;
+
+-- name: run_insert
+INSERT INTO runs (id, project, job_id, job_kind, trigger, state, scheduled_for, next_attempt_at,
+    finished_at, error, webhook_id, created_at)
+VALUES (:id, :project, :job_id, :job_kind, :trigger, :state, :scheduled_for, :next_attempt_at,
+    :finished_at, :error, :webhook_id, :created_at);
+
+-- name: run_get
+SELECT * FROM runs WHERE project = :project AND id = :id;
+
+-- name: attempts_of_run
+SELECT * FROM attempts WHERE project = :project AND run_id = :run_id ORDER BY attempt;
+
+-- name: unfinished_runs_of_job
+SELECT count(*) FROM runs WHERE job_id = :job_id AND state IN ('pending', 'running', 'retrying');
+
+-- name: due_jobs
+SELECT * FROM jobs
+WHERE next_run_at IS NOT NULL AND next_run_at <= :now AND deleted_at IS NULL
+ORDER BY next_run_at LIMIT :limit;
+
+-- name: claimable_waiting
+SELECT r.id FROM runs r JOIN jobs j ON j.id = r.job_id
+WHERE r.state IN ('pending', 'retrying') AND r.next_attempt_at <= :now
+  AND NOT (j.overlap_policy = 'queue' AND EXISTS (
+      SELECT 1 FROM runs r2 WHERE r2.job_id = r.job_id AND r2.id < r.id
+        AND r2.state IN ('pending', 'running', 'retrying')))
+ORDER BY r.next_attempt_at LIMIT :limit;
+
+-- name: claimable_expired
+SELECT r.id FROM runs r
+WHERE r.state = 'running' AND r.lease_expires_at <= :now
+ORDER BY r.lease_expires_at LIMIT :limit;
+
+-- name: run_claim
+UPDATE runs SET state = 'running', lease_owner = :owner, lease_expires_at = :until,
+    started_at = COALESCE(started_at, :now), attempts = attempts + 1, next_attempt_at = NULL
+WHERE id = :id
+RETURNING *;
+
+-- name: job_by_id
+SELECT * FROM jobs WHERE id = :id;
+
+-- name: task_mark_running
+UPDATE jobs SET status = 'running', updated_at = :now
+WHERE id = :id AND kind = 'task' AND status = 'scheduled';
+
+-- name: attempt_upsert
+INSERT OR REPLACE INTO attempts (run_id, attempt, project, started_at, finished_at,
+    response_status, duration_ms, error)
+VALUES (:run_id, :attempt, :project, :started_at, :finished_at, :response_status,
+    :duration_ms, :error);
+
+-- name: run_finish
+UPDATE runs SET state = :state, response_status = :response_status,
+    response_excerpt = :response_excerpt, error = :error, duration_ms = :duration_ms,
+    finished_at = :finished_at, next_attempt_at = :next_attempt_at,
+    lease_owner = NULL, lease_expires_at = NULL
+WHERE id = :id AND state = 'running' AND lease_owner = :owner
+RETURNING job_id, job_kind;
+
+-- name: task_finish
+UPDATE jobs SET status = :state, updated_at = :now
+WHERE id = :id AND kind = 'task' AND status IN ('scheduled', 'running');
+
+-- name: leases_renew
+UPDATE runs SET lease_expires_at = :until WHERE state = 'running' AND lease_owner = :owner;
+
+-- name: run_release
+UPDATE runs SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END,
+    attempts = attempts - 1, next_attempt_at = :now, lease_owner = NULL, lease_expires_at = NULL
+WHERE id = :id AND state = 'running' AND lease_owner = :owner;
+
+-- name: next_due_job
+SELECT min(next_run_at) FROM jobs WHERE next_run_at IS NOT NULL AND deleted_at IS NULL;
+
+-- name: next_due_waiting
+SELECT min(next_attempt_at) FROM runs WHERE state IN ('pending', 'retrying');
+
+-- name: next_due_lease
+SELECT min(lease_expires_at) FROM runs WHERE state = 'running' AND lease_owner IS NOT :owner;
+
+-- name: lease_take
+INSERT INTO leases (name, owner, expires_at) VALUES (:name, :owner, :until)
+ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+WHERE leases.owner = excluded.owner OR leases.expires_at <= :now;
+
+-- name: lease_get
+SELECT owner, expires_at FROM leases WHERE name = :name;
+
+-- name: lease_release
+UPDATE leases SET expires_at = 0 WHERE name = :name AND owner = :owner;
+
+-- name: prune_runs
+DELETE FROM runs WHERE id IN (
+    SELECT r.id FROM runs r JOIN jobs j ON j.id = r.job_id
+    WHERE r.finished_at IS NOT NULL AND r.finished_at < :now - j.retention_days * 86400.0
+    LIMIT :limit);
+
+-- name: prune_attempts
+DELETE FROM attempts WHERE run_id NOT IN (SELECT id FROM runs);

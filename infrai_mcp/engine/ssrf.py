@@ -1,0 +1,115 @@
+"""SSRF guard: which resolved addresses an outbound request may connect to.
+
+In server mode (``engine.server_mode``) the dispatcher refuses targets whose host is, or
+resolves to, a non-global address: loopback, RFC 1918 private, link-local (which holds
+cloud metadata at 169.254.169.254), CGNAT 100.64/10, unspecified, multicast, reserved,
+unique-local IPv6, and every IPv4-mapped IPv6 address (``::ffff:127.0.0.1`` would
+otherwise smuggle a loopback target past a v6-only check).
+
+The check runs on every address the resolver returns, at connect time (see
+``GuardedResolver``), so a hostname that resolves to a public address on the first lookup
+and to 127.0.0.1 later (DNS rebinding) is still caught. IP literals never reach a resolver
+in aiohttp, so ``check_host`` covers them before the request starts.
+
+``allow`` (``settings.allow_private_targets``) lists CIDRs (``10.0.0.0/8``) or hostnames
+(``internal.example``) that are let through anyway. The embedded engine (not server mode)
+allows everything: it acts for the local user, who may target localhost.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import ThreadedResolver
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+
+
+class BlockedTarget(Exception):
+    """The target address is not allowed; never retried."""
+
+
+class Policy:
+    def __init__(self, *, enabled: bool, allow: Iterable[str] = ()) -> None:
+        self.enabled = enabled
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        self.hosts: set[str] = set()
+        for item in allow:
+            item = item.strip()
+            if not item:
+                continue
+            try:
+                self.networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                self.hosts.add(item.lower().rstrip("."))
+
+    def host_allowed(self, host: str) -> bool:
+        return not self.enabled or host.lower().rstrip(".") in self.hosts
+
+    def check_ip(self, ip: IPAddress, host: str) -> None:
+        """Raise BlockedTarget when ``ip`` (resolved from ``host``) may not be contacted."""
+        if self.host_allowed(host):
+            return
+        if any(ip in net for net in self.networks):
+            return
+        reason = blocked_reason(ip)
+        if reason:
+            raise BlockedTarget(
+                f"target {host!r} resolves to {ip} ({reason}); server mode refuses private targets. "
+                "Allow it with INFRAI_ALLOW_PRIVATE_TARGETS (CIDR or hostname) if intended"
+            )
+
+    def check_host(self, host: str) -> None:
+        """Check an IP-literal host now (aiohttp does not resolve literals)."""
+        if not self.enabled:
+            return
+        literal = host.strip("[]")
+        try:
+            ip = ipaddress.ip_address(literal)
+        except ValueError:
+            return  # a name: checked by GuardedResolver at connect time
+        self.check_ip(ip, host)
+
+
+def blocked_reason(ip: IPAddress) -> str | None:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return "IPv4-mapped IPv6 address"
+    if ip.is_unspecified:
+        return "unspecified address"
+    if ip.is_loopback:
+        return "loopback address"
+    if ip.is_link_local:
+        return "link-local/metadata address"
+    if isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT:
+        return "carrier-grade NAT address"
+    if ip.is_multicast:
+        return "multicast address"
+    if ip.is_private or ip.is_reserved or not ip.is_global:
+        return "private or reserved address"
+    return None
+
+
+class GuardedResolver(AbstractResolver):
+    """Resolves with the system resolver, then applies ``Policy`` to every address."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._inner = ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        if self.policy.enabled and not self.policy.host_allowed(host):
+            for r in results:
+                self.policy.check_ip(ipaddress.ip_address(r["host"]), host)
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
