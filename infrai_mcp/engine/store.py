@@ -1,8 +1,9 @@
 """The Store seam: everything the engine persists, behind one interface.
 
-``Store`` is the union of ``JobStore`` (store_jobs.py) and ``QueueStore``
-(store_queues.py); each documents its own methods' contract once. Every method is one
-transaction, takes the ``project`` it acts for, and raises ``infrai_mcp.errors`` types.
+``Store`` is the union of ``JobStore`` (store_jobs.py), ``QueueStore``
+(store_queues.py) and ``KeyStore`` (store_keys.py: the REST server's API keys); each
+documents its own methods' contract once. Every method is one transaction, takes the
+``project`` it acts for, and raises ``infrai_mcp.errors`` types.
 Implementations: ``SqliteStore`` (default, embedded) and, later, a PostgreSQL one.
 """
 
@@ -13,12 +14,14 @@ from pathlib import Path
 
 from infrai_mcp.engine.sqlite_db import SqliteDB
 from infrai_mcp.engine.sqlite_jobs import SqliteJobStore
+from infrai_mcp.engine.sqlite_keys import SqliteKeyStore
 from infrai_mcp.engine.sqlite_queues import SqliteQueueStore
 from infrai_mcp.engine.store_jobs import JobStore
+from infrai_mcp.engine.store_keys import KeyStore
 from infrai_mcp.engine.store_queues import QueueStore
 
 
-class Store(JobStore, QueueStore, ABC):
+class Store(JobStore, QueueStore, KeyStore, ABC):
     async def open(self) -> None:
         """Connect and apply migrations."""
         raise NotImplementedError
@@ -27,7 +30,7 @@ class Store(JobStore, QueueStore, ABC):
         raise NotImplementedError
 
 
-class SqliteStore(SqliteJobStore, SqliteQueueStore, Store):
+class SqliteStore(SqliteJobStore, SqliteQueueStore, SqliteKeyStore, Store):
     def __init__(self, path: Path | str) -> None:
         self.db = SqliteDB(path)
 
