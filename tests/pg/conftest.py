@@ -1,0 +1,41 @@
+"""Fixtures for the PostgreSQL suite: a migrated template per session, a fresh copy per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pgutil
+import pytest
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    pgutil.require_postgres()
+    pgutil.drop_stale()
+    name = pgutil.build_template()
+    yield name
+    pgutil.drop_template(name)
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    """URL of a fresh database holding the current schema; dropped after the test."""
+    name = pgutil.new_name()
+    pgutil.create_database(name, template=pg_template)
+    yield pgutil.db_url(name)
+    pgutil.drop_database(name)
+
+
+@pytest.fixture
+def pg_empty_url() -> Iterator[str]:
+    """URL of a fresh EMPTY database (no migrations applied); dropped after the test."""
+    pgutil.require_postgres()
+    name = pgutil.new_name()
+    pgutil.create_database(name)
+    yield pgutil.db_url(name)
+    pgutil.drop_database(name)
