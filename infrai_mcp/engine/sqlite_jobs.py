@@ -165,7 +165,9 @@ class SqliteJobStore(JobStore):
         return await self.db.read(lambda c: [dict(r) for r in c.execute(q, {"project": project, "run_id": run_id})])
 
     # -- scheduler ----------------------------------------------------------------------
-    async def claim(self, now: float, owner: str, lease_until: float, limit: int, planner: Planner) -> list[Claimed]:
+    async def claim_runs(
+        self, now: float, owner: str, lease_until: float, limit: int, planner: Planner
+    ) -> list[Claimed]:
         q = self.db.queries
 
         def tx(conn: sqlite3.Connection) -> list[Claimed]:
@@ -211,7 +213,7 @@ class SqliteJobStore(JobStore):
 
         return await self.db.write(tx)
 
-    async def finish(self, owner: str, outcomes: list[Outcome]) -> list[str]:
+    async def finish_runs(self, owner: str, outcomes: list[Outcome]) -> list[str]:
         q = self.db.queries
 
         def tx(conn: sqlite3.Connection) -> list[str]:
@@ -250,7 +252,7 @@ class SqliteJobStore(JobStore):
 
         await self.db.write(tx)
 
-    async def next_due(self, owner: str) -> float | None:
+    async def next_due_at(self, owner: str) -> float | None:
         q = self.db.queries
 
         def tx(conn: sqlite3.Connection) -> float | None:

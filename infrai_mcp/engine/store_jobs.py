@@ -9,9 +9,9 @@ The contract, once, for every implementation (SQLite now, PostgreSQL later):
   ``project``; an id of another project behaves exactly like an unknown id.
 - Deleted jobs are soft-deleted (``deleted_at``) so delete is idempotent; ``get_job`` and
   ``list_jobs`` never return them.
-- The scheduler side (``claim``, ``finish``, ``renew_run_leases``, ``release_runs``,
-  ``next_due``, ``take_lease``) spans projects: one dispatcher serves a whole data dir.
-- ``claim`` is the heart of "neither skip nor double a fire": in one transaction it
+- The scheduler side (``claim_runs``, ``finish_runs``, ``renew_run_leases``, ``release_runs``,
+  ``next_due_at``, ``take_lease``) spans projects: one dispatcher serves a whole data dir.
+- ``claim_runs`` is the heart of "neither skip nor double a fire": in one transaction it
   turns due jobs into runs (asking the scheduler's ``planner`` what to create and how to
   advance the job) and leases claimable runs to ``owner``. A crash before commit leaves
   the job due; after commit the runs exist and their leases expire if nobody finishes
@@ -56,7 +56,7 @@ class Claimed:
 
 @dataclass
 class Outcome:
-    """The result of one attempt, as the executor hands it to ``finish``."""
+    """The result of one attempt, as the executor hands it to ``finish_runs``."""
 
     run_id: str
     project: str
@@ -133,7 +133,9 @@ class JobStore(ABC):
 
     # -- scheduler ----------------------------------------------------------------------
     @abstractmethod
-    async def claim(self, now: float, owner: str, lease_until: float, limit: int, planner: Planner) -> list[Claimed]:
+    async def claim_runs(
+        self, now: float, owner: str, lease_until: float, limit: int, planner: Planner
+    ) -> list[Claimed]:
         """Materialise due jobs into runs and lease up to ``limit`` claimable runs.
 
         Claimable: pending/retrying runs whose ``next_attempt_at`` <= now (for a job with
@@ -142,7 +144,7 @@ class JobStore(ABC):
         a task 'running'."""
 
     @abstractmethod
-    async def finish(self, owner: str, outcomes: list[Outcome]) -> list[str]:
+    async def finish_runs(self, owner: str, outcomes: list[Outcome]) -> list[str]:
         """Record attempts and new run states (only for runs still leased to ``owner``);
         finished tasks take the run's final state. Returns the ids that were applied."""
 
@@ -155,8 +157,8 @@ class JobStore(ABC):
         interrupted attempt does not count."""
 
     @abstractmethod
-    async def next_due(self, owner: str) -> float | None:
-        """The earliest instant at which ``claim`` could return work (None: nothing)."""
+    async def next_due_at(self, owner: str) -> float | None:
+        """The earliest instant at which ``claim_runs`` could return work (None: nothing)."""
 
     @abstractmethod
     async def take_lease(self, name: str, owner: str, now: float, until: float) -> bool:

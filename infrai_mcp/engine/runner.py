@@ -1,0 +1,201 @@
+"""Executor: runs one claimed run (one attempt) and records its outcome.
+
+Targets: an HTTP request (cron jobs, tasks, url callbacks), a queue publish (schedule
+callback_type 'queue') or a signed POST to the workflow URL (callback_type 'workflow').
+Outcomes are written in batches: every run finishing while a write is in progress joins
+the next transaction, so a burst of a thousand finishing runs costs a handful of commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from infrai_mcp.engine.dispatcher import AttemptResult, OutboundRequest
+from infrai_mcp.engine.store_jobs import Claimed, Outcome, Row
+from infrai_mcp.errors import InfraiError
+
+if TYPE_CHECKING:
+    from infrai_mcp.engine.engine import Engine
+    from infrai_mcp.engine.scheduler import Scheduler
+
+log = logging.getLogger("infrai.runs")
+
+FAILURE_NOTICE_ATTEMPTS = 3
+
+
+def iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z") if ts is not None else None
+
+
+def _local_result(ok: bool, error: str | None, started: datetime, t0: float, retryable: bool) -> AttemptResult:
+    return AttemptResult(
+        ok=ok, status=None, error=error, duration_ms=int((time.perf_counter() - t0) * 1000),
+        response_excerpt=None, retryable=retryable, retry_after=None,
+        started_at=started, finished_at=datetime.now(UTC),
+    )
+
+
+class Executor:
+    def __init__(self, engine: Engine, scheduler: Scheduler) -> None:
+        self.engine = engine
+        self.scheduler = scheduler
+        self._pending: list[tuple[Outcome, asyncio.Future[bool]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._side_tasks: set[asyncio.Task[None]] = set()
+
+    # -- one run ------------------------------------------------------------------------
+    async def execute(self, claimed: Claimed) -> None:
+        run, job = claimed.run, claimed.job
+        attempt = int(run["attempts"])
+        try:
+            result = await self._deliver(job, run, attempt)
+        except Exception as exc:  # a bug in a callback path must not kill the scheduler
+            log.exception("run %s: delivery raised", run["id"])
+            now = datetime.now(UTC)
+            result = AttemptResult(False, None, f"internal error: {exc}", 0, None, False, None, now, now)
+        retries = int(job["retries"])
+        if result.ok:
+            state, next_at = "succeeded", None
+        elif result.retryable and attempt <= retries:
+            state = "retrying"
+            next_at = result.finished_at.timestamp() + self.engine.dispatcher.backoff(attempt, result.retry_after)
+        else:
+            state, next_at = "failed", None
+        outcome = Outcome(
+            run_id=run["id"], project=run["project"], attempt=attempt,
+            started_at=result.started_at.timestamp(), finished_at=result.finished_at.timestamp(), state=state,
+            response_status=result.status, response_excerpt=result.response_excerpt, error=result.error,
+            duration_ms=result.duration_ms, next_attempt_at=next_at,
+        )
+        applied = await self.record(outcome)
+        target = job["url"] or f"{job['callback_type']}:{job['callback_id']}"
+        status = result.status if result.status is not None else "-"
+        log.info(
+            "fired %s %s run=%s attempt=%d %s %s -> %s %s in %d ms%s",
+            job["kind"], job["id"], run["id"], attempt, job["method"], target, status, state,
+            result.duration_ms, f" ({result.error})" if result.error else "",
+        )
+        if not applied:
+            return
+        if state == "retrying" or job["overlap_policy"] == "queue":
+            self.scheduler.wake()
+        if state == "failed" and job["on_failure_webhook"]:
+            task = asyncio.create_task(self._notify_failure(job, run["id"]))
+            self._side_tasks.add(task)
+            task.add_done_callback(self._side_tasks.discard)
+
+    def _target_headers(self, job: Row, run: Row) -> dict[str, str]:
+        return {"X-Infrai-Job-Id": job["id"], "X-Infrai-Run-Id": run["id"]}
+
+    async def _deliver(self, job: Row, run: Row, attempt: int) -> AttemptResult:
+        kind = job["callback_type"] or "url"
+        if kind == "url":
+            payload = json.loads(job["payload"]) if job["payload"] is not None else None
+            body = None if payload is None or job["method"] == "GET" else json.dumps(payload).encode()
+            req = OutboundRequest(
+                url=job["url"], method=job["method"], headers=json.loads(job["headers"] or "{}"), body=body,
+                timeout=float(job["timeout_seconds"]), webhook_id=run["webhook_id"], secret=job["secret"],
+            )
+            return await self.engine.dispatcher.attempt(req, attempt, self._target_headers(job, run))
+        envelope = self._envelope(job, run)
+        if kind == "queue":
+            return await self._publish(job, envelope)
+        if kind == "workflow":
+            template = self.engine.settings.workflow_url
+            started, t0 = datetime.now(UTC), time.perf_counter()
+            if not template:
+                return _local_result(False, "callback_type 'workflow' needs INFRAI_WORKFLOW_URL (a URL template "
+                                     "with {callback_id}); none is configured", started, t0, False)
+            req = OutboundRequest(
+                url=template.replace("{callback_id}", quote(str(job["callback_id"]), safe="")),
+                method="POST", headers=json.loads(job["headers"] or "{}"), body=json.dumps(envelope).encode(),
+                timeout=float(job["timeout_seconds"]), webhook_id=run["webhook_id"],
+                secret=os.environ.get("INFRAI_WORKFLOW_SECRET") or None,
+            )
+            return await self.engine.dispatcher.attempt(req, attempt, self._target_headers(job, run))
+        started, t0 = datetime.now(UTC), time.perf_counter()
+        return _local_result(False, f"unknown callback_type {kind!r}", started, t0, False)
+
+    def _envelope(self, job: Row, run: Row) -> dict[str, Any]:
+        return {
+            "schedule_id": job["id"], "name": job["name"], "agent_id": job["agent_id"],
+            "run_id": run["id"], "execution_id": run["id"], "fired_at": iso(time.time()),
+            "scheduled_for": iso(run["scheduled_for"]),
+            "payload": json.loads(job["payload"]) if job["payload"] is not None else None,
+        }
+
+    async def _publish(self, job: Row, envelope: dict[str, Any]) -> AttemptResult:
+        from infrai_mcp.models.queues import MessageIn
+
+        started, t0 = datetime.now(UTC), time.perf_counter()
+        publish = getattr(self.engine.queues, "queue_publish", None)
+        if publish is None:
+            return _local_result(False, "queue callbacks are unavailable: this engine has no queue service",
+                                 started, t0, False)
+        try:
+            await publish(job["project"], job["callback_id"], MessageIn.model_validate({"payload": envelope}))
+        except InfraiError as exc:
+            # A missing queue or bad payload will not fix itself by retrying.
+            return _local_result(False, f"queue callback to {job['callback_id']!r} failed: {exc.message}",
+                                 started, t0, exc.http_status >= 500)
+        except Exception as exc:
+            return _local_result(False, f"queue callback to {job['callback_id']!r} failed: {exc}", started, t0, True)
+        return _local_result(True, None, started, t0, False)
+
+    async def _notify_failure(self, job: Row, run_id: str) -> None:
+        """POST the failed run record to ``on_failure_webhook`` (signed with the job's secret)."""
+        run_rec = await self.engine.jobs.run_get(job["project"], run_id)
+        body = json.dumps({"type": "run.failed", "job_id": job["id"], "job_name": job["name"],
+                           "run": run_rec.model_dump(mode="json")}).encode()
+        req = OutboundRequest(
+            url=job["on_failure_webhook"], method="POST", body=body, timeout=30.0,
+            webhook_id=f"{run_rec.webhook_id}_failed", secret=job["secret"],
+        )
+        dispatcher = self.engine.dispatcher
+        for attempt in range(1, FAILURE_NOTICE_ATTEMPTS + 1):
+            res = await dispatcher.attempt(req, attempt, {"X-Infrai-Job-Id": job["id"], "X-Infrai-Run-Id": run_id})
+            if res.ok or not res.retryable:
+                log.info("failure notice for run %s -> %s", run_id, res.status or res.error)
+                return
+            await asyncio.sleep(dispatcher.backoff(attempt, res.retry_after))
+        log.warning("failure notice for run %s could not be delivered", run_id)
+
+    # -- batched outcome writes -----------------------------------------------------------
+    async def record(self, outcome: Outcome) -> bool:
+        """Persist ``outcome`` (joined with others into one transaction); True if applied."""
+        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((outcome, fut))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await fut
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                applied = set(await self.engine.store.finish_runs(self.scheduler.owner, [o for o, _ in batch]))
+            except Exception as exc:
+                log.exception("recording %d outcome(s) failed", len(batch))
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                continue
+            for o, fut in batch:
+                if not fut.done():
+                    fut.set_result(o.run_id in applied)
+
+    async def drain(self) -> None:
+        """Wait for queued outcome writes and failure notices (bounded by the caller)."""
+        if self._flusher is not None:
+            with contextlib.suppress(Exception):
+                await self._flusher
+        if self._side_tasks:
+            await asyncio.wait(list(self._side_tasks), timeout=5)

@@ -1,0 +1,232 @@
+"""The scheduler: sleeps until work is due, claims it in batches, runs it, records outcomes.
+
+Loop (one per process that holds the 'dispatch' lease of the data dir):
+
+1. ``store.claim_runs`` in ONE transaction turns due jobs into runs (via ``plan``, pure), advances
+   each job's ``next_run_at`` and leases up to ``batch`` claimable runs to this process.
+2. Each claimed run becomes an asyncio task (``Executor`` in runner.py): one attempt
+   through the dispatcher, then an ``Outcome`` recorded in batches (many finished runs,
+   one transaction).
+3. Sleep until ``store.next_due_at`` or a ``wake()`` (service ops call it after creates and
+   updates), but at most ``poll_interval`` (1 s) so work written by another process (the
+   CLI, a second server) is noticed.
+
+Why a dispatch lease: two servers sharing one data dir must not both fire. Exactly one
+holds the lease row (owner + expiry, renewed every lease/3); the other takes over when
+it expires. Run leases (renewed while running) make a run in flight when its process
+died claimable again after ``lease_seconds``: at-least-once, same ``webhook_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from infrai_mcp.engine.runner import Executor
+from infrai_mcp.engine.store_jobs import Claimed, FirePlan, PlannedRun, Row
+from infrai_mcp.ids import new_id
+from infrai_mcp.when.cron import CronError, next_fire
+
+if TYPE_CHECKING:
+    from infrai_mcp.engine.engine import Engine
+
+log = logging.getLogger("infrai.scheduler")
+
+DISPATCH_LEASE = "dispatch"
+MAX_CATCHUP = 100  # misfire_policy run_all: at most this many missed fires are replayed
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def plan_fire(job: Row, now: float, unfinished: int, *, misfire_grace: float) -> FirePlan:
+    """What a due job turns into. Pure: the store calls it inside its claim transaction.
+
+    One-shot jobs fire once (even late: a task is never silently dropped). Recurring jobs
+    fire at ``next_run_at``; when that is more than ``misfire_grace`` in the past the
+    process was down, and ``misfire_policy`` decides: run_once (one run, then continue
+    from now), skip (no run), run_all (every missed fire, at most MAX_CATCHUP).
+    """
+    due = float(job["next_run_at"])
+    run_count = int(job["run_count"] or 0)
+    changes: Row = {"last_run_at": now}
+    schedule = job["schedule"]
+    if schedule is None:
+        changes.update(next_run_at=None, run_count=run_count + 1)
+        if job["kind"] != "task":
+            changes["status"] = "completed"
+        return FirePlan(runs=[PlannedRun(due)], changes=changes)
+
+    misfire = now - due > misfire_grace
+    fires: list[float] = [due]
+    if misfire and job["misfire_policy"] == "skip":
+        fires = []
+    elif misfire and job["misfire_policy"] == "run_all":
+        fires, at = [], _dt(due)
+        with contextlib.suppress(CronError, StopIteration):
+            while at.timestamp() <= now and len(fires) < MAX_CATCHUP:
+                fires.append(at.timestamp())
+                at = next_fire(schedule, job["timezone"], at)
+    max_runs = job["max_runs"]
+    if max_runs is not None:
+        fires = fires[: max(0, int(max_runs) - run_count)]
+    trigger = "misfire" if misfire else "schedule"
+    runs: list[PlannedRun] = []
+    for i, at_ts in enumerate(fires):
+        if job["overlap_policy"] == "skip" and (unfinished > 0 or i > 0):
+            runs.append(PlannedRun(at_ts, trigger, "skipped",
+                                   "skipped: the previous run is still in flight (overlap_policy=skip)"))
+        else:
+            runs.append(PlannedRun(at_ts, trigger))
+    counted = sum(1 for r in runs if r.state == "pending")
+    changes["run_count"] = run_count + counted
+    try:
+        nxt: float | None = next_fire(schedule, job["timezone"], _dt(now if misfire else due)).timestamp()
+    except (CronError, StopIteration):
+        nxt = None  # cannot happen for a validated expression; stop rather than spin
+    if max_runs is not None and changes["run_count"] >= int(max_runs):
+        nxt = None
+        changes["status"] = "completed"
+    changes["next_run_at"] = nxt
+    return FirePlan(runs=runs, changes=changes)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        lease_seconds: float | None = None,
+        batch: int = 500,
+        max_in_flight: int = 1024,
+        poll_interval: float = 1.0,
+        misfire_grace: float = 60.0,
+        stop_grace: float = 10.0,
+    ) -> None:
+        self.engine = engine
+        env_lease = os.environ.get("INFRAI_LEASE_SECONDS")
+        self.lease_seconds = lease_seconds or (float(env_lease) if env_lease else 30.0)
+        self.batch = batch
+        self.max_in_flight = max_in_flight
+        self.poll_interval = poll_interval
+        self.misfire_grace = misfire_grace
+        self.stop_grace = stop_grace
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{new_id('own')[-8:]}"
+        self.executor = Executor(engine, self)
+        self.holding = False
+        self._event: asyncio.Event | None = None
+        self._stopping = False
+        self._tasks: list[asyncio.Task[None]] = []
+        self.in_flight: dict[str, asyncio.Task[None]] = {}
+
+    def wake(self) -> None:
+        """Re-evaluate the next due time now (after a create/update or a finished run)."""
+        if self._event is not None:
+            self._event.set()
+
+    def _now(self) -> float:
+        return self.engine.clock.now().timestamp()
+
+    def plan(self, job: Row, now: float, unfinished: int) -> FirePlan:
+        return plan_fire(job, now, unfinished, misfire_grace=self.misfire_grace)
+
+    async def start(self) -> None:
+        self._event = asyncio.Event()
+        self._stopping = False
+        self._tasks = [
+            asyncio.create_task(self._loop(), name="infrai-scheduler"),
+            asyncio.create_task(self._renew_loop(), name="infrai-lease-renewal"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop claiming; let in-flight runs finish for ``stop_grace`` s, release the rest."""
+        self._stopping = True
+        self.wake()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        pending = list(self.in_flight.values())
+        if pending:
+            _, still = await asyncio.wait(pending, timeout=self.stop_grace)
+            unfinished = [rid for rid, t in self.in_flight.items() if t in still]
+            for t in still:
+                t.cancel()
+            await asyncio.gather(*still, return_exceptions=True)
+            if unfinished:
+                # Released runs are claimable at once by the next process, and the cut-off
+                # attempt is not counted against the job's retries.
+                await self.engine.store.release_runs(self.owner, unfinished, self._now())
+                log.info("released %d unfinished run(s) for retry", len(unfinished))
+        await self.executor.drain()
+        if self.holding:
+            with contextlib.suppress(Exception):
+                await self.engine.store.release_lease(DISPATCH_LEASE, self.owner)
+            self.holding = False
+
+    async def _renew_loop(self) -> None:
+        store = self.engine.store
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                now = self._now()
+                if self.holding:
+                    self.holding = await store.take_lease(DISPATCH_LEASE, self.owner, now, now + self.lease_seconds)
+                    if not self.holding:
+                        log.warning("lost the dispatch lease; another process fires work now")
+                if self.in_flight:
+                    await store.renew_run_leases(self.owner, now + self.lease_seconds)
+            except Exception:
+                log.exception("lease renewal failed; will retry")
+
+    async def _loop(self) -> None:
+        assert self._event is not None
+        store = self.engine.store
+        while not self._stopping:
+            timeout = self.poll_interval
+            try:
+                now = self._now()
+                if not self.holding:
+                    self.holding = await store.take_lease(DISPATCH_LEASE, self.owner, now, now + self.lease_seconds)
+                    if self.holding:
+                        log.info("holding the dispatch lease (owner %s)", self.owner)
+                if self.holding:
+                    free = self.max_in_flight - len(self.in_flight)
+                    limit = min(self.batch, free)
+                    claimed: list[Claimed] = []
+                    if limit > 0:
+                        claimed = await store.claim_runs(now, self.owner, now + self.lease_seconds, limit, self.plan)
+                        for c in claimed:
+                            self._spawn(c)
+                    if limit > 0 and len(claimed) == limit:
+                        continue  # a full batch: more may be due right now
+                    due = await store.next_due_at(self.owner)
+                    if due is not None and (due > now or limit == 0):
+                        # Work due at or before ``now`` that claim left alone is blocked
+                        # (overlap 'queue'); wait for a wake-up or the poll instead.
+                        timeout = min(self.poll_interval, max(0.0, due - self._now()))
+            except Exception:
+                log.exception("scheduler iteration failed; retrying in %.1f s", self.poll_interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._event.wait(), timeout)
+            self._event.clear()
+
+    def _spawn(self, claimed: Claimed) -> None:
+        run_id = claimed.run["id"]
+        task = asyncio.create_task(self.executor.execute(claimed), name=f"infrai-run:{run_id}")
+        self.in_flight[run_id] = task
+
+        def done(_: asyncio.Task[None]) -> None:
+            self.in_flight.pop(run_id, None)
+            if len(self.in_flight) == self.max_in_flight - 1:
+                self.wake()  # a slot freed up after we were saturated
+
+        task.add_done_callback(done)
