@@ -1,0 +1,167 @@
+-- Named queries of PgJobStore. Parameters are %(name)s (psycopg). Scheduler queries span
+-- projects; every other query filters by project. Batches travel as arrays (unnest), so
+-- a claim or a finish of N runs costs a fixed number of round trips, not N.
+
+-- name: job_insert
+INSERT INTO jobs (id, project, kind, agent_id, name, schedule_type, schedule, timezone, run_at,
+    delay_seconds, callback_type, callback_id, url, method, headers, payload, retries,
+    timeout_seconds, secret, on_failure_webhook, overlap_policy, misfire_policy, max_runs,
+    run_count, status, retention_days, idempotency_key, next_run_at, created_at, updated_at)
+VALUES (%(id)s, %(project)s, %(kind)s, %(agent_id)s, %(name)s, %(schedule_type)s, %(schedule)s,
+    %(timezone)s, %(run_at)s, %(delay_seconds)s, %(callback_type)s, %(callback_id)s, %(url)s,
+    %(method)s, %(headers)s, %(payload)s, %(retries)s, %(timeout_seconds)s, %(secret)s,
+    %(on_failure_webhook)s, %(overlap_policy)s, %(misfire_policy)s, %(max_runs)s, 0, %(status)s,
+    %(retention_days)s, %(idempotency_key)s, %(next_run_at)s, %(created_at)s, %(updated_at)s)
+ON CONFLICT (project, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+RETURNING *;
+
+-- name: job_by_idempotency
+SELECT * FROM jobs WHERE project = %(project)s AND kind = %(kind)s AND idempotency_key = %(key)s;
+
+-- name: job_get
+SELECT * FROM jobs WHERE project = %(project)s AND id = %(id)s AND kind = %(kind)s AND deleted_at IS NULL;
+
+-- name: job_get_any
+SELECT * FROM jobs WHERE project = %(project)s AND id = %(id)s AND kind = %(kind)s;
+
+-- name: job_delete
+UPDATE jobs SET deleted_at = %(now)s, updated_at = %(now)s, next_run_at = NULL
+WHERE project = %(project)s AND id = %(id)s AND kind = %(kind)s AND deleted_at IS NULL;
+
+-- name: runs_cancel_waiting
+UPDATE runs SET state = 'cancelled', finished_at = %(now)s, next_attempt_at = NULL, error = %(reason)s
+WHERE project = %(project)s AND job_id = %(job_id)s AND state IN ('pending', 'retrying');
+
+-- name: task_cancel
+UPDATE jobs SET status = 'cancelled', next_run_at = NULL, updated_at = %(now)s
+WHERE project = %(project)s AND id = %(id)s AND kind = 'task' AND status = 'scheduled' AND deleted_at IS NULL;
+
+-- name: run_insert
+INSERT INTO runs (id, project, job_id, job_kind, trigger, state, scheduled_for, next_attempt_at,
+    finished_at, error, webhook_id, created_at)
+VALUES (%(id)s, %(project)s, %(job_id)s, %(job_kind)s, %(trigger)s, %(state)s, %(scheduled_for)s,
+    %(next_attempt_at)s, %(finished_at)s, %(error)s, %(webhook_id)s, %(created_at)s)
+RETURNING *;
+
+-- name: run_get
+SELECT * FROM runs WHERE project = %(project)s AND id = %(id)s;
+
+-- name: attempts_of_run
+SELECT * FROM attempts WHERE project = %(project)s AND run_id = %(run_id)s ORDER BY attempt;
+
+-- name: due_jobs
+-- Row locks taken here are what make a fire happen once: a second worker skips these
+-- jobs, and after commit their next_run_at has moved on.
+SELECT * FROM jobs
+WHERE next_run_at IS NOT NULL AND next_run_at <= %(now)s AND deleted_at IS NULL
+ORDER BY next_run_at LIMIT %(limit)s
+FOR UPDATE SKIP LOCKED;
+
+-- name: unfinished_runs_of_jobs
+SELECT job_id, count(*) AS n FROM runs
+WHERE job_id = ANY(%(job_ids)s::text[]) AND state IN ('pending', 'running', 'retrying')
+GROUP BY job_id;
+
+-- name: runs_insert_many
+INSERT INTO runs (id, project, job_id, job_kind, trigger, state, scheduled_for, next_attempt_at,
+    finished_at, error, webhook_id, created_at)
+SELECT * FROM unnest(%(id)s::text[], %(project)s::text[], %(job_id)s::text[], %(job_kind)s::text[],
+    %(trigger)s::text[], %(state)s::text[], %(scheduled_for)s::float8[], %(next_attempt_at)s::float8[],
+    %(finished_at)s::float8[], %(error)s::text[], %(webhook_id)s::text[], %(created_at)s::float8[]);
+
+-- name: claim_expired
+WITH c AS (
+    SELECT id FROM runs
+    WHERE state = 'running' AND lease_expires_at <= %(now)s
+    ORDER BY lease_expires_at LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED)
+UPDATE runs r SET lease_owner = %(owner)s, lease_expires_at = %(until)s,
+    started_at = COALESCE(r.started_at, %(now)s), attempts = r.attempts + 1, next_attempt_at = NULL
+FROM c WHERE r.id = c.id
+RETURNING r.*;
+
+-- name: claim_waiting
+-- Overlap 'queue': only the job's oldest unfinished run is claimable. A concurrent claim
+-- of an older run is either committed (then it is 'running' here) or holds its row lock
+-- (then this snapshot still sees it 'pending'): either way the EXISTS keeps us off.
+WITH c AS (
+    SELECT r.id FROM runs r JOIN jobs j ON j.id = r.job_id
+    WHERE r.state IN ('pending', 'retrying') AND r.next_attempt_at <= %(now)s
+      AND NOT (j.overlap_policy = 'queue' AND EXISTS (
+          SELECT 1 FROM runs r2 WHERE r2.job_id = r.job_id AND r2.id < r.id
+            AND r2.state IN ('pending', 'running', 'retrying')))
+    ORDER BY r.next_attempt_at LIMIT %(limit)s
+    FOR UPDATE OF r SKIP LOCKED)
+UPDATE runs r SET state = 'running', lease_owner = %(owner)s, lease_expires_at = %(until)s,
+    started_at = COALESCE(r.started_at, %(now)s), attempts = r.attempts + 1, next_attempt_at = NULL
+FROM c WHERE r.id = c.id
+RETURNING r.*;
+
+-- name: jobs_by_ids
+SELECT * FROM jobs WHERE id = ANY(%(ids)s::text[]);
+
+-- name: tasks_mark_running
+UPDATE jobs SET status = 'running', updated_at = %(now)s
+WHERE id = ANY(%(ids)s::text[]) AND kind = 'task' AND status = 'scheduled';
+
+-- name: runs_finish
+UPDATE runs r SET state = v.state, response_status = v.response_status,
+    response_excerpt = v.response_excerpt, error = v.error, duration_ms = v.duration_ms,
+    finished_at = v.finished_at, next_attempt_at = v.next_attempt_at,
+    lease_owner = NULL, lease_expires_at = NULL
+FROM unnest(%(id)s::text[], %(state)s::text[], %(response_status)s::int[], %(response_excerpt)s::text[],
+    %(error)s::text[], %(duration_ms)s::int[], %(finished_at)s::float8[], %(next_attempt_at)s::float8[])
+    AS v(id, state, response_status, response_excerpt, error, duration_ms, finished_at, next_attempt_at)
+WHERE r.id = v.id AND r.state = 'running' AND r.lease_owner = %(owner)s
+RETURNING r.id, r.job_id, r.job_kind, r.state;
+
+-- name: attempts_upsert
+INSERT INTO attempts (run_id, attempt, project, started_at, finished_at, response_status, duration_ms, error)
+SELECT * FROM unnest(%(run_id)s::text[], %(attempt)s::int[], %(project)s::text[], %(started_at)s::float8[],
+    %(finished_at)s::float8[], %(response_status)s::int[], %(duration_ms)s::int[], %(error)s::text[])
+ON CONFLICT (run_id, attempt) DO UPDATE SET project = excluded.project, started_at = excluded.started_at,
+    finished_at = excluded.finished_at, response_status = excluded.response_status,
+    duration_ms = excluded.duration_ms, error = excluded.error;
+
+-- name: tasks_finish
+UPDATE jobs j SET status = v.state, updated_at = v.now
+FROM unnest(%(id)s::text[], %(state)s::text[], %(now)s::float8[]) AS v(id, state, now)
+WHERE j.id = v.id AND j.kind = 'task' AND j.status IN ('scheduled', 'running');
+
+-- name: leases_renew
+UPDATE runs SET lease_expires_at = %(until)s WHERE state = 'running' AND lease_owner = %(owner)s;
+
+-- name: runs_release
+UPDATE runs SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END,
+    attempts = attempts - 1, next_attempt_at = %(now)s, lease_owner = NULL, lease_expires_at = NULL
+WHERE id = ANY(%(ids)s::text[]) AND state = 'running' AND lease_owner = %(owner)s;
+
+-- name: next_due
+-- LEAST ignores NULLs: the earliest of the three, or NULL when none exists.
+SELECT LEAST(
+    (SELECT min(next_run_at) FROM jobs WHERE next_run_at IS NOT NULL AND deleted_at IS NULL),
+    (SELECT min(next_attempt_at) FROM runs WHERE state IN ('pending', 'retrying')),
+    (SELECT min(lease_expires_at) FROM runs WHERE state = 'running' AND lease_owner IS DISTINCT FROM %(owner)s)
+) AS due;
+
+-- name: lease_take
+INSERT INTO leases (name, owner, expires_at) VALUES (%(name)s, %(owner)s, %(until)s)
+ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+WHERE leases.owner = excluded.owner OR leases.expires_at <= %(now)s
+RETURNING owner;
+
+-- name: lease_release
+UPDATE leases SET expires_at = 0 WHERE name = %(name)s AND owner = %(owner)s;
+
+-- name: lease_drop
+DELETE FROM leases WHERE name = %(name)s AND owner = %(owner)s;
+
+-- name: prune_runs
+WITH gone AS (
+    DELETE FROM runs WHERE id IN (
+        SELECT r.id FROM runs r JOIN jobs j ON j.id = r.job_id
+        WHERE r.finished_at IS NOT NULL AND r.finished_at < %(now)s - j.retention_days * 86400.0
+        LIMIT %(limit)s)
+    RETURNING id),
+att AS (DELETE FROM attempts WHERE run_id IN (SELECT id FROM gone))
+SELECT count(*) AS n FROM gone;
