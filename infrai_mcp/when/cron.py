@@ -11,6 +11,7 @@ fall-back and reads a single-value range such as ``9-9`` as ``*`` (see README, "
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -82,10 +83,28 @@ def normalize_cron(expr: str) -> str:
         it = CronSim(text, start)
         next(it)
     except CronSimError as exc:
+        if _never_fires(fields):
+            raise CronError(
+                f"cron expression {text!r} never fires: day-of-month {fields[-3]} does not occur in "
+                f"month {fields[-2]}"
+            ) from None
         raise CronError(f"invalid cron expression {text!r}: {exc}; examples: {CRON_EXAMPLES}") from None
     except StopIteration:
         raise CronError(f"cron expression {text!r} never fires") from None
     return text
+
+
+def _never_fires(fields: list[str]) -> bool:
+    """True when day-of-month and month are valid alone but never meet (``0 0 31 2 *``)."""
+    dom, month = fields[-3], fields[-2]
+    if not re.fullmatch(r"\d+(,\d+)*", dom) or not re.fullmatch(r"\d+(,\d+)*", month):
+        return False
+    days = [int(d) for d in dom.split(",")]
+    months = [int(m) for m in month.split(",")]
+    if not all(1 <= d <= 31 for d in days) or not all(1 <= m <= 12 for m in months):
+        return False
+    longest = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+    return all(d > longest[m] for d in days for m in months)
 
 
 def has_seconds(expr: str) -> bool:

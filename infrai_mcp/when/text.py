@@ -1,0 +1,184 @@
+"""Phrase normalisation: lower case, number words → digits, Chinese → the English grammar.
+
+Everything downstream reads one small English-like vocabulary, so each rule is written once.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90}
+_ORD_UNITS = {
+    "first": 1, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+    "twentieth": 20, "thirtieth": 30,
+}
+_NUM_RE = re.compile(
+    r"\b(?:(" + "|".join(_TENS) + r")(?:[\s-](" + "|".join(k for k in _UNITS if _UNITS[k] < 10 and k != "zero")
+    + r"))?|(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"))\b"
+)
+_ORD_RE = re.compile(
+    r"\b(?:(twenty|thirty)[\s-])?(" + "|".join(sorted(_ORD_UNITS, key=len, reverse=True)) + r")\b"
+)
+_SUFFIX = {1: "st", 2: "nd", 3: "rd"}
+
+
+def ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else _SUFFIX.get(n % 10, 'th')}"
+
+
+def _num_words(s: str) -> str:
+    def num(m: re.Match[str]) -> str:
+        if m.group(1):
+            return str(_TENS[m.group(1)] + (_UNITS[m.group(2)] if m.group(2) else 0))
+        return str(_UNITS[m.group(3)])
+
+    def ordn(m: re.Match[str]) -> str:
+        base = {"twenty": 20, "thirty": 30}.get(m.group(1) or "", 0)
+        return ordinal(base + _ORD_UNITS[m.group(2)])
+
+    s = _ORD_RE.sub(ordn, s)
+    s = _NUM_RE.sub(num, s)
+    # "second" is a unit and an ordinal: only "the second (of)" and "every second <unit>" are ordinals.
+    s = re.sub(r"\bthe second\b(?!s)", "the 2nd", s)
+    s = re.sub(r"\b(every|each) (?:second|other) (minute|hour|day|week|month|year)", r"\1 2 \2s", s)
+    return s
+
+
+_REPLACEMENTS = [
+    (r"\ba\.m\.?(?=\s|$)", "am"), (r"\bp\.m\.?(?=\s|$)", "pm"),
+    (r"\b(\d{1,2})\s*o'?\s?clock\b", r"\1:00"), (r"\bo'?clock\b", ""),
+    (r"\b(?:tmrw|tmr|tomorow|tommorow|tommorrow|tomorrw)\b", "tomorrow"),
+    (r"\btonite\b", "tonight"), (r"\bmidday\b", "noon"), (r"\b12\s*noon\b", "noon"),
+    (r"\b12\s*midnight\b", "midnight"), (r"\bevery ?day\b", "every day"), (r"\beach\b", "every"),
+    (r"\bmid-?night\b", "midnight"), (r"\bweek-?days\b", "weekdays"), (r"\bweek-?ends\b", "weekends"),
+    (r"\bthru\b", "through"), (r"\blocal time\b", ""), (r"(?<=\d)(secs?|s|mins?|m|hrs?|h|d|w)\b", r" \1"),
+    (r"\b(secs?|s)\b(?=\s|$)", "seconds"), (r"\bmins?\b", "minutes"), (r"\bsingle\b", ""),
+    (r"\bnightly\b", "every night"), (r"\bweek days?\b", "weekdays"),
+    (r"\bhrs?\b", "hours"), (r"\bh\b", "hours"), (r"\bwks?\b", "weeks"),
+]
+_REPLACEMENTS_RE = [(re.compile(a), b) for a, b in _REPLACEMENTS]
+
+
+def normalize(text: str) -> str:
+    """The English-grammar form of a phrase (Chinese is translated first)."""
+    s = text.strip().lower()
+    if re.search(r"[\u3000-\u9fff\uff00-\uffef]", s):
+        s = chinese(s)
+    s = s.replace("’", "'").replace("，", " ").replace("。", " ")
+    s = re.sub(r"[,;!?\"“”()\[\]]", " ", s)
+    s = re.sub(r"(?<![\d])\.(?=\s|$)", " ", s)
+    s = _num_words(s)
+    s = re.sub(r"(?<=[a-z])-(?=[a-z])", " - ", s)
+    s = re.sub(r"\b(\d+)\s*h\s*(\d+)\s*m(?:ins?)?\b", r"\1 hours \2 minutes", s)
+    for pat, rep in _REPLACEMENTS_RE:
+        s = pat.sub(rep, s)
+    s = re.sub(r"\b(\d+) m\b", r"\1 minutes", s)
+    s = re.sub(r"\b(\d+) d\b", r"\1 days", s)
+    s = re.sub(r"\b(\d+) w\b", r"\1 weeks", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+# ---- Chinese --------------------------------------------------------------------------------
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_CN_WEEKDAYS = {"一": "monday", "二": "tuesday", "三": "wednesday", "四": "thursday",
+                "五": "friday", "六": "saturday", "日": "sunday", "天": "sunday", "七": "sunday",
+                "1": "monday", "2": "tuesday", "3": "wednesday", "4": "thursday", "5": "friday",
+                "6": "saturday", "7": "sunday"}
+
+
+def cn_number(s: str) -> int:
+    """一..九十九, 两, 百 and plain digits."""
+    if s.isdigit():
+        return int(s)
+    total, current = 0, 0
+    for ch in s:
+        if ch in _CN_DIGITS:
+            current = current * 10 + _CN_DIGITS[ch] if current and ch in "零〇" else _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+    return total + current
+
+
+_WEEKDAY_CN = r"(?:周|週|星期|礼拜|禮拜)"
+_DAYS_CN = r"[一二三四五六日天七1-7]"
+
+_CN_RULES: list[tuple[str, str]] = [
+    (r"北京时间|中国时间", " beijing time "), (r"东京时间", " tokyo time "), (r"纽约时间", " new york time "),
+    (r"伦敦时间", " london time "), (r"柏林时间", " berlin time "), (r"悉尼时间", " sydney time "),
+    (r"(工作日|周一到周五|周一至周五)", " weekdays "),
+    (r"(?:周末|週末)", " weekends "), (r"每天|每日|天天", " every day "), (r"每晚", " every day evening "),
+    (r"每早", " every day morning "), (r"每小时|每个小时", " every hour "), (r"每分钟", " every minute "),
+    (r"每半小时|每半个小时", " every 30 minutes "), (r"每刻钟|每一刻钟", " every 15 minutes "),
+    (r"每年", " every year "), (r"每月", " every month "), (r"每周|每星期|每礼拜", " every week "),
+    (r"大后天", " in 3 days "), (r"后天", " day after tomorrow "), (r"明天|明日", " tomorrow "),
+    (r"今天|今日", " today "), (r"昨天|前天", " yesterday "), (r"今晚|今天晚上", " tonight "),
+    (r"明早", " tomorrow morning "), (r"明晚", " tomorrow evening "),
+    (r"凌晨", " early morning "), (r"早上|早晨|上午|清晨|早", " morning "), (r"中午", " noonish "),
+    (r"下午", " afternoon "), (r"傍晚|晚上|夜里|夜晚|晚", " evening "),
+]
+_CN_RULES_RE = [(re.compile(a), b) for a, b in _CN_RULES]
+_CN_UNITS = {"秒": "seconds", "秒钟": "seconds", "分": "minutes", "分钟": "minutes", "小时": "hours",
+             "钟头": "hours", "天": "days", "周": "weeks", "星期": "weeks", "个月": "months"}
+
+
+def _weekdays_cn(m: re.Match[str]) -> str:
+    prefix = {"下": " nextweek ", "下个": " nextweek ", "上": " yesterday ", "上个": " yesterday ",
+              "这": " ", "这个": " ", "本": " ", "每": " every "}.get(m.group(1) or "", " ")
+    days = [_CN_WEEKDAYS[c] for c in re.findall(_DAYS_CN, m.group(2))]
+    return prefix + " and ".join(days) + " "
+
+
+def chinese(s: str) -> str:
+    s = s.replace("：", ":").replace("、", ",").replace("点钟", "点").replace("每隔", "每")
+    s = s.replace("每个", "每").replace("每一个", "每")
+    s = re.sub(r"([下上这本每]个?)?" + _WEEKDAY_CN + "(" + _DAYS_CN + r"(?:[,和及与到至]?" + _DAYS_CN + ")*)",
+               _weekdays_cn, s)
+    s = re.sub(r"(?<=monday) to | 到 | 至 ", " through ", s)
+    num = r"[零〇一二两三四五六七八九十百\d]+"
+    s = re.sub(num, lambda m: str(cn_number(m.group(0))), s)
+    s = re.sub(r"每个?小时的?第?(\d{1,2})分钟?", lambda m: f" every hour at :{int(m.group(1)):02d} ", s)
+    # Durations: "2小时15分钟后", "半小时后", "1个半小时后", "30分钟以后", "过10分钟".
+    s = re.sub(r"(\d+)个半(小时|钟头|月)", r"\1.5\2", s)
+    s = re.sub(r"半个?(小时|钟头)", r"0.5\1", s)
+    s = re.sub(r"(\d+)个?(?=小时|钟头)", r"\1", s)
+    unit_re = r"(\d+(?:\.\d+)?)\s*(秒钟|秒|分钟|小时|钟头|个月|天|周|星期|分)"
+    s = re.sub(r"((?:" + unit_re + r"\s*)+)(?:以后|之后|过后|后)",
+               lambda m: " in " + re.sub(unit_re, lambda u: f" {u.group(1)} {_CN_UNITS[u.group(2)]} ",
+                                         m.group(1)) + " ", s)
+    s = re.sub(r"每\s*(\d+(?:\.\d+)?)\s*个?(秒钟|秒|分钟|小时|钟头|天|周|星期|个月|分)",
+               lambda u: f" every {u.group(1)} {_CN_UNITS[u.group(2)]} ", s)
+    # Clock: 3点半, 3点1刻, 3点15分, 15:30, 3时15分.
+    s = re.sub(r"(\d{1,2})[点點时]半", r" \1:30 ", s)
+    s = re.sub(r"(\d{1,2})[点點时](\d)刻", lambda m: f" {m.group(1)}:{int(m.group(2)) * 15:02d} ", s)
+    s = re.sub(r"(\d{1,2})[点點时](\d{1,2})分?", lambda m: f" {m.group(1)}:{int(m.group(2)):02d} ", s)
+    s = re.sub(r"(\d{1,2})[点點时]", r" \1:00 ", s)
+    # Dates: 2026年12月1日, 12月1号, 每月1号, 15号.
+    s = re.sub(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号號]?",
+               lambda m: f" {m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d} ", s)
+    s = re.sub(r"(\d{1,2})月(\d{1,2})[日号號]?", lambda m: f" month{m.group(1)} {m.group(2)} ", s)
+    s = re.sub(r"(\d{1,2})[日号號]", lambda m: f" the {ordinal(int(m.group(1)))} ", s)
+    for pat, rep in _CN_RULES_RE:
+        s = pat.sub(rep, s)
+    s = re.sub(r"每\s*", " every ", s)
+    s = re.sub(r"[和及与跟]", " and ", s)
+    s = re.sub(r"[的在于於请到时]|提醒我|提醒|执行|运行|一次|钟", " ", s)
+    s = re.sub(r"\bmonth(\d{1,2})\b", lambda m: _MONTHS[int(m.group(1)) - 1] if 1 <= int(m.group(1)) <= 12
+               else m.group(0), s)
+    return s
+
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december"]
