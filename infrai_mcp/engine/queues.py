@@ -1,13 +1,422 @@
-"""QueueService: queues, messages, DLQ and push subscriptions (operations take the project first)."""
+"""QueueService: queues, messages, DLQ and push subscriptions (operations take the project first).
+
+Semantics are documented for users in docs/QUEUES.md and for stores in store_queues.py.
+This layer validates arguments, maps store rows to records, and implements long-poll:
+a consume with ``wait_seconds`` waits on a per-queue ``asyncio.Event`` that publish and
+nack set, and re-checks the store at least every ``RECHECK_SECONDS`` because another
+process (a second ``serve``, the CLI) can publish without touching our events.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+import contextlib
+import json
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from infrai_mcp.engine.push import PushWorker
+from infrai_mcp.engine.store_queues import Handle, NewMessage, Row, Settled, no_message, no_queue, stale_lease
+from infrai_mcp.errors import InvalidInput, NotFound, PayloadTooLarge
+from infrai_mcp.ids import new_id
+from infrai_mcp.models.common import MAX_PAGE, MAX_PAYLOAD_BYTES, Page
+from infrai_mcp.models.jobs import Deleted
+from infrai_mcp.models.queues import (
+    MAX_BATCH,
+    MAX_CONSUME,
+    MAX_VISIBILITY,
+    MAX_WAIT,
+    AckResult,
+    DeadLetter,
+    Message,
+    MessageIn,
+    NackResult,
+    Published,
+    Purged,
+    Queue,
+    QueueCreate,
+    QueueStats,
+    QueueUpdate,
+    Redriven,
+    RedriveRequest,
+    Subscription,
+    SubscriptionCreate,
+)
 
 if TYPE_CHECKING:
     from infrai_mcp.engine.engine import Engine
+
+log = logging.getLogger("infrai.queues")
+
+# Idempotency keys dedupe for 24 h: agents retry across long pauses (a model turn, a human
+# approval), so SQS's 5 minutes would let real duplicates through. docs/QUEUES.md.
+DEDUP_WINDOW_SECONDS = 24 * 3600
+RECHECK_SECONDS = 0.5  # long-poll re-check for publishes by other processes
+SWEEP_SECONDS = 5.0  # lease expiry / retention / key expiry pass
+MAX_ERROR_CHARS = 2000
+
+
+def ts(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+def _dt(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+def queue_record(row: Row) -> Queue:
+    return Queue(
+        queue=row["name"],
+        type=row["type"],
+        dead_letter_queue=row["dead_letter_queue"],
+        max_retries=row["max_retries"],
+        message_retention_days=row["message_retention_days"],
+        visibility_timeout_default=row["visibility_timeout_default"],
+        enable_priority=bool(row["enable_priority"]),
+        created_at=_dt(row["created_at"]),
+    )
+
+
+def message_record(row: Row) -> Message:
+    # model_construct: rows come from our own store (already valid); validation would cost
+    # more than the claim itself at 100 messages per call.
+    return Message.model_construct(
+        message_id=row["id"],
+        queue=row["queue"],
+        payload=json.loads(row["payload"]),
+        priority=row["priority"],
+        group_id=row["group_id"],
+        receive_count=row["receive_count"],
+        receipt=row["receipt"],
+        enqueued_at=_dt(row["enqueued_at"]),
+        visible_at=ts(row["visible_at"]),
+    )
+
+
+def dead_letter_record(row: Row) -> DeadLetter:
+    return DeadLetter(
+        message_id=row["id"],
+        queue=row["queue"],
+        payload=json.loads(row["payload"]),
+        priority=row["priority"],
+        group_id=row["group_id"],
+        receive_count=row["receive_count"],
+        enqueued_at=_dt(row["enqueued_at"]),
+        source_queue=row["source_queue"],
+        dead_lettered_at=_dt(row["dead_lettered_at"]),
+        last_error=row["last_error"],
+    )
+
+
+def subscription_record(row: Row) -> Subscription:
+    return Subscription(
+        subscription_id=row["id"],
+        queue=row["queue"],
+        url=row["url"],
+        max_retries=row["max_retries"],
+        visibility_timeout=row["visibility_timeout"],
+        dead_letter_queue=row["dead_letter_queue"],
+        has_secret=bool(row["secret"]),
+        created_at=_dt(row["created_at"]),
+    )
+
+
+def encode_payload(payload: Any, field: str) -> str:
+    try:
+        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError):
+        msg = f"{field}: must be JSON (objects, arrays, strings, numbers, booleans, null)"
+        raise InvalidInput(msg, field) from None
+    if len(text) > MAX_PAYLOAD_BYTES // 4 and len(text.encode()) > MAX_PAYLOAD_BYTES:
+        size = len(text.encode())
+        msg = f"{field}: is {size} bytes of JSON; the limit is {MAX_PAYLOAD_BYTES} bytes (1 MiB)"
+        raise PayloadTooLarge(msg, field)
+    return text
+
+
+def _check_range(field: str, value: float, low: float, high: float, unit: str = "") -> None:
+    if not low <= value <= high:
+        raise InvalidInput(f"{field}: {value} is out of range; use {low:g} to {high:g}{unit}", field=field)
+
+
+def _raise_settled(queue: str, s: Settled) -> None:
+    if s.problem == "unknown":
+        raise no_message(queue, s.message_id)
+    if s.problem == "stale":
+        raise stale_lease(queue, s.message_id, s.detail)
 
 
 class QueueService:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._events: dict[tuple[str, str], asyncio.Event] = {}
+        self.push = PushWorker(engine)
+        add = getattr(engine, "add_background", None)
+        if add is not None:
+            add(self._sweep_loop, name="queue-sweep")
+            add(self.push.run, name="queue-push")
+
+    @property
+    def store(self) -> Any:  # the engine's Store (QueueStore side); Any keeps mypy off its MRO
+        return self.engine.store
+
+    def _now(self) -> float:
+        return self.engine.clock.now().timestamp()
+
+    # -- wake-ups -----------------------------------------------------------------------
+    def _event(self, project: str, queue: str) -> asyncio.Event:
+        key = (project, queue)
+        event = self._events.get(key)
+        if event is None:
+            event = self._events[key] = asyncio.Event()
+        return event
+
+    def notify(self, project: str, queue: str) -> None:
+        """Wake long-polls and the push worker: the queue may have something visible now."""
+        event = self._events.pop((project, queue), None)
+        if event is not None:
+            event.set()  # waiters hold this event; the next waiter gets a fresh one
+        self.push.wake()
+
+    # -- queues -------------------------------------------------------------------------
+    async def queue_create(self, project: str, req: QueueCreate) -> Queue:
+        now = self._now()
+        row = {
+            "project": project,
+            "name": req.name,
+            "id": new_id("q"),
+            "type": req.type,
+            "dead_letter_queue": req.dead_letter_queue,
+            "max_retries": req.max_retries,
+            "message_retention_days": req.message_retention_days,
+            "visibility_timeout_default": req.visibility_timeout_default,
+            "enable_priority": int(req.enable_priority),
+            "created_at": now,
+        }
+        stored, _ = await self.store.insert_queue(row, req.idempotency_key, now - DEDUP_WINDOW_SECONDS)
+        return queue_record(stored)
+
+    async def _queue_row(self, project: str, queue: str) -> Row:
+        row: Row | None = await self.store.get_queue(project, queue)
+        if row is None:
+            raise no_queue(queue)
+        return row
+
+    async def queue_get(self, project: str, queue: str) -> Queue:
+        return queue_record(await self._queue_row(project, queue))
+
+    async def queue_list(self, project: str, *, cursor: str | None = None, limit: int = 50) -> Page[Queue]:
+        _check_range("limit", limit, 1, MAX_PAGE)
+        rows = await self.store.list_queues(project, cursor=cursor, limit=limit)
+        return Page[Queue](
+            items=[queue_record(r) for r in rows], next_cursor=rows[-1]["id"] if len(rows) == limit else None
+        )
+
+    async def queue_update(self, project: str, queue: str, req: QueueUpdate) -> Queue:
+        changes: Row = {}
+        for key in req.model_fields_set:
+            value = getattr(req, key)
+            if value is None and key != "dead_letter_queue":
+                continue  # None means "unchanged"; only the DLQ can be cleared with null
+            changes[key] = int(value) if key == "enable_priority" else value
+        return queue_record(await self.store.update_queue(project, queue, changes))
+
+    async def queue_delete(self, project: str, queue: str) -> Deleted:
+        await self.store.delete_queue(project, queue)
+        self.notify(project, queue)
+        return Deleted(id=queue, deleted=True)
+
+    async def queue_purge(self, project: str, queue: str) -> Purged:
+        return Purged(queue=queue, purged=await self.store.purge_queue(project, queue))
+
+    async def queue_stats(self, project: str, queue: str) -> QueueStats:
+        now = self._now()
+        s = await self.store.queue_stats(project, queue, now)
+        oldest = s["oldest"]
+        return QueueStats(
+            queue=queue,
+            available=s["available"],
+            in_flight=s["in_flight"],
+            delayed=s["delayed"],
+            dlq=s["dlq"],
+            oldest_age_seconds=max(0.0, now - oldest) if oldest is not None else None,
+        )
+
+    # -- publish ------------------------------------------------------------------------
+    def _prepare(self, msg: MessageIn, field: str) -> NewMessage:
+        return NewMessage(
+            payload=encode_payload(msg.payload, field),
+            delay_seconds=float(msg.delay_seconds),
+            priority=msg.priority,
+            group_id=msg.group_id,
+            idempotency_key=msg.idempotency_key,
+        )
+
+    async def queue_publish(self, project: str, queue: str, msg: MessageIn) -> Published:
+        return (await self._publish(project, queue, [self._prepare(msg, "payload")], None))[0]
+
+    async def queue_publish_batch(
+        self, project: str, queue: str, messages: list[MessageIn], *, idempotency_key: str | None = None
+    ) -> list[Published]:
+        if not 1 <= len(messages) <= MAX_BATCH:
+            raise InvalidInput(
+                f"messages: {len(messages)} given; a batch holds 1 to {MAX_BATCH} messages", field="messages"
+            )
+        prepared = [self._prepare(m, f"messages[{i}].payload") for i, m in enumerate(messages)]
+        return await self._publish(project, queue, prepared, idempotency_key)
+
+    async def _publish(
+        self, project: str, queue: str, messages: list[NewMessage], batch_key: str | None
+    ) -> list[Published]:
+        now = self._now()
+        ids = await self.store.publish(
+            project, queue, messages, now=now, dedup_since=now - DEDUP_WINDOW_SECONDS, batch_key=batch_key
+        )
+        self.notify(project, queue)
+        return [Published.model_construct(message_id=mid, duplicate=dup) for mid, dup in ids]
+
+    # -- consume / ack / nack -----------------------------------------------------------
+    async def queue_consume(
+        self,
+        project: str,
+        queue: str,
+        *,
+        max_messages: int = 1,
+        visibility_timeout: int | None = None,
+        wait_seconds: float = 0,
+    ) -> list[Message]:
+        _check_range("max_messages", max_messages, 1, MAX_CONSUME)
+        _check_range("wait_seconds", wait_seconds, 0, MAX_WAIT, " seconds")
+        if visibility_timeout is not None:
+            _check_range("visibility_timeout", visibility_timeout, 1, MAX_VISIBILITY, " seconds")
+        lease = visibility_timeout or (await self._queue_row(project, queue))["visibility_timeout_default"]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        while True:
+            # Take the event BEFORE claiming: a publish between the claim and the wait
+            # then sets this very event and the wait returns at once (no lost wake-up).
+            event = self._event(project, queue)
+            rows = await self.store.claim(project, queue, max_messages, lease, self._now())
+            remaining = deadline - loop.time()
+            if rows or remaining <= 0:
+                return [message_record(r) for r in rows]
+            timeout = min(remaining, RECHECK_SECONDS)
+            now = self._now()
+            nxt = await self.store.next_visible(project, queue, now)
+            if nxt is not None:
+                timeout = max(0.01, min(timeout, nxt - now))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout)
+
+    def _handle(self, message_id: str | None, receipt: str | None) -> Handle:
+        if not message_id and not receipt:
+            raise InvalidInput("receipt: give the receipt from queue_consume (or the message_id)", field="receipt")
+        return Handle(message_id=message_id or None, receipt=receipt or None)
+
+    async def queue_ack(
+        self, project: str, queue: str, message_id: str | None = None, receipt: str | None = None
+    ) -> AckResult:
+        handle = self._handle(message_id, receipt)
+        (settled,) = await self.store.ack(project, queue, [handle], self._now())
+        _raise_settled(queue, settled)
+        return AckResult(message_id=settled.message_id, acked=True)
+
+    async def queue_ack_batch(self, project: str, queue: str, receipts: list[str]) -> list[AckResult]:
+        """Ack many receipts in one transaction (what a batch consumer should call).
+        Refused ones come back with ``acked=False`` instead of raising, in input order."""
+        if not 1 <= len(receipts) <= MAX_CONSUME:
+            raise InvalidInput(f"receipts: give 1 to {MAX_CONSUME} receipts", field="receipts")
+        handles = [self._handle(None, r) for r in receipts]
+        settled = await self.store.ack(project, queue, handles, self._now())
+        return [AckResult.model_construct(message_id=s.message_id, acked=s.problem is None) for s in settled]
+
+    async def queue_nack(
+        self,
+        project: str,
+        queue: str,
+        message_id: str | None = None,
+        receipt: str | None = None,
+        *,
+        requeue: bool = True,
+        error: str | None = None,
+    ) -> NackResult:
+        handle = self._handle(message_id, receipt)
+        settled = await self.store.nack(
+            project, queue, handle, requeue=requeue, error=error[:MAX_ERROR_CHARS] if error else None, now=self._now()
+        )
+        _raise_settled(queue, settled)
+        if settled.requeued:
+            self.notify(project, queue)
+        return NackResult(
+            message_id=settled.message_id, nacked=True, requeued=settled.requeued, dead_lettered=settled.dead_lettered
+        )
+
+    # -- dead letters -------------------------------------------------------------------
+    async def queue_dlq_list(
+        self, project: str, queue: str, *, cursor: str | None = None, limit: int = 50
+    ) -> Page[DeadLetter]:
+        _check_range("limit", limit, 1, MAX_PAGE)
+        rows = await self.store.list_dead_letters(project, queue, cursor=cursor, limit=limit)
+        return Page[DeadLetter](
+            items=[dead_letter_record(r) for r in rows], next_cursor=rows[-1]["id"] if len(rows) == limit else None
+        )
+
+    async def queue_dlq_redrive(self, project: str, queue: str, req: RedriveRequest) -> Redriven:
+        since = req.since.timestamp() if req.since is not None else None
+        moved = await self.store.redrive(
+            project, queue, message_id=req.message_id, since=since, limit=req.max_messages, now=self._now()
+        )
+        if moved:
+            # Redriven messages land in their source queues; wake every waiter cheaply.
+            for key in list(self._events):
+                if key[0] == project:
+                    self.notify(*key)
+            self.push.wake()
+        return Redriven(queue=queue, redriven=moved)
+
+    # -- push subscriptions -------------------------------------------------------------
+    async def queue_push_subscribe(self, project: str, queue: str, req: SubscriptionCreate) -> Subscription:
+        now = self._now()
+        row = {
+            "project": project,
+            "id": new_id("sub"),
+            "queue": queue,
+            "url": req.url,
+            "secret": req.secret,
+            "max_retries": req.max_retries,
+            "visibility_timeout": req.visibility_timeout,
+            "dead_letter_queue": req.dead_letter_queue,
+            "created_at": now,
+        }
+        stored, _ = await self.store.insert_subscription(row, req.idempotency_key, now - DEDUP_WINDOW_SECONDS)
+        self.push.wake()
+        return subscription_record(stored)
+
+    async def queue_push_list(self, project: str, queue: str) -> list[Subscription]:
+        return [subscription_record(r) for r in await self.store.list_subscriptions(project, queue)]
+
+    async def queue_push_unsubscribe(self, project: str, queue: str, subscription_id: str) -> Deleted:
+        await self._queue_row(project, queue)
+        if not await self.store.delete_subscription(project, queue, subscription_id):
+            raise NotFound(
+                f"No subscription {subscription_id!r} on queue {queue!r}. Call queue_push_list to see subscriptions."
+            )
+        return Deleted(id=subscription_id, deleted=True)
+
+    # -- maintenance --------------------------------------------------------------------
+    async def sweep(self) -> Row:
+        """One maintenance pass (expired leases, retention, old idempotency keys)."""
+        now = self._now()
+        counts: Row = await self.store.sweep(now, now - DEDUP_WINDOW_SECONDS)
+        if counts.get("reaped"):
+            self.push.wake()
+        return counts
+
+    async def _sweep_loop(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception:  # keep sweeping: a locked database now is fine in 5 s
+                log.exception("queue sweep failed")
+            await asyncio.sleep(SWEEP_SECONDS)

@@ -1,0 +1,47 @@
+"""Fixtures of the queue behaviour suite.
+
+The suite talks to ``Engine``/``QueueService`` only, never to a store's internals, so a
+second store implementation joins by adding a param to ``make_store`` (PostgreSQL: build
+its Store on a fresh test database and return it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from infrai_mcp.config import Settings
+from infrai_mcp.engine.clock import OffsetClock
+from infrai_mcp.engine.engine import Engine
+from infrai_mcp.engine.store import SqliteStore, Store
+
+StoreFactory = Callable[[Path], Store]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(params=["sqlite"])
+def make_store(request: pytest.FixtureRequest) -> StoreFactory:
+    """One factory per Store implementation (each call: a fresh, empty store)."""
+    if request.param == "sqlite":
+        return lambda tmp: SqliteStore(tmp / "infrai.db")
+    raise AssertionError(request.param)
+
+
+@pytest.fixture
+def clock() -> OffsetClock:
+    """Tests move time with ``clock.offset += timedelta(...)`` instead of sleeping."""
+    return OffsetClock()
+
+
+@pytest.fixture
+async def engine(tmp_path: Path, make_store: StoreFactory, clock: OffsetClock) -> AsyncIterator[Engine]:
+    # dispatch=False: no background loops, so every state change in a test is one the test
+    # made (sweeps are called explicitly). Push tests build a dispatching engine.
+    async with Engine(Settings(home=tmp_path), store=make_store(tmp_path), clock=clock, dispatch=False) as eng:
+        yield eng

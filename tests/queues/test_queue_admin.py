@@ -1,0 +1,170 @@
+"""Queue administration and bad input: every refusal is precise and changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from infrai_mcp.engine.clock import OffsetClock
+from infrai_mcp.engine.engine import Engine
+from infrai_mcp.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from infrai_mcp.models import MessageIn, QueueCreate, QueueUpdate
+
+pytestmark = pytest.mark.anyio
+P = "default"
+
+
+async def test_create_get_list_update_delete(engine: Engine) -> None:
+    qs = engine.queues
+    for i in range(5):
+        await qs.queue_create(P, QueueCreate(name=f"q{i}", max_retries=i))
+    got = await qs.queue_get(P, "q3")
+    assert (got.queue, got.type, got.max_retries, got.enable_priority) == ("q3", "standard", 3, False)
+
+    page1 = await qs.queue_list(P, limit=2)
+    page2 = await qs.queue_list(P, cursor=page1.next_cursor, limit=2)
+    page3 = await qs.queue_list(P, cursor=page2.next_cursor, limit=2)
+    names = [q.queue for q in page1.items + page2.items + page3.items]
+    assert names == ["q0", "q1", "q2", "q3", "q4"]
+    assert page3.next_cursor is None
+
+    updated = await qs.queue_update(P, "q1", QueueUpdate(max_retries=7, visibility_timeout_default=5))
+    assert (updated.max_retries, updated.visibility_timeout_default, updated.message_retention_days) == (7, 5, 4)
+
+    assert (await qs.queue_delete(P, "q1")).deleted
+    with pytest.raises(NotFound, match=r"No queue 'q1'\. Call queue_list to see queues\."):
+        await qs.queue_get(P, "q1")
+
+
+async def test_create_is_idempotent_by_key_and_refuses_a_taken_name(engine: Engine) -> None:
+    qs = engine.queues
+    first = await qs.queue_create(P, QueueCreate(name="orders", idempotency_key="k1"))
+    again = await qs.queue_create(P, QueueCreate(name="orders", idempotency_key="k1"))
+    assert again == first
+    with pytest.raises(Conflict, match="already exists"):
+        await qs.queue_create(P, QueueCreate(name="orders"))
+
+
+async def test_projects_are_isolated(engine: Engine) -> None:
+    qs = engine.queues
+    await qs.queue_create("alpha", QueueCreate(name="shared"))
+    await qs.queue_publish("alpha", "shared", MessageIn(payload=1))
+    with pytest.raises(NotFound):
+        await qs.queue_get("beta", "shared")
+    with pytest.raises(NotFound):
+        await qs.queue_consume("beta", "shared")
+    assert (await qs.queue_list("beta")).items == []
+    # Same name in another project is a different queue.
+    await qs.queue_create("beta", QueueCreate(name="shared"))
+    assert (await qs.queue_stats("beta", "shared")).available == 0
+    assert (await qs.queue_stats("alpha", "shared")).available == 1
+
+
+async def test_dead_letter_queue_must_exist_match_type_and_not_be_itself(engine: Engine) -> None:
+    qs = engine.queues
+    await qs.queue_create(P, QueueCreate(name="fifo-dlq", type="fifo"))
+    with pytest.raises(InvalidInput, match="no queue 'nope'") as info:
+        await qs.queue_create(P, QueueCreate(name="a", dead_letter_queue="nope"))
+    assert info.value.field == "dead_letter_queue"
+    with pytest.raises(InvalidInput, match="same type"):
+        await qs.queue_create(P, QueueCreate(name="a", dead_letter_queue="fifo-dlq"))
+    with pytest.raises(InvalidInput, match="its own dead-letter queue"):
+        await qs.queue_create(P, QueueCreate(name="a", dead_letter_queue="a"))
+    assert [q.queue for q in (await qs.queue_list(P)).items] == ["fifo-dlq"]  # nothing created
+
+    await qs.queue_create(P, QueueCreate(name="a"))
+    await qs.queue_create(P, QueueCreate(name="b", dead_letter_queue="a"))
+    with pytest.raises(InvalidInput, match="its own dead-letter queue"):
+        await qs.queue_update(P, "a", QueueUpdate(dead_letter_queue="a"))
+    with pytest.raises(InvalidInput, match="must not loop"):
+        await qs.queue_update(P, "a", QueueUpdate(dead_letter_queue="b"))
+    assert (await qs.queue_get(P, "a")).dead_letter_queue is None
+    # null clears the DLQ; omitting it leaves it alone.
+    assert (await qs.queue_update(P, "b", QueueUpdate(max_retries=1))).dead_letter_queue == "a"
+    assert (await qs.queue_update(P, "b", QueueUpdate(dead_letter_queue=None))).dead_letter_queue is None
+
+
+async def test_deleting_a_queue_that_is_another_queues_dlq_is_refused(engine: Engine) -> None:
+    qs = engine.queues
+    await qs.queue_create(P, QueueCreate(name="dlq"))
+    await qs.queue_create(P, QueueCreate(name="work", dead_letter_queue="dlq"))
+    await qs.queue_publish(P, "dlq", MessageIn(payload="kept"))
+    with pytest.raises(Conflict, match="dead-letter queue of 'work'"):
+        await qs.queue_delete(P, "dlq")
+    assert (await qs.queue_stats(P, "dlq")).available == 1  # nothing changed
+    await qs.queue_delete(P, "work")
+    await qs.queue_delete(P, "dlq")
+
+
+async def test_unknown_queue_everywhere(engine: Engine) -> None:
+    qs = engine.queues
+    calls = [
+        qs.queue_get(P, "ghost"),
+        qs.queue_update(P, "ghost", QueueUpdate(max_retries=1)),
+        qs.queue_delete(P, "ghost"),
+        qs.queue_purge(P, "ghost"),
+        qs.queue_stats(P, "ghost"),
+        qs.queue_publish(P, "ghost", MessageIn(payload=1)),
+        qs.queue_publish_batch(P, "ghost", [MessageIn(payload=1)]),
+        qs.queue_consume(P, "ghost"),
+        qs.queue_ack(P, "ghost", message_id="msg_x"),
+        qs.queue_nack(P, "ghost", message_id="msg_x"),
+        qs.queue_dlq_list(P, "ghost"),
+        qs.queue_push_list(P, "ghost"),
+    ]
+    for call in calls:
+        with pytest.raises(NotFound, match="No queue 'ghost'"):
+            await call
+
+
+async def test_bad_arguments_name_the_field_and_change_nothing(engine: Engine) -> None:
+    qs = engine.queues
+    await qs.queue_create(P, QueueCreate(name="q"))
+    for kwargs, field in [
+        ({"max_messages": 0}, "max_messages"),
+        ({"max_messages": 101}, "max_messages"),
+        ({"visibility_timeout": 0}, "visibility_timeout"),
+        ({"wait_seconds": 21}, "wait_seconds"),
+    ]:
+        with pytest.raises(InvalidInput) as info:
+            await qs.queue_consume(P, "q", **kwargs)  # type: ignore[arg-type]
+        assert info.value.field == field
+
+    big = MessageIn.model_construct(payload="x" * (1024 * 1024 + 1), delay_seconds=0, priority=0)
+    with pytest.raises(PayloadTooLarge) as too_large:
+        await qs.queue_publish(P, "q", big)
+    assert too_large.value.field == "payload"
+    with pytest.raises(InvalidInput, match="1 to 100"):
+        await qs.queue_publish_batch(P, "q", [MessageIn(payload=i) for i in range(101)])
+    with pytest.raises(InvalidInput) as no_handle:
+        await qs.queue_ack(P, "q")
+    assert no_handle.value.field == "receipt"
+    with pytest.raises(NotFound, match="No message 'msg_nope'"):
+        await qs.queue_ack(P, "q", message_id="msg_nope")
+    with pytest.raises(NotFound, match="No message"):
+        await qs.queue_nack(P, "q", receipt="msg_nope.1.abc")
+    stats = await qs.queue_stats(P, "q")
+    assert (stats.available, stats.in_flight, stats.delayed, stats.dlq) == (0, 0, 0, 0)
+
+
+async def test_stats_purge_and_delay(engine: Engine, clock: OffsetClock) -> None:
+    qs = engine.queues
+    await qs.queue_create(P, QueueCreate(name="q"))
+    await qs.queue_publish_batch(P, "q", [MessageIn(payload=i) for i in range(3)])
+    await qs.queue_publish(P, "q", MessageIn(payload="later", delay_seconds=60))
+    await qs.queue_consume(P, "q", max_messages=1, visibility_timeout=600)
+    clock.offset += timedelta(seconds=10)
+    stats = await qs.queue_stats(P, "q")
+    assert (stats.available, stats.in_flight, stats.delayed, stats.dlq) == (2, 1, 1, 0)
+    assert stats.oldest_age_seconds is not None and stats.oldest_age_seconds >= 10
+
+    # The delayed message is invisible until its delay ends.
+    got = await qs.queue_consume(P, "q", max_messages=10, visibility_timeout=600)
+    assert [m.payload for m in got] == [1, 2]
+    clock.offset += timedelta(seconds=51)
+    assert [m.payload for m in await qs.queue_consume(P, "q", max_messages=10)] == ["later"]
+
+    assert (await qs.queue_purge(P, "q")).purged == 4
+    stats = await qs.queue_stats(P, "q")
+    assert (stats.available, stats.in_flight, stats.delayed, stats.oldest_age_seconds) == (0, 0, 0, None)
