@@ -1,0 +1,204 @@
+"""JobService operations on a real SQLite file: CRUD, pagination, idempotency, bad input.
+
+These engines do not dispatch (``dispatch=False``), so nothing fires while we inspect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from infrai_mcp.engine.engine import Engine
+from infrai_mcp.errors import InvalidInput, NotFound
+from infrai_mcp.models import CronCreate, CronUpdate, ScheduleCreate, ScheduleUpdate, TaskCreate
+from tests.engine.conftest import make_engine
+
+pytestmark = pytest.mark.anyio
+P = "default"
+URL = "https://example.com/hook"
+
+
+@pytest.fixture
+async def idle(tmp_path: Path) -> AsyncIterator[Engine]:
+    async with make_engine(tmp_path, dispatch=False) as eng:
+        yield eng
+
+
+def cron(**kw: object) -> CronCreate:
+    return CronCreate.model_validate({"name": "job", "url": URL, "schedule": "0 9 * * *", **kw})
+
+
+async def test_cron_create_get_and_secret_never_returned(idle: Engine) -> None:
+    job = await idle.jobs.cron_create(P, cron(timezone="America/New_York", secret="s3cret-value",
+                                              headers={"Authorization": "Bearer x", "X-Team": "a"}))
+    assert job.cron_id.startswith("cj_") and job.enabled and job.status == "active"
+    assert job.has_secret and "s3cret" not in job.model_dump_json()
+    assert job.headers == {"Authorization": "***", "X-Team": "a"}
+    assert job.next_run_at is not None and job.next_run_at.astimezone(UTC).hour in (13, 14)  # 09:00 New York
+    assert job.description and "09:00" in job.description
+    got = await idle.jobs.cron_get(P, job.cron_id)
+    assert got.next_run_at == job.next_run_at and got.schedule == "0 9 * * *"
+
+
+async def test_macros_and_six_fields_are_accepted(idle: Engine) -> None:
+    daily = await idle.jobs.cron_create(P, cron(schedule="@daily"))
+    secs = await idle.jobs.cron_create(P, cron(schedule="*/10 * * * * *"))
+    assert daily.schedule == "0 0 * * *"
+    assert secs.next_run_at is not None and secs.next_run_at.second % 10 == 0
+
+
+@pytest.mark.parametrize(
+    ("kw", "field", "text"),
+    [
+        ({"schedule": "61 * * * *"}, "schedule", "invalid cron"),
+        ({"schedule": "0 0 31 2 *"}, "schedule", "never fires"),
+        ({"schedule": "every day"}, "schedule", "fields"),
+        ({"timezone": "Mars/Olympus"}, "timezone", "unknown timezone"),
+        ({"schedule": None, "run_at": "2001-01-01T00:00:00Z"}, "run_at", "in the past"),
+    ],
+)
+async def test_bad_input_names_the_field_and_stores_nothing(
+    idle: Engine, kw: dict[str, object], field: str, text: str
+) -> None:
+    with pytest.raises(InvalidInput) as info:
+        await idle.jobs.cron_create(P, cron(**kw))
+    assert info.value.field == field and text in info.value.message
+    assert (await idle.jobs.cron_list(P)).items == []
+
+
+async def test_unknown_ids_and_other_projects_are_not_found(idle: Engine) -> None:
+    job = await idle.jobs.cron_create(P, cron())
+    with pytest.raises(NotFound, match="Call cron_list to see ids"):
+        await idle.jobs.cron_get(P, "cj_nope")
+    with pytest.raises(NotFound):
+        await idle.jobs.cron_get("other-project", job.cron_id)
+    with pytest.raises(NotFound, match="Call task_list"):
+        await idle.jobs.task_get(P, "tk_nope")
+    with pytest.raises(NotFound, match="Call run_list"):
+        await idle.jobs.run_get(P, "run_nope")
+    with pytest.raises(InvalidInput) as info:
+        await idle.jobs.cron_list(P, limit=0)
+    assert info.value.field == "limit"
+
+
+async def test_idempotency_key_returns_the_first_job(idle: Engine) -> None:
+    a = await idle.jobs.cron_create(P, cron(idempotency_key="k1"))
+    b = await idle.jobs.cron_create(P, cron(idempotency_key="k1", name="different"))
+    assert a.cron_id == b.cron_id and b.name == "job"
+    t1 = await idle.jobs.task_schedule(P, TaskCreate(url=URL, delay_seconds=60, idempotency_key="k1"))
+    t2 = await idle.jobs.task_schedule(P, TaskCreate(url=URL, delay_seconds=60, idempotency_key="k1"))
+    assert t1.task_id == t2.task_id
+    assert len((await idle.jobs.cron_list(P)).items) == 1
+
+
+async def test_cursor_pagination_walks_every_job_once(idle: Engine) -> None:
+    ids = [(await idle.jobs.cron_create(P, cron(name=f"j{i}"))).cron_id for i in range(7)]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await idle.jobs.cron_list(P, cursor=cursor, limit=3)
+        seen += [j.cron_id for j in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == ids
+
+
+async def test_update_recomputes_next_run_and_keeps_unset_fields(idle: Engine) -> None:
+    job = await idle.jobs.cron_create(P, cron(payload={"a": 1}, retries=5))
+    new = await idle.jobs.cron_update(P, job.cron_id, CronUpdate(schedule="30 10 * * *", timezone="Asia/Tokyo"))
+    assert new.schedule == "30 10 * * *" and new.timezone == "Asia/Tokyo"
+    assert new.next_run_at is not None and new.next_run_at.astimezone(UTC).strftime("%H:%M") == "01:30"
+    assert new.payload == {"a": 1} and new.retries == 5
+    cleared = await idle.jobs.cron_update(P, job.cron_id, CronUpdate.model_validate({"payload": None}))
+    assert cleared.payload is None
+    with pytest.raises(InvalidInput) as info:
+        await idle.jobs.cron_update(P, job.cron_id, CronUpdate(timezone="Nowhere/Land"))
+    assert info.value.field == "timezone"
+    assert (await idle.jobs.cron_get(P, job.cron_id)).timezone == "Asia/Tokyo"  # nothing half-written
+
+
+async def test_pause_resume_delete(idle: Engine) -> None:
+    job = await idle.jobs.cron_create(P, cron(schedule="* * * * *"))
+    paused = await idle.jobs.cron_pause(P, job.cron_id)
+    assert not paused.enabled and paused.status == "paused" and paused.next_run_at is None
+    resumed = await idle.jobs.cron_resume(P, job.cron_id)
+    assert resumed.enabled and resumed.next_run_at is not None
+    assert resumed.next_run_at > datetime.now(UTC)  # continues from now
+    assert (await idle.jobs.cron_delete(P, job.cron_id)).deleted
+    assert (await idle.jobs.cron_delete(P, job.cron_id)).deleted  # idempotent
+    with pytest.raises(NotFound):
+        await idle.jobs.cron_get(P, job.cron_id)
+    with pytest.raises(NotFound):
+        await idle.jobs.cron_delete(P, "cj_never_existed")
+
+
+async def test_retention_get_set(idle: Engine) -> None:
+    job = await idle.jobs.cron_create(P, cron())
+    assert (await idle.jobs.cron_retention_get(P, job.cron_id)).retention_days == 30
+    assert (await idle.jobs.cron_retention_set(P, job.cron_id, 7)).retention_days == 7
+    assert (await idle.jobs.cron_get(P, job.cron_id)).retention_days == 7
+    with pytest.raises(InvalidInput):
+        await idle.jobs.cron_retention_set(P, job.cron_id, -1)
+
+
+async def test_tasks_schedule_list_cancel(idle: Engine) -> None:
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    t = await idle.jobs.task_schedule(P, TaskCreate(url=URL, run_at=soon, name="once"))
+    d = await idle.jobs.task_schedule(P, TaskCreate(url=URL, delay_seconds=120))
+    assert t.state == "scheduled" and t.run_at == soon
+    assert abs((d.run_at - datetime.now(UTC)).total_seconds() - 120) < 5
+    cancelled = await idle.jobs.task_cancel(P, t.task_id)
+    assert cancelled.state == "cancelled"
+    assert (await idle.jobs.task_cancel(P, t.task_id)).state == "cancelled"  # idempotent
+    assert [x.task_id for x in (await idle.jobs.task_list(P, state="scheduled")).items] == [d.task_id]
+    with pytest.raises(InvalidInput) as info:
+        await idle.jobs.task_schedule(P, TaskCreate(url=URL, run_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    assert info.value.field == "run_at"
+    with pytest.raises(InvalidInput):
+        await idle.jobs.task_list(P, state="bogus")
+
+
+async def test_trigger_creates_a_manual_run(idle: Engine) -> None:
+    job = await idle.jobs.cron_create(P, cron(enabled=False))
+    run = await idle.jobs.cron_trigger(P, job.cron_id)
+    assert run.trigger == "manual" and run.state == "pending" and run.cron_id == job.cron_id
+    assert (await idle.jobs.cron_run_get(P, job.cron_id, run.run_id)).run_id == run.run_id
+    assert [r.run_id for r in (await idle.jobs.cron_runs_list(P, job.cron_id)).items] == [run.run_id]
+    with pytest.raises(NotFound):
+        await idle.jobs.cron_run_get(P, "cj_other", run.run_id)
+
+
+async def test_agent_schedules_crud(idle: Engine) -> None:
+    s = await idle.jobs.schedule_create(P, "agent-1", ScheduleCreate(
+        name="Daily", type="cron", cron_expression="0 9 * * *", callback_type="workflow", callback_id="wf-1"))
+    once = await idle.jobs.schedule_create(P, "agent-1", ScheduleCreate(
+        name="Once", type="once", next_run=datetime.now(UTC) + timedelta(hours=2), callback_url=URL))
+    await idle.jobs.schedule_create(P, "agent-2", ScheduleCreate(
+        name="Other", type="delayed", delay_seconds=60, callback_type="queue", callback_id="q"))
+    assert s.next_run is not None and s.status == "active" and s.description
+    listed = await idle.jobs.schedule_list(P, "agent-1")
+    assert [x.id for x in listed.items] == [s.id, once.id]
+    assert [x.id for x in (await idle.jobs.schedule_list(P, "agent-1", type="once")).items] == [once.id]
+    got = await idle.jobs.schedule_get(P, "agent-1", s.id)
+    assert got.executions == []
+    with pytest.raises(NotFound, match="schedule_list"):
+        await idle.jobs.schedule_get(P, "agent-2", s.id)  # another agent's schedule
+    paused = await idle.jobs.schedule_update(P, "agent-1", s.id, ScheduleUpdate(status="paused"))
+    assert paused.status == "paused" and paused.next_run is None
+    moved = await idle.jobs.schedule_update(P, "agent-1", s.id, ScheduleUpdate(status="active",
+                                                                                cron_expression="0 10 * * *"))
+    assert moved.cron_expression == "0 10 * * *" and moved.next_run is not None
+    with pytest.raises(InvalidInput) as info:
+        await idle.jobs.schedule_update(P, "agent-1", s.id, ScheduleUpdate(cron_expression="nope"))
+    assert info.value.field == "cron_expression"
+    with pytest.raises(InvalidInput) as info:
+        await idle.jobs.schedule_create(P, "agent-1", ScheduleCreate(
+            name="x", type="once", next_run=datetime(2020, 1, 1, tzinfo=UTC), callback_url=URL))
+    assert info.value.field == "next_run"
+    assert (await idle.jobs.schedule_delete(P, "agent-1", s.id)).deleted
+    with pytest.raises(NotFound):
+        await idle.jobs.schedule_get(P, "agent-1", s.id)
