@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from infrai_mcp import __version__
-from infrai_mcp.commands import api_cmd, engine_cmd, mcp_cmd, when_cmd
+from infrai_mcp.commands import api_cmd, engine_cmd, mcp_cmd, ui_cmd, when_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"infrai-mcp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (mcp_cmd, engine_cmd, api_cmd, when_cmd):
+    for module in (mcp_cmd, engine_cmd, api_cmd, when_cmd, ui_cmd):
         module.register(sub)
     return parser
 
