@@ -1,0 +1,136 @@
+"""Agent-schedule callbacks (url, queue, workflow), lease recovery, graceful stop, retention."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from infrai_mcp.engine.engine import Engine
+from infrai_mcp.engine.retention import prune_once
+from infrai_mcp.models import CronCreate, ScheduleCreate, TaskCreate
+from tests.engine.conftest import make_engine, until
+from tests.receiver import Receiver, Reply
+
+pytestmark = pytest.mark.anyio
+P = "default"
+
+
+async def test_url_schedule_fires_once_and_completes(engine: Engine, receiver: Receiver) -> None:
+    s = await engine.jobs.schedule_create(P, "agent-7", ScheduleCreate(
+        name="Follow-up", type="delayed", delay_seconds=0, callback_url=receiver.url("/cb"), payload={"x": 1}))
+    (got,) = await receiver.wait_for(1, path="/cb")
+    assert got.json() == {"x": 1} and got.headers["x-infrai-job-id"] == s.id
+
+    async def executed() -> bool:
+        sch = await engine.jobs.schedule_get(P, "agent-7", s.id)
+        return bool(sch.executions) and sch.executions[0].status == "success"  # type: ignore[index]
+
+    await until(executed, what="a successful execution")
+    done = await engine.jobs.schedule_get(P, "agent-7", s.id)
+    assert done.status == "completed" and done.next_run is None and done.last_run is not None
+
+
+async def test_workflow_callback_posts_the_envelope(tmp_path: Path, receiver: Receiver) -> None:
+    async with make_engine(tmp_path, workflow_url=receiver.url("/wf/{callback_id}/run")) as eng:
+        s = await eng.jobs.schedule_create(P, "agent-1", ScheduleCreate(
+            name="Daily report", type="once", next_run=datetime.now(UTC) + timedelta(milliseconds=200),
+            callback_type="workflow", callback_id="workflow-456", payload={"report": "daily"}))
+        (got,) = await receiver.wait_for(1, path="/wf/workflow-456/run")
+    body = got.json()
+    assert body["schedule_id"] == s.id and body["agent_id"] == "agent-1" and body["name"] == "Daily report"
+    assert body["payload"] == {"report": "daily"} and body["run_id"] == got.headers["x-infrai-run-id"]
+    assert body["fired_at"] and body["scheduled_for"]
+
+
+async def test_workflow_without_url_fails_with_a_clear_error(engine: Engine) -> None:
+    s = await engine.jobs.schedule_create(P, "a", ScheduleCreate(
+        name="wf", type="delayed", delay_seconds=0, callback_type="workflow", callback_id="w"))
+
+    async def failed() -> str | None:
+        runs = (await engine.jobs.run_list(P, job_id=s.id, state="failed")).items
+        return runs[0].error if runs else None
+
+    assert "INFRAI_WORKFLOW_URL" in (await until(failed, what="failed workflow run") or "")
+
+
+async def test_queue_callback_publishes_to_the_project_queue(engine: Engine) -> None:
+    from infrai_mcp.models import QueueCreate
+
+    if not hasattr(engine.queues, "queue_consume"):
+        pytest.skip("queue service not available in this tree yet")
+    await engine.queues.queue_create(P, QueueCreate(name="agent-inbox"))
+    s = await engine.jobs.schedule_create(P, "agent-q", ScheduleCreate(
+        name="Ping", type="delayed", delay_seconds=0, callback_type="queue", callback_id="agent-inbox",
+        payload={"ping": True}))
+
+    async def consumed() -> list[object]:
+        return list(await engine.queues.queue_consume(P, "agent-inbox", max_messages=1))
+
+    (msg,) = await until(consumed, what="a message in agent-inbox")
+    payload = msg.payload  # type: ignore[attr-defined]
+    assert payload["schedule_id"] == s.id and payload["payload"] == {"ping": True} and payload["run_id"]
+
+
+async def test_queue_callback_to_a_missing_queue_fails_the_run(engine: Engine) -> None:
+    s = await engine.jobs.schedule_create(P, "a", ScheduleCreate(
+        name="q", type="delayed", delay_seconds=0, callback_type="queue", callback_id="no-such-queue"))
+
+    async def failed() -> str | None:
+        runs = (await engine.jobs.run_list(P, job_id=s.id, state="failed")).items
+        return runs[0].error if runs else None
+
+    assert "no-such-queue" in (await until(failed, what="failed queue run") or "")
+
+
+async def test_run_of_a_dead_process_is_retried_with_the_same_webhook_id(tmp_path: Path, receiver: Receiver) -> None:
+    """A run leased by an owner that vanished becomes claimable when its lease expires."""
+    async with make_engine(tmp_path, dispatch=False) as idle:
+        task = await idle.jobs.task_schedule(P, TaskCreate(url=receiver.url("/r"), delay_seconds=0))
+        now = datetime.now(UTC).timestamp()
+        # A "dead" process claims the run and never finishes it; its lease runs 1 s.
+        claimed = await idle.store.claim_runs(now, "dead-owner", now + 1.0, 10, idle.scheduler.plan)
+        assert [c.run["job_id"] for c in claimed] == [task.task_id]
+        webhook_id = claimed[0].run["webhook_id"]
+    async with make_engine(tmp_path) as eng:
+        (got,) = await receiver.wait_for(1, path="/r")
+        assert got.headers["webhook-id"] == webhook_id and got.headers["x-infrai-attempt"] == "2"
+        await until(lambda: _task_state(eng, task.task_id, "succeeded"), what="task succeeded")
+
+
+async def _task_state(engine: Engine, task_id: str, state: str) -> bool:
+    return (await engine.jobs.task_get(P, task_id)).state == state
+
+
+async def test_graceful_stop_releases_in_flight_runs(tmp_path: Path, receiver: Receiver) -> None:
+    receiver.program("/hold", [Reply(200, delay=5), Reply(200)])
+    eng = make_engine(tmp_path)
+    eng.scheduler.stop_grace = 0.2
+    async with eng:
+        task = await eng.jobs.task_schedule(P, TaskCreate(url=receiver.url("/hold"), delay_seconds=0))
+        await receiver.wait_for(1, path="/hold")
+    async with make_engine(tmp_path, dispatch=False) as idle:
+        (run,) = (await idle.jobs.run_list(P, job_id=task.task_id)).items
+        assert run.state == "pending" and run.attempts == 0  # released, not counted
+    async with make_engine(tmp_path) as again:
+        got = await receiver.wait_for(2, path="/hold")
+        assert got[0].headers["webhook-id"] == got[1].headers["webhook-id"]
+        await until(lambda: _task_state(again, task.task_id, "succeeded"), what="task succeeded")
+
+
+async def test_retention_prunes_old_finished_runs(engine: Engine, receiver: Receiver) -> None:
+    job = await engine.jobs.cron_create(P, CronCreate(url=receiver.url("/keep"), schedule="0 0 1 1 *"))
+    await engine.jobs.cron_trigger(P, job.cron_id)
+    await receiver.wait_for(1, path="/keep")
+
+    async def finished() -> bool:
+        return bool((await engine.jobs.run_list(P, job_id=job.cron_id, state="succeeded")).items)
+
+    await until(finished, what="finished run")
+    assert await prune_once(engine) == 0  # 30 days of retention keep it
+    await engine.jobs.cron_retention_set(P, job.cron_id, 0)
+    await asyncio.sleep(0.01)  # finished_at must be strictly older than now - 0 days
+    assert await prune_once(engine) == 1
+    assert (await engine.jobs.cron_runs_list(P, job.cron_id)).items == []
