@@ -61,7 +61,7 @@ def ts(value: float | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if value is not None else None
 
 
-def _dt(value: float) -> datetime:
+def at(value: float) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
@@ -74,7 +74,7 @@ def queue_record(row: Row) -> Queue:
         message_retention_days=row["message_retention_days"],
         visibility_timeout_default=row["visibility_timeout_default"],
         enable_priority=bool(row["enable_priority"]),
-        created_at=_dt(row["created_at"]),
+        created_at=at(row["created_at"]),
     )
 
 
@@ -89,7 +89,7 @@ def message_record(row: Row) -> Message:
         group_id=row["group_id"],
         receive_count=row["receive_count"],
         receipt=row["receipt"],
-        enqueued_at=_dt(row["enqueued_at"]),
+        enqueued_at=at(row["enqueued_at"]),
         visible_at=ts(row["visible_at"]),
     )
 
@@ -102,9 +102,9 @@ def dead_letter_record(row: Row) -> DeadLetter:
         priority=row["priority"],
         group_id=row["group_id"],
         receive_count=row["receive_count"],
-        enqueued_at=_dt(row["enqueued_at"]),
+        enqueued_at=at(row["enqueued_at"]),
         source_queue=row["source_queue"],
-        dead_lettered_at=_dt(row["dead_lettered_at"]),
+        dead_lettered_at=at(row["dead_lettered_at"]),
         last_error=row["last_error"],
     )
 
@@ -118,7 +118,7 @@ def subscription_record(row: Row) -> Subscription:
         visibility_timeout=row["visibility_timeout"],
         dead_letter_queue=row["dead_letter_queue"],
         has_secret=bool(row["secret"]),
-        created_at=_dt(row["created_at"]),
+        created_at=at(row["created_at"]),
     )
 
 

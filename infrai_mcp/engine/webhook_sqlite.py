@@ -119,13 +119,14 @@ class SqliteWebhookStore(WebhookStore):
             lambda conn: row_dict(conn.execute(sql, {"project": project, "id": delivery_id}).fetchone())
         )
 
-    async def claim_deliveries(self, now: float, lease_until: float, limit: int) -> list[Row]:
+    async def claim_deliveries(self, now: float, lease_margin: float, limit: int) -> list[Row]:
         q = self.db.queries
 
         def tx(conn: sqlite3.Connection) -> list[Row]:
             rows = [dict(r) for r in conn.execute(q["delivery_due"], {"now": now, "limit": limit})]
             for r in rows:
-                conn.execute(q["delivery_lease"], {"project": r["project"], "id": r["id"], "until": lease_until})
+                until = now + r["timeout_seconds"] + lease_margin
+                conn.execute(q["delivery_lease"], {"project": r["project"], "id": r["id"], "until": until})
             return rows
 
         return await self.db.write(tx)

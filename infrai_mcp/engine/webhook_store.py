@@ -47,9 +47,10 @@ class WebhookStore(ABC):
     async def get_delivery(self, project: str, delivery_id: str) -> Row | None: ...
 
     @abstractmethod
-    async def claim_deliveries(self, now: float, lease_until: float, limit: int) -> list[Row]:
+    async def claim_deliveries(self, now: float, lease_margin: float, limit: int) -> list[Row]:
         """Pending deliveries due at ``now`` and delivering ones whose lease expired (a
-        crashed worker), marked delivering until ``lease_until``. Oldest due first."""
+        crashed worker), marked delivering until ``now + timeout_seconds + lease_margin``.
+        Oldest due first."""
 
     @abstractmethod
     async def record_delivery_attempt(

@@ -7,8 +7,11 @@ its Store on a fresh test database and return it).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -16,6 +19,9 @@ from infrai_mcp.config import Settings
 from infrai_mcp.engine.clock import OffsetClock
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.engine.store import SqliteStore, Store
+from tests.receiver import Receiver
+
+T = TypeVar("T")
 
 StoreFactory = Callable[[Path], Store]
 
@@ -45,3 +51,30 @@ async def engine(tmp_path: Path, make_store: StoreFactory, clock: OffsetClock) -
     # made (sweeps are called explicitly). Push tests build a dispatching engine.
     async with Engine(Settings(home=tmp_path), store=make_store(tmp_path), clock=clock, dispatch=False) as eng:
         yield eng
+
+
+@pytest.fixture
+async def live_engine(tmp_path: Path, make_store: StoreFactory) -> AsyncIterator[Engine]:
+    """A dispatching engine: its background loops (push, webhook delivery, sweep) run."""
+    eng = Engine(Settings(home=tmp_path), store=make_store(tmp_path), dispatch=True)
+    eng.dispatcher.backoff_base = 0.05  # retries within tests take milliseconds
+    async with eng:
+        yield eng
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as rx:
+        yield rx
+
+
+async def until(check: Callable[[], Awaitable[T]], timeout: float = 15.0, what: str = "condition") -> T:
+    """Re-evaluate ``check`` until it returns a truthy value; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout} s (last value: {value!r})")
+        await asyncio.sleep(0.02)
