@@ -1,0 +1,88 @@
+"""Push subscriptions against a real receiver that fails the first attempts.
+
+The engine's own background loop delivers; signatures are checked with ``standardwebhooks``.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from standardwebhooks import Webhook
+
+from infrai_mcp.engine.engine import Engine
+from infrai_mcp.errors import InvalidInput, NotFound
+from infrai_mcp.models import MessageIn, QueueCreate, SubscriptionCreate
+from tests.queues.conftest import until
+from tests.receiver import Receiver, Reply
+
+pytestmark = pytest.mark.anyio
+P = "default"
+SECRET = "whsec_" + base64.b64encode(b"push-suite-secret-0123456789abcd").decode()
+
+
+async def _drained(engine: Engine, queue: str) -> bool:
+    s = await engine.queues.queue_stats(P, queue)
+    return s.available == 0 and s.in_flight == 0 and s.delayed == 0
+
+
+async def test_push_retries_with_backoff_then_acks(live_engine: Engine, receiver: Receiver) -> None:
+    qs = live_engine.queues
+    await qs.queue_create(P, QueueCreate(name="orders"))
+    receiver.program("/orders", [Reply(500), Reply(503, headers={"Retry-After": "0"}), Reply(200)])
+    sub = await qs.queue_push_subscribe(
+        P, "orders", SubscriptionCreate(url=receiver.url("/orders"), secret=SECRET, max_retries=5)
+    )
+    assert sub.has_secret and SECRET not in sub.model_dump_json()
+    mid = (await qs.queue_publish(P, "orders", MessageIn(payload={"order_id": "o_1"}))).message_id
+
+    got = await receiver.wait_for(3, path="/orders", timeout=15)
+    await until(lambda: _drained(live_engine, "orders"), what="orders acked")
+    assert len(receiver.received("/orders")) == 3  # acked after the 2xx: no further deliveries
+    for r in got:
+        body = Webhook(SECRET).verify(r.body, r.headers)
+        assert body["message_id"] == mid and body["queue"] == "orders" and body["payload"] == {"order_id": "o_1"}
+        assert r.headers["webhook-id"] == mid  # stable across retries: receivers dedupe on it
+    assert [r.json()["receive_count"] for r in got] == [1, 2, 3]
+    assert (await qs.queue_stats(P, "orders")).dlq == 0
+
+
+async def test_push_dead_letters_after_max_retries(live_engine: Engine, receiver: Receiver) -> None:
+    qs = live_engine.queues
+    await qs.queue_create(P, QueueCreate(name="push-dlq"))
+    await qs.queue_create(P, QueueCreate(name="events", max_retries=10))
+    receiver.program("/broken", [Reply(500)])
+    await qs.queue_push_subscribe(
+        P, "events", SubscriptionCreate(url=receiver.url("/broken"), max_retries=1, dead_letter_queue="push-dlq")
+    )
+    await qs.queue_publish(P, "events", MessageIn(payload="e1"))
+
+    async def dead() -> list[object]:
+        return list((await qs.queue_dlq_list(P, "events")).items)
+
+    (letter,) = await until(dead, what="message dead-lettered")
+    assert letter.queue == "push-dlq" and letter.source_queue == "events"  # type: ignore[attr-defined]
+    assert "HTTP 500" in (letter.last_error or "")  # type: ignore[attr-defined]
+    assert len(receiver.received("/broken")) == 2  # the first attempt + max_retries=1
+
+
+async def test_subscribe_list_unsubscribe_and_bad_input(live_engine: Engine, receiver: Receiver) -> None:
+    qs = live_engine.queues
+    await qs.queue_create(P, QueueCreate(name="q"))
+    await qs.queue_create(P, QueueCreate(name="fifo", type="fifo"))
+    sub = await qs.queue_push_subscribe(P, "q", SubscriptionCreate(url=receiver.url("/q"), idempotency_key="s1"))
+    again = await qs.queue_push_subscribe(P, "q", SubscriptionCreate(url=receiver.url("/q"), idempotency_key="s1"))
+    assert again.subscription_id == sub.subscription_id
+    assert [s.subscription_id for s in await qs.queue_push_list(P, "q")] == [sub.subscription_id]
+    with pytest.raises(InvalidInput, match="same type"):
+        await qs.queue_push_subscribe(P, "q", SubscriptionCreate(url=receiver.url("/q"), dead_letter_queue="fifo"))
+    with pytest.raises(NotFound, match="No queue 'nope'"):
+        await qs.queue_push_subscribe(P, "nope", SubscriptionCreate(url=receiver.url("/q")))
+    assert (await qs.queue_push_unsubscribe(P, "q", sub.subscription_id)).deleted
+    assert await qs.queue_push_list(P, "q") == []
+    with pytest.raises(NotFound, match="queue_push_list"):
+        await qs.queue_push_unsubscribe(P, "q", sub.subscription_id)
+    # Without a subscriber, messages stay for pull consumers.
+    await qs.queue_publish(P, "q", MessageIn(payload=1))
+    assert len(await qs.queue_consume(P, "q", wait_seconds=0)) == 1
+    assert receiver.received("/q") == []
