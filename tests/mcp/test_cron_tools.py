@@ -1,0 +1,112 @@
+"""Cron tools through the SDK client in memory, over the real engine, firing at a real receiver."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.engine.conftest import until
+from tests.mcp.conftest import TZ, Tools
+from tests.receiver import Receiver
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_create_from_phrase_confirms_schedule(tools: Tools, receiver: Receiver) -> None:
+    job = await tools.ok("cron_create", name="digest", schedule="every weekday at 9am", url=receiver.url("/d"))
+    assert job["schedule"] == "0 9 * * 1-5"
+    assert job["timezone"] == TZ  # the server default, stated in the tool description
+    assert "Monday" in job["description"] and "09:00" in job["description"]
+    assert len(job["next_fires"]) == 5
+    # 09:00 New York is 13:00 or 14:00 UTC depending on DST
+    assert all(f[11:16] in ("13:00", "14:00") for f in job["next_fires"])
+
+
+async def test_zone_in_phrase_and_exact_cron(tools: Tools, receiver: Receiver) -> None:
+    tokyo = await tools.ok("cron_create", schedule="every day at 9am Tokyo time", url=receiver.url())
+    assert tokyo["timezone"] == "Asia/Tokyo" and tokyo["next_fires"][0][11:16] == "00:00"
+    exact = await tools.ok("cron_create", schedule="*/15 * * * *", timezone="Europe/Berlin", url=receiver.url())
+    assert exact["schedule"] == "*/15 * * * *" and exact["timezone"] == "Europe/Berlin"
+
+
+async def test_trigger_fires_signed_request_and_run_reads_back(tools: Tools, receiver: Receiver) -> None:
+    job = await tools.ok(
+        "cron_create", schedule="0 9 * * 1-5", url=receiver.url("/hook"), payload={"k": 1},
+        secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    )
+    assert "secret" not in job
+    run = await tools.ok("cron_trigger", cron_id=job["cron_id"])
+    assert run["trigger"] == "manual"
+    got = await receiver.wait_for(1, path="/hook", timeout=10)
+    assert got[0].json() == {"k": 1} and got[0].headers["webhook-signature"].startswith("v1,")
+
+    async def finished() -> dict[str, object] | None:
+        r = await tools.ok("cron_run_get", cron_id=job["cron_id"], run_id=run["run_id"])
+        return r if r["state"] == "succeeded" else None
+
+    done = await until(finished, what="run succeeded")
+    assert done["response_status"] == 200 and done["attempt_log"]
+    runs = await tools.ok("cron_runs_list", cron_id=job["cron_id"])
+    assert [r["run_id"] for r in runs["items"]] == [run["run_id"]]
+    everything = await tools.ok("run_list", job_id=job["cron_id"])
+    assert everything["items"][0]["run_id"] == run["run_id"]
+
+
+async def test_get_list_update_pause_resume_delete(tools: Tools, receiver: Receiver) -> None:
+    job = await tools.ok("cron_create", name="a", schedule="every 15 minutes", url=receiver.url())
+    cid = job["cron_id"]
+    got = await tools.ok("cron_get", cron_id=cid)
+    assert got["schedule"] == "*/15 * * * *" and got["has_secret"] is False and len(got["next_fires"]) == 5
+    listed = await tools.ok("cron_list")
+    assert [j["cron_id"] for j in listed["items"]] == [cid]
+    upd = await tools.ok("cron_update", cron_id=cid, schedule="every monday at 10pm", name="b")
+    assert upd["schedule"] == "0 22 * * 1" and upd["name"] == "b" and upd["timezone"] == TZ
+    paused = await tools.ok("cron_pause", cron_id=cid)
+    assert paused["status"] == "paused" and paused["next_fires"] == []
+    resumed = await tools.ok("cron_resume", cron_id=cid)
+    assert resumed["status"] == "active" and len(resumed["next_fires"]) == 5
+    assert (await tools.ok("cron_retention_set", cron_id=cid, retention_days=7))["retention_days"] == 7
+    assert (await tools.ok("cron_retention_get", cron_id=cid))["retention_days"] == 7
+    assert (await tools.ok("cron_delete", cron_id=cid))["deleted"] is True
+    assert (await tools.ok("cron_delete", cron_id=cid))["deleted"] is True  # idempotent
+
+
+async def test_one_shot_run_at(tools: Tools, receiver: Receiver) -> None:
+    job = await tools.ok("cron_create", run_at="in 2 hours", url=receiver.url())
+    assert job["schedule"] is None
+    run_at = datetime.fromisoformat(job["run_at"])
+    assert timedelta(minutes=119) < run_at - datetime.now(UTC) <= timedelta(hours=2)
+    assert [datetime.fromisoformat(f) for f in job["next_fires"]] == [run_at]
+
+
+async def test_unknown_id_says_which_list_to_call(tools: Tools) -> None:
+    for name in ("cron_get", "cron_pause", "cron_trigger", "cron_retention_get"):
+        text = await tools.err(name, cron_id="cj_nope")
+        assert "cj_nope" in text and "cron_list" in text
+
+
+async def test_phrase_errors_are_actionable(tools: Tools, receiver: Receiver) -> None:
+    text = await tools.err("cron_create", schedule="whenever", url=receiver.url())
+    assert "schedule" in text and "whenever" in text and "Accepted examples" in text
+    text = await tools.err("cron_create", schedule="tomorrow at 3pm", url=receiver.url())
+    assert "run_at" in text and "task_schedule" in text  # tells where one-time phrases go
+    text = await tools.err("cron_create", run_at="every day at 9am", url=receiver.url())
+    assert "run_at" in text and "schedule" in text
+    text = await tools.err("cron_create", schedule="0 0 31 2 *", url=receiver.url())
+    assert "never" in text
+    text = await tools.err("cron_create", schedule="@daily", timezone="Mars/Base", url=receiver.url())
+    assert "timezone" in text and "IANA" in text
+    text = await tools.err("cron_create", url=receiver.url())
+    assert "schedule" in text and "run_at" in text
+
+
+async def test_validation_errors_name_fields_and_never_echo_secrets(tools: Tools, receiver: Receiver) -> None:
+    text = await tools.err("cron_create", schedule="@daily", url="ftp://x", secret="short")
+    assert "url" in text and "secret" in text and "short" not in text.replace("shorter", "")
+    text = await tools.err("cron_create", schedule="@daily", url=receiver.url(), retries=99)
+    assert "retries" in text and "10" in text
+    text = await tools.err("cron_create", cron="@daily", url=receiver.url())
+    assert "unknown argument 'cron'" in text and "schedule" in text
+    text = await tools.err("cron_get")
+    assert "'cron_id' is required" in text
