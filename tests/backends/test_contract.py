@@ -1,0 +1,257 @@
+"""The Backend contract (backends/base.py), run against every implementation.
+
+``backend`` is parametrised over embedded, remote-over-ASGI and remote-over-uvicorn; each
+test asserts the same outcomes for all three. ``test_same_transcript`` also runs one long
+scenario on all three and compares the normalised results record by record.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from infrai_mcp.backends.base import Backend
+from infrai_mcp.errors import Conflict, InvalidInput, NotFound
+from infrai_mcp.models import (
+    CronCreate,
+    CronUpdate,
+    MessageIn,
+    QueueCreate,
+    QueueUpdate,
+    RedriveRequest,
+    ScheduleCreate,
+    ScheduleUpdate,
+    SubscriptionCreate,
+    TaskCreate,
+    WebhookSend,
+)
+from tests.backends.conftest import KINDS, BackendOpener
+
+pytestmark = pytest.mark.anyio
+URL = "https://example.com/hook"
+
+
+def cron(**kw: Any) -> CronCreate:
+    return CronCreate.model_validate({"url": URL, "schedule": "0 9 * * 1", **kw})
+
+
+async def test_cron_lifecycle(backend: Backend) -> None:
+    job = await backend.cron_create(cron(name="weekly", timezone="Europe/Paris", secret="whsec_c2VjcmV0c2VjcmV0"))
+    assert job.name == "weekly" and job.schedule == "0 9 * * 1" and job.enabled and job.status == "active"
+    assert job.has_secret and "secret" not in job.model_dump()
+    assert job.next_run_at is not None and job.next_run_at > datetime.now(UTC)
+    assert (await backend.cron_get(job.cron_id)) == job
+
+    updated = await backend.cron_update(job.cron_id, CronUpdate(schedule="30 10 * * *", retries=5))
+    assert updated.schedule == "30 10 * * *" and updated.retries == 5 and updated.next_run_at != job.next_run_at
+
+    paused = await backend.cron_pause(job.cron_id)
+    assert not paused.enabled and paused.status == "paused"
+    resumed = await backend.cron_resume(job.cron_id)
+    assert resumed.enabled and resumed.status == "active" and resumed.next_run_at is not None
+
+    run = await backend.cron_trigger(job.cron_id)
+    assert run.trigger == "manual" and run.cron_id == job.cron_id and run.job_kind == "cron"
+    runs = await backend.cron_runs_list(job.cron_id)
+    assert [r.run_id for r in runs.items] == [run.run_id]
+    got = await backend.cron_run_get(job.cron_id, run.run_id)
+    assert got.run_id == run.run_id and got.attempt_log is not None
+    assert (await backend.run_get(run.run_id)).run_id == run.run_id
+
+    assert (await backend.cron_retention_set(job.cron_id, 7)).retention_days == 7
+    assert (await backend.cron_retention_get(job.cron_id)).retention_days == 7
+
+    deleted = await backend.cron_delete(job.cron_id)
+    assert deleted.id == job.cron_id and deleted.deleted
+    assert (await backend.cron_delete(job.cron_id)).deleted  # idempotent
+    with pytest.raises(NotFound):
+        await backend.cron_get(job.cron_id)
+
+
+async def test_cron_one_shot_and_idempotency(backend: Backend) -> None:
+    at = datetime.now(UTC) + timedelta(hours=2)
+    one = await backend.cron_create(CronCreate(url=URL, run_at=at, idempotency_key="k1"))
+    assert one.schedule is None and one.run_at is not None and abs((one.run_at - at).total_seconds()) < 1
+    again = await backend.cron_create(CronCreate(url=URL, run_at=at + timedelta(hours=1), idempotency_key="k1"))
+    assert again.cron_id == one.cron_id
+
+
+async def test_cron_pagination(backend: Backend) -> None:
+    ids = [(await backend.cron_create(cron(name=f"j{i}"))).cron_id for i in range(5)]
+    first = await backend.cron_list(limit=2)
+    assert [j.cron_id for j in first.items] == ids[:2] and first.next_cursor
+    second = await backend.cron_list(cursor=first.next_cursor, limit=2)
+    third = await backend.cron_list(cursor=second.next_cursor, limit=2)
+    assert [j.cron_id for j in second.items + third.items] == ids[2:]
+    assert third.next_cursor is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"schedule": "61 * * * *"}, "schedule"), ({"timezone": "Mars/Olympus"}, "timezone")],
+)
+async def test_cron_invalid_input_names_field(backend: Backend, kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        await backend.cron_create(cron(**kwargs))
+    assert info.value.field == field
+    assert (await backend.cron_list()).items == []  # nothing half-written
+
+
+async def test_unknown_ids_are_not_found(backend: Backend) -> None:
+    for call in (
+        backend.cron_get("cj_nope"), backend.cron_pause("cj_nope"), backend.cron_trigger("cj_nope"),
+        backend.task_get("tk_nope"), backend.run_get("run_nope"), backend.queue_get("nope"),
+        backend.schedule_get("agent", "sch_nope"), backend.webhook_get("dlv_nope"),
+    ):
+        with pytest.raises(NotFound):
+            await call
+
+
+async def test_tasks_and_runs(backend: Backend) -> None:
+    later = await backend.task_schedule(TaskCreate(url=URL, delay_seconds=3600, name="later"))
+    assert later.state == "scheduled" and later.name == "later"
+    at = datetime.now(UTC) + timedelta(days=1)
+    other = await backend.task_schedule(TaskCreate(url=URL, run_at=at, payload={"a": 1}))
+    assert other.payload == {"a": 1}
+    assert (await backend.task_get(later.task_id)) == later
+    listed = await backend.task_list(state="scheduled")
+    assert [t.task_id for t in listed.items] == [later.task_id, other.task_id]
+    cancelled = await backend.task_cancel(later.task_id)
+    assert cancelled.state == "cancelled"
+    assert [t.task_id for t in (await backend.task_list(state="cancelled")).items] == [later.task_id]
+    with pytest.raises(InvalidInput):
+        await backend.task_schedule(TaskCreate(url=URL, run_at=datetime.now(UTC) - timedelta(hours=1)))
+    assert (await backend.run_list()).items == []
+
+
+async def test_agent_schedules(backend: Backend) -> None:
+    c = await backend.schedule_create("agent-1", ScheduleCreate(
+        name="Daily Report", type="cron", cron_expression="0 9 * * *", callback_type="workflow",
+        callback_id="workflow-456"))
+    o = await backend.schedule_create("agent-1", ScheduleCreate(
+        name="Send Reminder", type="once", next_run=datetime.now(UTC) + timedelta(days=3), callback_url=URL))
+    d = await backend.schedule_create("agent-1", ScheduleCreate(
+        name="Follow-up", type="delayed", delay_seconds=3600, callback_type="queue", callback_id="followups"))
+    assert (c.type, o.type, d.type) == ("cron", "once", "delayed") and c.status == "active"
+    everything = await backend.schedule_list("agent-1")
+    assert [s.id for s in everything.items] == [c.id, o.id, d.id]
+    assert [s.id for s in (await backend.schedule_list("agent-1", type="cron")).items] == [c.id]
+    assert (await backend.schedule_list("agent-2")).items == []
+    got = await backend.schedule_get("agent-1", c.id)
+    assert got.executions == [] and got.cron_expression == "0 9 * * *"
+    paused = await backend.schedule_update("agent-1", c.id, ScheduleUpdate(status="paused"))
+    assert paused.status == "paused"
+    assert [s.id for s in (await backend.schedule_list("agent-1", status="paused")).items] == [c.id]
+    with pytest.raises(NotFound):
+        await backend.schedule_get("agent-2", c.id)  # another agent's schedule
+    assert (await backend.schedule_delete("agent-1", o.id)).deleted
+    with pytest.raises(NotFound):
+        await backend.schedule_get("agent-1", o.id)
+
+
+async def test_queue_messages(backend: Backend) -> None:
+    await backend.queue_create(QueueCreate(name="orders-dlq"))
+    q = await backend.queue_create(QueueCreate(name="orders", dead_letter_queue="orders-dlq", max_retries=1))
+    assert q.queue == "orders" and q.dead_letter_queue == "orders-dlq"
+    assert [x.queue for x in (await backend.queue_list()).items] == ["orders-dlq", "orders"]
+    updated = await backend.queue_update("orders", QueueUpdate(visibility_timeout_default=60))
+    assert updated.visibility_timeout_default == 60
+
+    first = await backend.queue_publish("orders", MessageIn(payload={"n": 1}, idempotency_key="p1"))
+    dup = await backend.queue_publish("orders", MessageIn(payload={"n": 1}, idempotency_key="p1"))
+    assert dup.message_id == first.message_id and dup.duplicate
+    batch = await backend.queue_publish_batch("orders", [MessageIn(payload={"n": 2}), MessageIn(payload={"n": 3})])
+    assert len(batch) == 2
+    stats = await backend.queue_stats("orders")
+    assert (stats.available, stats.in_flight) == (3, 0)
+
+    got = await backend.queue_consume("orders", max_messages=2, visibility_timeout=30)
+    assert [m.payload for m in got] == [{"n": 1}, {"n": 2}] and all(m.receipt for m in got)
+    assert (await backend.queue_ack("orders", got[0].message_id)).acked
+    nack = await backend.queue_nack("orders", receipt=got[1].receipt, requeue=False, error="bad")
+    assert nack.nacked and not nack.requeued
+    dead = await backend.queue_dlq_list("orders")
+    assert [m.message_id for m in dead.items] == [got[1].message_id]
+    assert (await backend.queue_dlq_redrive("orders", RedriveRequest())).redriven == 1
+
+    with pytest.raises(Conflict):
+        await backend.queue_delete("orders-dlq")  # still the DLQ of orders
+    assert (await backend.queue_purge("orders")).purged == 2
+    sub = await backend.queue_push_subscribe("orders", SubscriptionCreate(url=URL, secret="whsec_c2VjcmV0c2VjcmV0"))
+    assert sub.has_secret and [s.subscription_id for s in await backend.queue_push_list("orders")] == [
+        sub.subscription_id]
+    assert (await backend.queue_push_unsubscribe("orders", sub.subscription_id)).deleted
+    assert (await backend.queue_delete("orders")).deleted
+    with pytest.raises(NotFound):
+        await backend.queue_publish("orders", MessageIn(payload={}))
+
+
+async def test_webhook_send_records_delivery(backend: Backend) -> None:
+    d = await backend.webhook_send(WebhookSend(url=URL, payload={"order_id": "ord_42"}, secret="whsec_c2VjcmV0"))
+    assert d.url == URL and d.state in ("pending", "delivering", "succeeded", "failed") and d.webhook_id
+    assert (await backend.webhook_get(d.delivery_id)).delivery_id == d.delivery_id
+
+
+# -- one scenario, three backends, identical results -----------------------------------------
+_ID = re.compile(r"^[a-z]+_[0-9a-z]{26}$")
+_TIME = re.compile(r"^\d{4}-\d\d-\d\dT")
+_MEASURED = {"oldest_age_seconds", "duration_ms"}
+
+
+def normalise(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, BaseModel):
+        return normalise(value.model_dump(mode="json"), ids)
+    if isinstance(value, dict):
+        # Ages and durations depend on the moment, not on the backend.
+        return {k: ("<measured>" if k in _MEASURED and v is not None else normalise(v, ids)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalise(v, ids) for v in value]
+    if isinstance(value, str) and _ID.match(value):
+        return ids.setdefault(value, f"<id{len(ids)}>")
+    if isinstance(value, str) and _TIME.match(value):
+        return "<time>"
+    if isinstance(value, str) and "." in value and value.startswith("msg_"):
+        return "<receipt>"
+    return value
+
+
+async def scenario(b: Backend) -> list[Any]:
+    out: list[Any] = []
+
+    async def step(coro: Any) -> Any:
+        try:
+            result = await coro
+        except Exception as exc:
+            out.append({"error": type(exc).__name__, "message": str(exc), "field": getattr(exc, "field", None)})
+            return None
+        out.append(result if not isinstance(result, list) else list(result))
+        return result
+
+    job = await step(b.cron_create(cron(name="n", payload={"x": [1, 2]}, headers={"X-A": "1", "Authorization": "s"})))
+    await step(b.cron_update(job.cron_id, CronUpdate(headers=None)))
+    await step(b.cron_create(cron(schedule="nope")))
+    await step(b.cron_trigger(job.cron_id))
+    await step(b.cron_list())
+    await step(b.task_schedule(TaskCreate(url=URL, delay_seconds=60)))
+    await step(b.queue_create(QueueCreate(name="q", type="fifo")))
+    await step(b.queue_publish("q", MessageIn(payload="hello", group_id="g")))
+    await step(b.queue_consume("q", max_messages=5))
+    await step(b.queue_stats("q"))
+    await step(b.queue_ack("q", message_id="msg_unknown"))
+    await step(b.schedule_create("a", ScheduleCreate(name="s", type="delayed", delay_seconds=5, callback_url=URL)))
+    await step(b.schedule_list("a"))
+    await step(b.queue_get("missing"))
+    return out
+
+
+async def test_same_transcript(opener: BackendOpener) -> None:
+    transcripts = []
+    for kind in KINDS:
+        async with opener(kind, dispatch=False) as b:
+            transcripts.append(normalise(await scenario(b), {}))
+    assert transcripts[0] == transcripts[1] == transcripts[2]
+    assert any("error" in step for step in transcripts[0])  # errors are part of the comparison
