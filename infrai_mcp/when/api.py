@@ -14,7 +14,9 @@ from infrai_mcp.when.recur import is_recurring, to_cron
 from infrai_mcp.when.text import normalize
 from infrai_mcp.when.zones import default_timezone, extract_zone
 
-_CRON_ITEM = r"(?:\*|\?|\d+|[a-z]{3})(?:-(?:\d+|[a-z]{3}))?(?:/\d+)?"
+_NAMES = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun"
+_CRON_ATOM = rf"(?:\*|\?|\d+[lw]?|l|lw|{_NAMES})(?:#\d)?"
+_CRON_ITEM = rf"{_CRON_ATOM}(?:-{_CRON_ATOM})?(?:/\d+)?"
 _CRON_FIELD = rf"{_CRON_ITEM}(?:,{_CRON_ITEM})*"
 _CRON_RE = re.compile(rf"^{_CRON_FIELD}(?:\s+{_CRON_FIELD}){{4,5}}$", re.IGNORECASE)
 _ISO_RE = re.compile(

@@ -158,6 +158,8 @@ def chinese(s: str) -> str:
     s = re.sub(r"((?:" + unit_re + r"\s*)+)(?:以后|之后|过后|后)",
                lambda m: " in " + re.sub(unit_re, lambda u: f" {u.group(1)} {_CN_UNITS[u.group(2)]} ",
                                          m.group(1)) + " ", s)
+    s = re.sub(r"(?<!每)(?<![\d.])(\d+(?:\.\d+)?)\s*个?(秒钟|秒|分钟|小时|钟头|个月)(?!后)",
+               lambda u: f" {u.group(1)} {_CN_UNITS[u.group(2)]} ", s)
     s = re.sub(r"每\s*(\d+(?:\.\d+)?)\s*个?(秒钟|秒|分钟|小时|钟头|天|周|星期|个月|分)",
                lambda u: f" every {u.group(1)} {_CN_UNITS[u.group(2)]} ", s)
     # Clock: 3点半, 3点1刻, 3点15分, 15:30, 3时15分.
