@@ -1,0 +1,438 @@
+"""PostgreSQL implementation of QueueStore (queries in sql/postgres/queries/queues.sql).
+
+Same contract and row shapes as SqliteQueueStore; what differs is concurrency. Consumers
+in many processes claim from one queue at once:
+
+- standard queues: ``FOR UPDATE SKIP LOCKED`` picks disjoint batches without waiting;
+- FIFO queues: claims of one queue take turns on a transaction-scoped advisory lock, since
+  "hold a group while one of its messages is in flight" must see every consumer's leases;
+- acks/nacks lock the named rows (``FOR UPDATE``) and re-check the lease, so an ack racing
+  a reap or a second delivery is decided by one of them, never both;
+- idempotent publishes take their keys with ``INSERT .. ON CONFLICT``: a concurrent
+  publisher with the same key waits for the first one's commit and returns its id.
+
+A batch costs a fixed number of round trips: claim = queue row + select + one UPDATE from
+arrays; ack = queue row + select + one DELETE.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from infrai_mcp.engine.pg_db import Conn, PgDB
+from infrai_mcp.engine.pg_webhooks import PgWebhookStore, idem_get, many, one, queue_row
+from infrai_mcp.engine.store_queues import (
+    Handle,
+    NewMessage,
+    QueueStore,
+    Row,
+    Settled,
+    check_dead_letter_target,
+    no_message,
+    no_queue,
+    receipt_message_id,
+)
+from infrai_mcp.errors import Conflict, InvalidInput
+from infrai_mcp.ids import new_id
+
+LEASE_EXPIRED = "visibility timeout expired before an ack"
+_UPDATE_COLUMNS = ("project", "name", "dead_letter_queue", "max_retries", "message_retention_days",
+                   "visibility_timeout_default", "enable_priority")
+
+
+def _rank_on(queue: Row) -> bool:
+    # Priority orders standard queues only; FIFO order is publish order by definition.
+    return bool(queue["enable_priority"]) and queue["type"] == "standard"
+
+
+class PgQueueStore(PgWebhookStore, QueueStore):
+    db: PgDB
+
+    # -- helpers (inside the caller's transaction) ----------------------------------------
+    async def _queue(self, conn: Conn, project: str, name: str) -> Row:
+        found = await queue_row(conn, self.db.queries["queue_get"], project, name)
+        if found is None:
+            raise no_queue(name)
+        return found
+
+    async def _fail(
+        self, conn: Conn, queue: Row, failed: list[tuple[int, int]], *, requeue: bool, error: str | None,
+        now: float, delay: float = 0.0, max_retries: int | None = None, dead_letter_queue: str | None = None,
+    ) -> set[int]:
+        """Requeue or dead-letter leased messages ``(seq, attempts)``; the seqs dead-lettered."""
+        q = self.db.queries
+        limit = queue["max_retries"] if max_retries is None else max_retries
+        back = [seq for seq, attempts in failed if requeue and attempts <= limit]
+        dead = [seq for seq, attempts in failed if not (requeue and attempts <= limit)]
+        if back:
+            await conn.execute(q["messages_requeue"], {"seqs": back, "visible_at": now + delay, "error": error})
+        if dead:
+            target_name = dead_letter_queue or queue["dead_letter_queue"]
+            target = await queue_row(conn, q["queue_get"], queue["project"], target_name) if target_name else None
+            if target is not None:
+                await conn.execute(q["messages_to_dlq"], {"seqs": dead, "dlq": target["name"], "now": now,
+                                                          "error": error, "rank_on": _rank_on(target)})
+            else:
+                await conn.execute(q["messages_hold_dead"], {"seqs": dead, "now": now, "error": error})
+        return set(dead)
+
+    async def _reap(self, conn: Conn, queue: Row, now: float) -> int:
+        """Expired leases count as a nack with requeue (docs/QUEUES.md)."""
+        rows = await many(conn, self.db.queries["message_expired_leases"],
+                          {"project": queue["project"], "queue": queue["name"], "now": now})
+        if rows:
+            await self._fail(conn, queue, [(r["seq"], r["attempts"]) for r in rows], requeue=True,
+                             error=LEASE_EXPIRED, now=now)
+        return len(rows)
+
+    # -- queues -------------------------------------------------------------------------
+    async def insert_queue(self, row: Row, idempotency_key: str | None, dedup_since: float) -> tuple[Row, bool]:
+        q = self.db.queries
+        project, name = row["project"], row["name"]
+
+        async def tx(conn: Conn) -> tuple[Row, bool]:
+            if idempotency_key:
+                first = await idem_get(conn, q["idem_get"], project, "queue_create", idempotency_key, dedup_since)
+                existing = await queue_row(conn, q["queue_get"], project, first) if first else None
+                if existing is not None:
+                    return existing, False
+            dlq = row.get("dead_letter_queue")
+            if dlq:
+                target = await queue_row(conn, q["queue_get"], project, dlq)
+                check_dead_letter_target(project, name, row["type"], target, dlq, "dead_letter_queue")
+            # ON CONFLICT DO NOTHING: a concurrent create of the same name waits for ours and
+            # then reports the conflict, instead of failing with a unique violation.
+            inserted = await one(conn, q["queue_insert"], row)
+            if inserted is None:
+                raise Conflict(f"A queue named {name!r} already exists. Use it, or call queue_update to change it.")
+            if idempotency_key:
+                await conn.execute(q["idem_claim"], {
+                    "project": project, "scope": "queue_create", "keys": [idempotency_key],
+                    "results": [json.dumps(name)], "now": row["created_at"], "since": dedup_since})
+            return inserted, True
+
+        return await self.db.write(tx)
+
+    async def get_queue(self, project: str, name: str) -> Row | None:
+        q = self.db.queries["queue_get"]
+        return await self.db.read(lambda conn: queue_row(conn, q, project, name))
+
+    async def list_queues(self, project: str, *, cursor: str | None, limit: int) -> list[Row]:
+        q = self.db.queries["queue_list"]
+        return await self.db.read(lambda c: many(c, q, {"project": project, "cursor": cursor or "", "limit": limit}))
+
+    async def update_queue(self, project: str, name: str, changes: Row) -> Row:
+        q = self.db.queries
+
+        async def tx(conn: Conn) -> Row:
+            current = await self._queue(conn, project, name)
+            new = {**current, **changes}
+            dlq = new.get("dead_letter_queue")
+            if dlq and dlq != current.get("dead_letter_queue"):
+                target = await queue_row(conn, q["queue_get"], project, dlq)
+                check_dead_letter_target(project, name, current["type"], target, dlq, "dead_letter_queue")
+                # Refuse cycles (a -> b -> a): a dead letter would bounce between them forever.
+                hop: Row | None = target
+                for _ in range(64):
+                    if hop is None or not hop["dead_letter_queue"]:
+                        break
+                    if hop["dead_letter_queue"] == name:
+                        raise InvalidInput(
+                            f"dead_letter_queue: {dlq!r} already dead-letters (directly or through others) "
+                            f"into {name!r}; a DLQ chain must not loop",
+                            field="dead_letter_queue",
+                        )
+                    hop = await queue_row(conn, q["queue_get"], project, hop["dead_letter_queue"])
+            updated = await one(conn, q["queue_update"], {key: new[key] for key in _UPDATE_COLUMNS})
+            if updated is None:
+                raise no_queue(name)
+            return updated
+
+        return await self.db.write(tx)
+
+    async def delete_queue(self, project: str, name: str) -> None:
+        q = self.db.queries
+        args = {"project": project, "name": name}
+
+        async def tx(conn: Conn) -> None:
+            await self._queue(conn, project, name)
+            users = [r["who"] for r in await many(conn, q["queue_dlq_users"], args)]
+            if users:
+                raise Conflict(
+                    f"Queue {name!r} is the dead-letter queue of {', '.join(map(repr, users))}. "
+                    "Point those at another queue (queue_update dead_letter_queue) or delete them first."
+                )
+            await conn.execute(q["queue_delete_messages"], args)
+            await conn.execute(q["queue_delete_subscriptions"], args)
+            await conn.execute(q["queue_delete"], args)
+
+        await self.db.write(tx)
+
+    async def purge_queue(self, project: str, name: str) -> int:
+        q = self.db.queries
+
+        async def tx(conn: Conn) -> int:
+            await self._queue(conn, project, name)
+            cur = await conn.execute(q["queue_purge"], {"project": project, "name": name})
+            return cur.rowcount
+
+        return await self.db.write(tx)
+
+    async def queue_stats(self, project: str, name: str, now: float) -> Row:
+        q = self.db.queries
+
+        async def tx(conn: Conn) -> Row:
+            await self._queue(conn, project, name)
+            stats = await one(conn, q["queue_stats"], {"project": project, "name": name, "now": now})
+            assert stats is not None
+            return {k: (int(v) if k in ("available", "in_flight", "delayed", "dlq") else v) for k, v in stats.items()}
+
+        return await self.db.read(tx)
+
+    # -- messages -----------------------------------------------------------------------
+    async def publish(
+        self, project: str, queue: str, messages: list[NewMessage], *, now: float, dedup_since: float,
+        batch_key: str | None = None,
+    ) -> list[tuple[str, bool]]:
+        q = self.db.queries
+
+        async def tx(conn: Conn) -> list[tuple[str, bool]]:
+            qrow = await self._queue(conn, project, queue)
+            ids = [new_id("msg") for _ in messages]
+            out: list[tuple[str, bool]] = [(mid, False) for mid in ids]
+            if batch_key:
+                # Taking the batch key first serialises concurrent retries of one batch.
+                first = await _take(conn, q, project, f"batch:{queue}", {batch_key: None}, now, dedup_since)
+                if first:
+                    return [(mid, True) for mid, _ in first[batch_key]]
+            # Keys: the first message with a key in this batch carries it; repeats point at it.
+            keyed: dict[str, str] = {}
+            for i, m in enumerate(messages):
+                key = m.idempotency_key
+                if key and key in keyed:
+                    out[i] = (keyed[key], True)
+                elif key:
+                    keyed[key] = ids[i]
+            if keyed:
+                earlier = await _take(conn, q, project, f"publish:{queue}", dict(keyed), now, dedup_since)
+                for i, m in enumerate(messages):
+                    key = m.idempotency_key
+                    if key and key in earlier:
+                        out[i] = (str(earlier[key]), True)
+            fresh = [(mid, m) for (mid, dup), m in zip(out, messages, strict=True) if not dup]
+            if fresh:
+                rank_on = _rank_on(qrow)
+                await conn.execute(q["messages_insert"], {
+                    "project": project, "queue": queue, "now": now,
+                    "id": [mid for mid, _ in fresh], "payload": [m.payload for _, m in fresh],
+                    "priority": [m.priority for _, m in fresh],
+                    "rank": [m.priority if rank_on else 0 for _, m in fresh],
+                    "group_id": [m.group_id for _, m in fresh],
+                    "visible_at": [now + m.delay_seconds for _, m in fresh],
+                })
+            if batch_key:
+                await conn.execute(
+                    "UPDATE queue_idempotency SET result = %s WHERE project = %s AND scope = %s AND key = %s",
+                    (json.dumps(out), project, f"batch:{queue}", batch_key))
+            return out
+
+        return await self.db.write(tx)
+
+    async def claim(self, project: str, queue: str, limit: int, lease_seconds: float, now: float) -> list[Row]:
+        q = self.db.queries
+
+        async def tx(conn: Conn) -> list[Row]:
+            qrow = await one(conn, q["queue_for_claim"], {"project": project, "name": queue, "now": now})
+            if qrow is None:
+                raise no_queue(queue)
+            args = {"project": project, "queue": queue, "now": now, "limit": limit}
+            fifo = qrow["type"] == "fifo"
+            if fifo:
+                await conn.execute(q["queue_lock"], args)
+            if qrow.pop("has_expired"):
+                await self._reap(conn, qrow, now)
+            if fifo:
+                held = {r["g"] for r in await many(conn, q["message_inflight_groups"], args)}
+                picked: list[Row] = []
+                for r in await many(conn, q["message_fifo_order"], args):
+                    group = r["group_id"] or ""
+                    if group in held:
+                        continue
+                    if r["visible_at"] > now:
+                        held.add(group)  # a delayed head holds its group: publish order is kept
+                        continue
+                    picked.append(r)
+                    if len(picked) >= limit:
+                        break
+            else:
+                picked = await many(conn, q["message_claim_order"], args)
+            if not picked:
+                return []
+            until = now + lease_seconds
+            out: list[Row] = []
+            for r in picked:
+                count = r["receive_count"] + 1
+                out.append({
+                    "id": r["id"], "queue": queue, "payload": r["payload"], "priority": r["priority"],
+                    "group_id": r["group_id"], "receive_count": count, "attempts": r["attempts"] + 1,
+                    "receipt": f"{r['id']}.{count}.{secrets.token_hex(8)}", "enqueued_at": r["enqueued_at"],
+                    "visible_at": until,
+                })
+            await conn.execute(q["messages_lease"], {
+                "until": until, "seq": [r["seq"] for r in picked], "receipt": [o["receipt"] for o in out]})
+            return out
+
+        return await self.db.write(tx)
+
+    async def _leased_many(
+        self, conn: Conn, project: str, queue: str, handles: list[Handle], now: float
+    ) -> list[Row | Settled]:
+        """For each handle: the message row if it holds the current lease, else why not."""
+        mids: list[str | None] = []
+        for h in handles:
+            mids.append(h.message_id or (receipt_message_id(h.receipt) if h.receipt else None))
+        wanted = sorted({m for m in mids if m})
+        rows = {}
+        if wanted:
+            found = await many(conn, self.db.queries["messages_by_ids"], {"project": project, "queue": queue,
+                                                                         "ids": wanted})
+            rows = {r["id"]: r for r in found}
+        out: list[Row | Settled] = []
+        for h, mid in zip(handles, mids, strict=True):
+            out.append(_check_lease(h, mid, rows.get(mid) if mid else None, now))
+        return out
+
+    async def ack(self, project: str, queue: str, handles: list[Handle], now: float) -> list[Settled]:
+        q = self.db.queries
+
+        async def tx(conn: Conn) -> list[Settled]:
+            await self._queue(conn, project, queue)
+            out: list[Settled] = []
+            seqs: list[int] = []
+            for found in await self._leased_many(conn, project, queue, handles, now):
+                if isinstance(found, Settled):
+                    out.append(found)
+                elif found["seq"] in seqs:
+                    out.append(Settled(found["id"], "unknown"))  # acked earlier in this same call
+                else:
+                    seqs.append(found["seq"])
+                    out.append(Settled(found["id"]))
+            if seqs:
+                await conn.execute(q["messages_delete"], {"seqs": seqs})
+            return out
+
+        return await self.db.write(tx)
+
+    async def nack(
+        self, project: str, queue: str, handle: Handle, *, requeue: bool, error: str | None, now: float,
+        delay: float = 0.0, max_retries: int | None = None, dead_letter_queue: str | None = None,
+    ) -> Settled:
+        async def tx(conn: Conn) -> Settled:
+            qrow = await self._queue(conn, project, queue)
+            [found] = await self._leased_many(conn, project, queue, [handle], now)
+            if isinstance(found, Settled):
+                return found
+            dead = await self._fail(conn, qrow, [(found["seq"], found["attempts"])], requeue=requeue, error=error,
+                                    now=now, delay=delay, max_retries=max_retries,
+                                    dead_letter_queue=dead_letter_queue)
+            return Settled(found["id"], requeued=not dead, dead_lettered=bool(dead))
+
+        return await self.db.write(tx)
+
+    async def list_dead_letters(self, project: str, queue: str, *, cursor: str | None, limit: int) -> list[Row]:
+        q = self.db.queries
+        args = {"project": project, "queue": queue, "cursor": cursor or "", "limit": limit}
+
+        async def tx(conn: Conn) -> list[Row]:
+            await self._queue(conn, project, queue)
+            return await many(conn, q["dlq_list"], args)
+
+        return await self.db.read(tx)
+
+    async def redrive(
+        self, project: str, queue: str, *, message_id: str | None, since: float | None, limit: int, now: float
+    ) -> int:
+        q = self.db.queries
+        args = {"project": project, "queue": queue, "message_id": message_id, "since": since, "limit": limit}
+
+        async def tx(conn: Conn) -> int:
+            await self._queue(conn, project, queue)
+            rows = await many(conn, q["dlq_select"], args)
+            if message_id and not rows:
+                raise no_message(f"{queue} (dead letters)", message_id)
+            by_source: dict[str, list[int]] = {}
+            for r in rows:
+                by_source.setdefault(r["source_queue"], []).append(r["seq"])
+            moved = 0
+            for name, seqs in by_source.items():
+                target = await queue_row(conn, q["queue_get"], project, name)
+                if target is None:
+                    if message_id:
+                        raise InvalidInput(
+                            f"message_id: its source queue {name!r} no longer exists; recreate it to redrive",
+                            field="message_id",
+                        )
+                    continue  # source deleted: leave it listed rather than guess a destination
+                await conn.execute(q["messages_redrive"], {"seqs": seqs, "target": name, "now": now,
+                                                           "rank_on": _rank_on(target)})
+                moved += len(seqs)
+            return moved
+
+        return await self.db.write(tx)
+
+    async def sweep(self, now: float, dedup_since: float) -> Row:
+        q = self.db.queries
+
+        async def tx(conn: Conn) -> Row:
+            reaped = 0
+            for qrow in await many(conn, q["sweep_queues"], {"now": now}):
+                reaped += await self._reap(conn, qrow, now)
+            expired = (await conn.execute(q["retention_delete"], {"now": now})).rowcount
+            keys = (await conn.execute(q["idem_expire"], {"since": dedup_since})).rowcount
+            return {"reaped": reaped, "expired": expired, "keys": keys}
+
+        return await self.db.write(tx)
+
+    async def next_visible(self, project: str, queue: str, now: float) -> float | None:
+        q = self.db.queries["next_visible"]
+
+        async def tx(conn: Conn) -> float | None:
+            row = await one(conn, q, {"project": project, "queue": queue, "now": now})
+            return float(row["v"]) if row and row["v"] is not None else None
+
+        return await self.db.read(tx)
+
+
+async def _take(
+    conn: Conn, q: dict[str, str], project: str, scope: str, results: dict[str, Any], now: float, since: float
+) -> dict[str, Any]:
+    """Take idempotency ``keys`` (recording ``results``); return the EARLIER results of the
+    keys that were already taken (live), which the caller must answer with instead."""
+    keys = sorted(results)  # one lock order for every caller: no deadlock between batches
+    params = {"project": project, "scope": scope, "keys": keys, "results": [json.dumps(results[k]) for k in keys],
+              "now": now, "since": since}
+    taken = {r["key"] for r in await many(conn, q["idem_claim"], params)}
+    others = [k for k in keys if k not in taken]
+    if not others:
+        return {}
+    rows = await many(conn, q["idem_results"], {**params, "keys": others})
+    return {r["key"]: json.loads(r["result"]) for r in rows}
+
+
+def _check_lease(h: Handle, mid: str | None, found: Row | None, now: float) -> Row | Settled:
+    if mid is None:
+        return Settled(h.receipt or "", "unknown")
+    if h.message_id and h.receipt and receipt_message_id(h.receipt) != h.message_id:
+        return Settled(mid, "stale", "the receipt belongs to another message")
+    if found is None or found["state"] == "dead":
+        return Settled(mid, "unknown")
+    if found["state"] != "leased":
+        return Settled(mid, "stale", "it is not in flight (its lease expired or it was nacked)")
+    if h.receipt is not None and found["receipt"] != h.receipt:
+        count = found["receive_count"]
+        return Settled(mid, "stale", f"it was delivered again after your lease expired (receive_count {count})")
+    if found["visible_at"] <= now:
+        return Settled(mid, "stale", "your lease expired before this call")
+    return found

@@ -1,0 +1,240 @@
+-- Named queries of PgQueueStore / PgWebhookStore. Parameters are %(name)s (psycopg).
+-- Every caller-facing query filters by project; worker queries (sweep, claims across
+-- projects) say so. Claims lock rows FOR UPDATE SKIP LOCKED: concurrent consumers in any
+-- number of processes take disjoint messages without waiting for each other.
+
+-- name: queue_get
+SELECT * FROM queues WHERE project = %(project)s AND name = %(name)s;
+
+-- name: queue_list
+SELECT * FROM queues WHERE project = %(project)s AND id > %(cursor)s ORDER BY id LIMIT %(limit)s;
+
+-- name: queue_insert
+INSERT INTO queues (project, name, id, type, dead_letter_queue, max_retries, message_retention_days,
+                    visibility_timeout_default, enable_priority, created_at)
+VALUES (%(project)s, %(name)s, %(id)s, %(type)s, %(dead_letter_queue)s, %(max_retries)s,
+        %(message_retention_days)s, %(visibility_timeout_default)s, %(enable_priority)s, %(created_at)s)
+ON CONFLICT (project, name) DO NOTHING
+RETURNING *;
+
+-- name: queue_update
+UPDATE queues SET dead_letter_queue = %(dead_letter_queue)s, max_retries = %(max_retries)s,
+    message_retention_days = %(message_retention_days)s,
+    visibility_timeout_default = %(visibility_timeout_default)s, enable_priority = %(enable_priority)s
+WHERE project = %(project)s AND name = %(name)s
+RETURNING *;
+
+-- name: queue_dlq_users
+SELECT name AS who FROM queues WHERE project = %(project)s AND dead_letter_queue = %(name)s AND name <> %(name)s
+UNION ALL
+SELECT id AS who FROM queue_subscriptions
+WHERE project = %(project)s AND dead_letter_queue = %(name)s AND queue <> %(name)s;
+
+-- name: queue_delete
+DELETE FROM queues WHERE project = %(project)s AND name = %(name)s;
+
+-- name: queue_delete_messages
+DELETE FROM queue_messages WHERE project = %(project)s AND queue = %(name)s;
+
+-- name: queue_delete_subscriptions
+DELETE FROM queue_subscriptions WHERE project = %(project)s AND queue = %(name)s;
+
+-- name: queue_purge
+DELETE FROM queue_messages WHERE project = %(project)s AND queue = %(name)s AND state <> 'dead';
+
+-- name: queue_stats
+SELECT
+    count(*) FILTER (WHERE state <> 'dead' AND visible_at <= %(now)s) AS available,
+    count(*) FILTER (WHERE state = 'leased' AND visible_at > %(now)s) AS in_flight,
+    count(*) FILTER (WHERE state = 'ready' AND visible_at > %(now)s) AS delayed,
+    min(enqueued_at) FILTER (WHERE state <> 'dead') AS oldest,
+    (SELECT count(*) FROM queue_messages d WHERE d.project = %(project)s AND d.source_queue = %(name)s) AS dlq
+FROM queue_messages WHERE project = %(project)s AND queue = %(name)s;
+
+-- name: idem_get
+SELECT result FROM queue_idempotency
+WHERE project = %(project)s AND scope = %(scope)s AND key = %(key)s AND created_at >= %(since)s;
+
+-- name: idem_claim
+-- Take keys: new ones, and ones past the window (replaced). A key another transaction is
+-- taking right now makes this wait for it, then skip: so concurrent publishes with one key
+-- in different processes store one message. Returns the keys this call took.
+INSERT INTO queue_idempotency (project, scope, key, result, created_at)
+SELECT %(project)s, %(scope)s, k, r, %(now)s FROM unnest(%(keys)s::text[], %(results)s::text[]) AS v(k, r)
+ON CONFLICT (project, scope, key) DO UPDATE SET result = excluded.result, created_at = excluded.created_at
+    WHERE queue_idempotency.created_at < %(since)s
+RETURNING key;
+
+-- name: idem_results
+SELECT key, result FROM queue_idempotency
+WHERE project = %(project)s AND scope = %(scope)s AND key = ANY(%(keys)s::text[]);
+
+-- name: messages_insert
+INSERT INTO queue_messages (id, project, queue, payload, priority, rank, group_id, state, visible_at, enqueued_at)
+SELECT id, %(project)s, %(queue)s, payload, priority, rank, group_id, 'ready', visible_at, %(now)s
+FROM unnest(%(id)s::text[], %(payload)s::text[], %(priority)s::int[], %(rank)s::int[], %(group_id)s::text[],
+            %(visible_at)s::float8[]) WITH ORDINALITY AS v(id, payload, priority, rank, group_id, visible_at, ord)
+ORDER BY ord;
+
+-- name: queue_for_claim
+-- The queue row, and whether any lease of it has expired (only then is a reap needed).
+SELECT q.*, EXISTS (SELECT 1 FROM queue_messages m
+                    WHERE m.project = q.project AND m.queue = q.name AND m.state = 'leased'
+                      AND m.visible_at <= %(now)s) AS has_expired
+FROM queues q WHERE q.project = %(project)s AND q.name = %(name)s;
+
+-- name: queue_lock
+-- FIFO claims of one queue take turns: "hold the group while one is in flight" needs
+-- every consumer to see the others' leases, which SKIP LOCKED alone would hide.
+SELECT pg_advisory_xact_lock(hashtextextended(%(project)s || '/' || %(queue)s, 42));
+
+-- name: message_expired_leases
+SELECT seq, attempts FROM queue_messages
+WHERE project = %(project)s AND queue = %(queue)s AND state = 'leased' AND visible_at <= %(now)s
+ORDER BY seq
+FOR UPDATE SKIP LOCKED;
+
+-- name: message_claim_order
+SELECT seq, id, payload, priority, group_id, receive_count, attempts, enqueued_at FROM queue_messages
+WHERE project = %(project)s AND queue = %(queue)s AND state = 'ready' AND visible_at <= %(now)s
+ORDER BY rank DESC, seq LIMIT %(limit)s
+FOR UPDATE SKIP LOCKED;
+
+-- name: message_fifo_order
+SELECT seq, id, payload, priority, group_id, receive_count, attempts, enqueued_at, visible_at FROM queue_messages
+WHERE project = %(project)s AND queue = %(queue)s AND state = 'ready'
+ORDER BY rank DESC, seq;
+
+-- name: message_inflight_groups
+SELECT DISTINCT COALESCE(group_id, '') AS g FROM queue_messages
+WHERE project = %(project)s AND queue = %(queue)s AND state = 'leased';
+
+-- name: messages_lease
+UPDATE queue_messages m SET state = 'leased', visible_at = %(until)s, receipt = v.receipt,
+    receive_count = m.receive_count + 1, attempts = m.attempts + 1
+FROM unnest(%(seq)s::bigint[], %(receipt)s::text[]) AS v(seq, receipt)
+WHERE m.seq = v.seq;
+
+-- name: messages_by_ids
+SELECT * FROM queue_messages
+WHERE project = %(project)s AND queue = %(queue)s AND id = ANY(%(ids)s::text[])
+ORDER BY seq
+FOR UPDATE;
+
+-- name: messages_delete
+DELETE FROM queue_messages WHERE seq = ANY(%(seqs)s::bigint[]);
+
+-- name: messages_requeue
+UPDATE queue_messages SET state = 'ready', visible_at = %(visible_at)s, receipt = NULL, last_error = %(error)s
+WHERE seq = ANY(%(seqs)s::bigint[]);
+
+-- name: messages_to_dlq
+UPDATE queue_messages SET queue = %(dlq)s, state = 'ready', visible_at = %(now)s, receipt = NULL, attempts = 0,
+    rank = CASE WHEN %(rank_on)s THEN priority ELSE 0 END, source_queue = queue, dead_lettered_at = %(now)s,
+    last_error = %(error)s
+WHERE seq = ANY(%(seqs)s::bigint[]);
+
+-- name: messages_hold_dead
+UPDATE queue_messages SET state = 'dead', receipt = NULL, source_queue = queue, dead_lettered_at = %(now)s,
+    last_error = %(error)s
+WHERE seq = ANY(%(seqs)s::bigint[]);
+
+-- name: dlq_list
+SELECT * FROM queue_messages WHERE seq IN (
+    SELECT seq FROM queue_messages WHERE project = %(project)s AND source_queue = %(queue)s AND id > %(cursor)s
+    UNION
+    SELECT seq FROM queue_messages
+    WHERE project = %(project)s AND queue = %(queue)s AND source_queue IS NOT NULL AND id > %(cursor)s)
+ORDER BY id LIMIT %(limit)s;
+
+-- name: dlq_select
+SELECT seq, id, source_queue, priority FROM queue_messages
+WHERE seq IN (
+    SELECT seq FROM queue_messages WHERE project = %(project)s AND source_queue = %(queue)s
+    UNION
+    SELECT seq FROM queue_messages
+    WHERE project = %(project)s AND queue = %(queue)s AND source_queue IS NOT NULL)
+  AND (%(message_id)s::text IS NULL OR id = %(message_id)s::text)
+  AND (%(since)s::float8 IS NULL OR dead_lettered_at >= %(since)s::float8)
+ORDER BY seq LIMIT %(limit)s
+FOR UPDATE SKIP LOCKED;
+
+-- name: messages_redrive
+UPDATE queue_messages SET queue = %(target)s, state = 'ready', visible_at = %(now)s, receipt = NULL, attempts = 0,
+    rank = CASE WHEN %(rank_on)s THEN priority ELSE 0 END, source_queue = NULL, dead_lettered_at = NULL,
+    last_error = NULL
+WHERE seq = ANY(%(seqs)s::bigint[]);
+
+-- name: next_visible
+SELECT min(visible_at) AS v FROM queue_messages
+WHERE project = %(project)s AND queue = %(queue)s AND state IN ('ready', 'leased') AND visible_at > %(now)s;
+
+-- name: sweep_queues
+-- Worker query: queues (every project) with an expired lease.
+SELECT q.* FROM queues q WHERE EXISTS (
+    SELECT 1 FROM queue_messages m WHERE m.project = q.project AND m.queue = q.name
+      AND m.state = 'leased' AND m.visible_at <= %(now)s);
+
+-- name: retention_delete
+-- Worker query: every project's messages older than their queue's retention.
+DELETE FROM queue_messages m USING queues q
+WHERE q.project = m.project AND q.name = m.queue
+  AND m.enqueued_at < %(now)s - q.message_retention_days * 86400.0;
+
+-- name: idem_expire
+DELETE FROM queue_idempotency WHERE created_at < %(since)s;
+
+-- name: sub_insert
+INSERT INTO queue_subscriptions (project, id, queue, url, secret, max_retries, visibility_timeout,
+                                 dead_letter_queue, created_at)
+VALUES (%(project)s, %(id)s, %(queue)s, %(url)s, %(secret)s, %(max_retries)s, %(visibility_timeout)s,
+        %(dead_letter_queue)s, %(created_at)s);
+
+-- name: sub_get
+SELECT * FROM queue_subscriptions WHERE project = %(project)s AND id = %(id)s;
+
+-- name: sub_list
+SELECT * FROM queue_subscriptions WHERE project = %(project)s AND queue = %(queue)s ORDER BY id;
+
+-- name: sub_delete
+DELETE FROM queue_subscriptions WHERE project = %(project)s AND queue = %(queue)s AND id = %(id)s;
+
+-- name: push_candidates
+SELECT s.* FROM queue_subscriptions s
+WHERE EXISTS (SELECT 1 FROM queue_messages m
+              WHERE m.project = s.project AND m.queue = s.queue AND m.state IN ('ready', 'leased')
+                AND m.visible_at <= %(now)s)
+ORDER BY s.project, s.queue, s.id;
+
+-- name: delivery_insert
+INSERT INTO webhook_deliveries (project, id, webhook_id, url, method, headers, body, secret, retries,
+                                timeout_seconds, state, next_attempt_at, created_at)
+VALUES (%(project)s, %(id)s, %(webhook_id)s, %(url)s, %(method)s, %(headers)s, %(body)s, %(secret)s, %(retries)s,
+        %(timeout_seconds)s, 'pending', %(next_attempt_at)s, %(created_at)s)
+RETURNING *;
+
+-- name: delivery_get
+SELECT * FROM webhook_deliveries WHERE project = %(project)s AND id = %(id)s;
+
+-- name: delivery_claim
+-- Worker query (every project): due deliveries, leased until %(until)s; SKIP LOCKED so
+-- several processes deliver disjoint sets.
+WITH c AS (
+    SELECT project, id FROM webhook_deliveries
+    WHERE state IN ('pending', 'delivering') AND next_attempt_at <= %(now)s
+    ORDER BY next_attempt_at LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED)
+UPDATE webhook_deliveries d SET state = 'delivering', next_attempt_at = %(until)s
+FROM c WHERE d.project = c.project AND d.id = c.id
+RETURNING d.*;
+
+-- name: delivery_get_for_update
+SELECT * FROM webhook_deliveries WHERE project = %(project)s AND id = %(id)s FOR UPDATE;
+
+-- name: delivery_record
+UPDATE webhook_deliveries SET attempts = %(attempts)s, state = %(state)s, next_attempt_at = %(next_attempt_at)s,
+    response_status = %(response_status)s, error = %(error)s, finished_at = %(finished_at)s
+WHERE project = %(project)s AND id = %(id)s;
+
+-- name: delivery_next_due
+SELECT min(next_attempt_at) AS v FROM webhook_deliveries WHERE state IN ('pending', 'delivering');
