@@ -135,5 +135,9 @@ class Engine:
 
 def open_store(settings: Settings) -> Store:
     if settings.is_postgres:
-        raise NotImplementedError("PostgreSQL store is not available yet")
+        # Imported here: psycopg is an optional extra (infrai-mcp[postgres]).
+        from infrai_mcp.engine.pg_store import PostgresStore
+
+        assert settings.database_url is not None
+        return PostgresStore(settings.database_url)
     return SqliteStore(settings.sqlite_path)
