@@ -34,7 +34,8 @@ means another. If a time is ambiguous, call when_preview first and confirm it wi
 - Every create/update answers with the normalised schedule, its description and next fire times (UTC): \
 tell the user what was scheduled.
 - To be woken up later: schedule_create with callback_type="queue" and callback_id=<your inbox queue> \
-(create it with queue_create), then queue_consume that queue and queue_ack what you handled. \
+(create it with queue_create); when it fires, a message {{schedule_id, agent_id, run_id, fired_at, payload}} \
+arrives there: queue_consume it and queue_ack what you handled. \
 callback_type="url" calls a URL; "workflow" starts a workflow run.
 - Errors say what to change; unknown ids: call the matching *_list tool."""
 

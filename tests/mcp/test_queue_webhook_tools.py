@@ -1,0 +1,85 @@
+"""Queue and webhook tools through the SDK client in memory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.engine.conftest import until
+from tests.mcp.conftest import Tools
+from tests.receiver import Receiver
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_queue_lifecycle(tools: Tools) -> None:
+    await tools.ok("queue_create", name="jobs-dlq")
+    q = await tools.ok("queue_create", name="jobs", dead_letter_queue="jobs-dlq", max_retries=1)
+    assert q["queue"] == "jobs" and q["max_retries"] == 1
+    assert (await tools.ok("queue_get", queue="jobs"))["dead_letter_queue"] == "jobs-dlq"
+    assert {x["queue"] for x in (await tools.ok("queue_list"))["items"]} == {"jobs", "jobs-dlq"}
+    upd = await tools.ok("queue_update", queue="jobs", visibility_timeout_default=60)
+    assert upd["visibility_timeout_default"] == 60
+
+    one = await tools.ok("queue_publish", queue="jobs", payload={"n": 1}, idempotency_key="k1")
+    again = await tools.ok("queue_publish", queue="jobs", payload={"n": 1}, idempotency_key="k1")
+    assert again["message_id"] == one["message_id"] and again["duplicate"] is True
+    batch = await tools.ok("queue_publish_batch", queue="jobs", messages=[{"payload": {"n": 2}}, {"payload": {"n": 3}}])
+    assert len(batch["items"]) == 2
+    later = await tools.ok("queue_publish", queue="jobs", payload={"n": 4}, delay="5 minutes")
+    stats = await tools.ok("queue_stats", queue="jobs")
+    assert stats["available"] == 3 and stats["delayed"] == 1 and later["message_id"]
+
+    got = (await tools.ok("queue_consume", queue="jobs", max_messages=3))["messages"]
+    assert [m["payload"]["n"] for m in got] == [1, 2, 3]
+    assert (await tools.ok("queue_ack", queue="jobs", receipt=got[0]["receipt"]))["acked"] is True
+    requeued = await tools.ok("queue_nack", queue="jobs", receipt=got[1]["receipt"], requeue=True)
+    assert requeued["requeued"] is True
+    dead = await tools.ok("queue_nack", queue="jobs", receipt=got[2]["receipt"], requeue=False, error="bad input")
+    assert dead["dead_lettered"] is True
+    dlq = await tools.ok("queue_dlq_list", queue="jobs")
+    assert [m["payload"]["n"] for m in dlq["items"]] == [3]
+    assert (await tools.ok("queue_dlq_redrive", queue="jobs"))["redriven"] == 1
+    assert (await tools.ok("queue_purge", queue="jobs"))["purged"] >= 2
+    text = await tools.err("queue_delete", queue="jobs-dlq")  # still jobs' DLQ
+    assert "jobs-dlq" in text
+    assert (await tools.ok("queue_delete", queue="jobs"))["deleted"] is True
+
+
+async def test_queue_errors(tools: Tools) -> None:
+    text = await tools.err("queue_publish", queue="nope", payload={})
+    assert "nope" in text and "queue_list" in text
+    text = await tools.err("queue_create", name="bad name!")
+    assert "name" in text
+    text = await tools.err("queue_publish", queue="nope", payload={}, delay="whenever")
+    assert "delay" in text
+    text = await tools.err("queue_consume", queue="q", max_messages=1000)
+    assert "max_messages" in text
+
+
+async def test_push_subscription_delivers(tools: Tools, receiver: Receiver) -> None:
+    await tools.ok("queue_create", name="events")
+    sub = await tools.ok("queue_push_subscribe", queue="events", url=receiver.url("/push"), secret="s3cret-value")
+    assert sub["has_secret"] is True and "secret" not in sub
+    await tools.ok("queue_publish", queue="events", payload={"e": 1})
+    got = await receiver.wait_for(1, path="/push", timeout=10)
+    assert "webhook-signature" in got[0].headers
+
+
+async def test_webhook_send_and_get(tools: Tools, receiver: Receiver) -> None:
+    sent = await tools.ok("webhook_send", url=receiver.url("/w"), payload={"order": 42})
+    assert sent["state"] in ("pending", "delivering", "succeeded")
+    got = await receiver.wait_for(1, path="/w", timeout=10)
+    assert got[0].json() == {"order": 42} and got[0].headers["webhook-id"] == sent["webhook_id"]
+
+    async def done() -> dict[str, Any] | None:
+        d = await tools.ok("webhook_get", delivery_id=sent["delivery_id"])
+        return d if d["state"] == "succeeded" else None
+
+    d = await until(done, what="delivery succeeded")
+    assert d["response_status"] == 200 and d["attempts"]
+    text = await tools.err("webhook_get", delivery_id="dlv_nope")
+    assert "dlv_nope" in text
+    text = await tools.err("webhook_send", url="not a url")
+    assert "url" in text
