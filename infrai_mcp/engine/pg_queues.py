@@ -240,7 +240,7 @@ class PgQueueStore(PgWebhookStore, QueueStore):
 
         return await self.db.write(tx)
 
-    async def claim(self, project: str, queue: str, limit: int, lease_seconds: float, now: float) -> list[Row]:
+    async def claim(self, project: str, queue: str, limit: int, lease_seconds: float | None, now: float) -> list[Row]:
         q = self.db.queries
 
         async def tx(conn: Conn) -> list[Row]:
@@ -270,7 +270,8 @@ class PgQueueStore(PgWebhookStore, QueueStore):
                 picked = await many(conn, q["message_claim_order"], args)
             if not picked:
                 return []
-            until = now + lease_seconds
+            # None: the queue's default visibility timeout.
+            until = now + (lease_seconds if lease_seconds is not None else qrow["visibility_timeout_default"])
             out: list[Row] = []
             for r in picked:
                 count = r["receive_count"] + 1
