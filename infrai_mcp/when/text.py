@@ -144,10 +144,11 @@ def _weekdays_cn(m: re.Match[str]) -> str:
 def chinese(s: str) -> str:
     s = s.replace("：", ":").replace("、", ",").replace("点钟", "点").replace("每隔", "每")
     s = s.replace("每个", "每").replace("每一个", "每")
-    s = re.sub(r"([下上这本每]个?)?" + _WEEKDAY_CN + "(" + _DAYS_CN + r"(?:[,和及与到至]?" + _DAYS_CN + ")*)",
+    more = r"(?:[,和及与到至]?[一二三四五六日天七]|[,和及与到至][1-7])*"
+    s = re.sub(r"([下上这本每]个?)?" + _WEEKDAY_CN + "(" + _DAYS_CN + more + ")",
                _weekdays_cn, s)
     s = re.sub(r"(?<=monday) to | 到 | 至 ", " through ", s)
-    num = r"[零〇一二两三四五六七八九十百\d]+"
+    num = r"[零〇一二两三四五六七八九十百]+"
     s = re.sub(num, lambda m: str(cn_number(m.group(0))), s)
     s = re.sub(r"每个?小时的?第?(\d{1,2})分钟?", lambda m: f" every hour at :{int(m.group(1)):02d} ", s)
     # Durations: "2小时15分钟后", "半小时后", "1个半小时后", "30分钟以后", "过10分钟".

@@ -24,7 +24,7 @@ ORD = r"(?:st|nd|rd|th)"
 
 FILLER = {"at", "on", "the", "of", "in", "and", "by", "for", "around", "about", "from", "starting",
           "run", "please", "-", "a", "every", "&", "time", "o", "to", "next", "this", "coming", "day",
-          "days", "between", "until", "till", "@", "through", "each", "per", "an", "it", "me", "remind", "then"}
+          "days", "between", "until", "till", "@", "once", "through", "each", "per", "an", "it", "me", "remind", "then"}
 
 
 def weekday_number(word: str) -> int:
