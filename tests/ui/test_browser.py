@@ -195,7 +195,7 @@ def test_dlq_redrive_moves_messages_back(browser: Any, ui: Server, tools: McpToo
     open_page(browser, ui.url + "queues")
     row = wait(browser, present('tr[data-queue="orders"]'))
     assert css(browser, 'tr[data-queue="orders"] td.dlq').text == "2"
-    assert "1" == row.find_element("css selector", "td.depth").text
+    assert row.find_element("css selector", "td.depth").text == "1"
     screenshot(browser, "queues")
 
     row.find_element("css selector", "a").click()
