@@ -1,0 +1,57 @@
+"""The real thing: `infrai-mcp` started as a subprocess, spoken to over stdio by the SDK's client."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+from tests.engine.conftest import until
+from tests.mcp.conftest import TZ, Tools
+from tests.receiver import Receiver
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+BIN = Path(sys.executable).parent
+
+
+def params(home: Path, *args: str, **env: str) -> StdioServerParameters:
+    return StdioServerParameters(
+        command=str(BIN / "infrai-mcp"),
+        args=list(args),
+        env={"INFRAI_HOME": str(home), "INFRAI_TIMEZONE": TZ, **env},
+    )
+
+
+async def test_no_arguments_serves_stdio_and_fires_jobs(tmp_path: Path, receiver: Receiver) -> None:
+    async with Client(params(tmp_path), read_timeout_seconds=30) as client:
+        tools = Tools(client)
+        listed = await client.list_tools()
+        assert len(listed.tools) == 38
+        assert TZ in (client.instructions or "")
+        job = await tools.ok("cron_create", schedule="every weekday at 9am", url=receiver.url("/stdio"))
+        assert job["schedule"] == "0 9 * * 1-5"
+        run = await tools.ok("cron_trigger", cron_id=job["cron_id"])
+        await receiver.wait_for(1, path="/stdio", timeout=15)
+
+        async def done() -> dict[str, Any] | None:
+            r = await tools.ok("cron_run_get", cron_id=job["cron_id"], run_id=run["run_id"])
+            return r if r["state"] == "succeeded" else None
+
+        await until(done, what="run recorded")
+        text = await tools.err("cron_get", cron_id="cj_missing")
+        assert "cron_list" in text
+    assert (tmp_path / "infrai.db").exists()
+
+
+async def test_mcp_command_with_toolsets_and_read_only(tmp_path: Path) -> None:
+    async with Client(params(tmp_path, "mcp", "--toolsets", "queue,time", "--read-only"),
+                      read_timeout_seconds=30) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+    assert names == {"queue_get", "queue_list", "queue_stats", "queue_dlq_list", "when_preview"}
+    async with Client(params(tmp_path, INFRAI_TOOLSETS="webhook"), read_timeout_seconds=30) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+    assert names == {"webhook_send", "webhook_get"}
