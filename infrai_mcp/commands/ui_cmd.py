@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import ipaddress
+import signal
 import socket
 import sys
 import webbrowser
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import uvicorn
 
 LOOPBACK_NAMES = ("localhost",)
 
@@ -67,7 +73,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.routing import Mount
@@ -105,7 +110,32 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"data dir {settings.sqlite_path.parent}, project {args.project!r}; Ctrl-C to stop.", file=sys.stderr)
         if args.open:
             webbrowser.open(url)
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-        server = uvicorn.Server(config)
+        server = _server(app)
         await server.serve(sockets=[sock])
     return 0
+
+
+def _server(app: Any) -> uvicorn.Server:
+    # uvicorn is imported here, not at module level: every CLI start (the MCP stdio server
+    # included) imports this module to register the command.
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, which would kill the
+        process before the engine's ``async with`` closes the store and releases the dispatch
+        lease. Here a signal only asks the server to stop; the engine then stops cleanly."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            def stop(signum: int, frame: object) -> None:
+                del signum, frame
+                self.should_exit = True
+
+            previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
