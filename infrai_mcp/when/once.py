@@ -144,15 +144,19 @@ def parse_once(s: str, now: datetime, zone: str) -> datetime:
     clock: Clock | None = times[0].with_part(part) if times else None
     today = local_now(now, zone).date()
     spec = _DateSpec()
+    date_words = " ".join(leftover(s))
     s = _read_date(s, today, spec)
     rest = leftover(s)
     if rest:
         s_rest = " ".join(rest)
-        if spec.day is not None or not re.search(r"\d|\b" + MONTH_RE + r"\b", s_rest):
+        if not re.search(r"\d|\b" + MONTH_RE + r"\b", s_rest):
             raise _err(f"could not understand {s_rest!r}" + (f" (understood: {_said(spec, clock)})"
                                                             if spec.said or clock else ""))
-        spec.day = _fallback_date(s_rest, now, zone)
-        spec.said.append(s_rest)
+        # Our rules left digits or a month name unread: let dateparser read all the date words.
+        spec = _DateSpec()
+        spec.day = _fallback_date(date_words, now, zone)
+        spec.said.append(date_words)
+        spec.roll_year = not re.search(r"\b\d{4}\b", date_words)
     if spec.day is None and clock is None:
         raise _err("no date or time found")
     wall = time(clock.hour, clock.minute, clock.second) if clock else time(0, 0)

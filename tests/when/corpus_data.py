@@ -223,6 +223,9 @@ ONCE_SUN: list[tuple[str, str]] = [
     ("monday next week at 9", "2026-11-23 09:00"),
     ("at 8 o'clock tonight", "2026-11-22 20:00"),
     ("1st of january at noon", "2027-01-01 12:00"),
+    # dates our rules leave unread go to dateparser (calendar day only; the clock and zone stay ours)
+    ("2027 march 5 at 9am", "2027-03-05 09:00"),
+    ("on march 5th of 2027 at 6pm", "2027-03-05 18:00"),
 ]
 
 # ---- one-offs with a zone in the phrase (zone = UTC, now = 2026-11-22 08:10 UTC) -----------------

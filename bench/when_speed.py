@@ -1,0 +1,75 @@
+"""Parse-time benchmark for infrai_mcp.when over the test corpus.
+
+    .venv/bin/python bench/when_speed.py [--rounds 5]
+
+Reports the first-call cost (import + first parse, which loads the zone index and, for the
+dateparser fallback, dateparser itself), then median / p90 / p99 / max per parse after warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "when"))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    from infrai_mcp.when import WhenError, parse_when
+
+    t_import = time.perf_counter() - t0
+    from corpus_data import NOWS, cases
+
+    corpus = [(p, z, NOWS[k].replace(tzinfo=ZoneInfo(z))) for p, z, k, _ in cases()]
+    t1 = time.perf_counter()
+    parse_when("every weekday at 9am", now=corpus[0][2], timezone="America/New_York")
+    t_first = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    parse_when("2027 march 5 at 9am", now=corpus[0][2], timezone="UTC")  # read by dateparser
+    t_fallback = time.perf_counter() - t2
+
+    for phrase, zone, now in corpus:  # warm-up
+        with contextlib.suppress(WhenError):
+            parse_when(phrase, now=now, timezone=zone)
+    samples: list[float] = []
+    cpu: list[float] = []
+    for _ in range(args.rounds):
+        for phrase, zone, now in corpus:
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            with contextlib.suppress(WhenError):
+                parse_when(phrase, now=now, timezone=zone)
+            samples.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.thread_time() - start_cpu) * 1000)
+    samples.sort()
+    cpu.sort()
+
+    def pct(p: float, values: list[float] | None = None) -> float:
+        vals = samples if values is None else values
+        return vals[min(len(vals) - 1, int(p / 100 * len(vals)))]
+
+    print(f"corpus: {len(corpus)} cases ({len({c[0] for c in corpus})} distinct phrases), {args.rounds} rounds, "
+          f"{len(samples)} parses")
+    print(f"first call: import {t_import * 1000:.1f} ms + first parse {t_first * 1000:.1f} ms; "
+          f"first dateparser fallback {t_fallback * 1000:.1f} ms")
+    print(f"after warm-up: median {statistics.median(samples):.3f} ms, p90 {pct(90):.3f} ms, "
+          f"p99 {pct(99):.3f} ms, max {samples[-1]:.3f} ms (wall clock)")
+    print(f"               median {statistics.median(cpu):.3f} ms, p90 {pct(90, cpu):.3f} ms, "
+          f"p99 {pct(99, cpu):.3f} ms, max {cpu[-1]:.3f} ms (CPU time of this thread; "
+          "excludes waiting for a busy machine)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
