@@ -1,0 +1,214 @@
+"""REST behaviour beyond the seed examples: auth, envelope, errors, aliases, seed 003 mapping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.conftest import Api
+
+pytestmark = pytest.mark.anyio
+URL = "https://example.com/hook"
+
+
+def data(resp: httpx.Response, status: int = 200) -> Any:
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert set(body) == {"data"}, body
+    return body["data"]
+
+
+def error(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert set(body) == {"error"} and body["error"]["code"] == code, body
+    return dict(body["error"])
+
+
+# -- auth ---------------------------------------------------------------------------------
+async def test_every_route_needs_a_key_but_healthz(api: Api) -> None:
+    assert (await api.anon.get("/healthz")).json()["status"] == "ok"
+    for path in ("/v1/cron/list", "/openapi.json", "/metrics", "/api/agents/a/schedules", "/nope"):
+        resp = await api.anon.get(path)
+        err = error(resp, 401, "UNAUTHORIZED")
+        assert resp.headers["www-authenticate"] == "Bearer" and "Bearer" in err["message"]
+    same = {(await api.anon.get("/v1/cron/list", headers={"Authorization": h})).text for h in (
+        "Bearer ifr_wrong", "Bearer " + api.key_a + "x", "Basic " + api.key_a, "Bearer", api.key_a)}
+    assert len(same) == 1  # unknown, malformed and missing keys are indistinguishable
+
+
+async def test_revoked_key_stops_working(api: Api) -> None:
+    assert (await api.a.get("/v1/cron/list")).status_code == 200
+    for info in await api.engine.store.key_list("acme"):
+        await api.engine.store.key_revoke(info.key_id, datetime.now(UTC))
+    error(await api.a.get("/v1/cron/list"), 401, "UNAUTHORIZED")
+
+
+# -- envelope, aliases, errors ----------------------------------------------------------------
+async def test_cron_aliases_in_and_out(api: Api) -> None:
+    forms = [
+        ("/v1/scheduling/cron", {"name": "d", "schedule": "0 9 * * *", "url": URL, "retries": 2}),
+        ("/v1/scheduling/cron/create", {"cron_expr": "0 9 * * *", "task_type": "http_url", "task_url": URL,
+                                        "retry": 2}),
+        ("/v1/cron/create", {"cron_expr": "0 9 * * *", "task": URL, "retries": 2}),
+    ]
+    for path, body in forms:
+        rec = data(await api.a.post(path, json=body))
+        assert rec["cron_id"] == rec["id"] and rec["schedule"] == rec["cron_expr"] == "0 9 * * *"
+        assert rec["url"] == rec["task"] == URL and rec["retries"] == rec["retry"] == 2
+    listed = data(await api.a.get("/v1/scheduling/cron"))
+    assert len(listed["items"]) == 3 and listed["next_cursor"] is None
+    assert data(await api.a.get("/v1/cron/list?limit=2"))["next_cursor"]
+
+    err = error(await api.a.post("/v1/cron/create", json={"cron_expr": "0 9 * * *", "schedule": "0 10 * * *",
+                                                          "url": URL}), 422, "INVALID_ARGUMENT")
+    assert err["field"] == "cron_expr"
+    err = error(await api.a.post("/v1/cron/create", json={"cron_expr": "0 9 * * *", "task_type": "lambda",
+                                                          "url": URL}), 422, "INVALID_ARGUMENT")
+    assert err["field"] == "task_type"
+
+
+async def test_update_accepts_seed_spellings(api: Api) -> None:
+    rec = data(await api.a.post("/v1/cron/create", json={"cron_expr": "0 9 * * *", "task": URL}))
+    upd = data(await api.a.patch(f"/v1/cron/update/{rec['id']}", json={
+        "cron_id": "ignored", "cron_expr": "0 10 * * *", "task": "https://example.com/other", "retry": 4,
+        "timezone": "Asia/Shanghai", "overlap_policy": "skip", "headers": {"X-Env": "prod"}}))
+    assert (upd["cron_expr"], upd["task"], upd["retry"], upd["timezone"], upd["overlap_policy"]) == (
+        "0 10 * * *", "https://example.com/other", 4, "Asia/Shanghai", "skip")
+    run = data(await api.a.post(f"/v1/scheduling/cron/trigger/{rec['id']}", json={"job_id": "cron_01HX..."}))
+    assert run["cron_id"] == rec["id"] and run["run_id"] == run["id"] and run["trigger"] == "manual"
+    listed = data(await api.a.get(f"/v1/cron/runs/list/{rec['id']}"))
+    assert [r["run_id"] for r in listed["items"]] == [run["run_id"]]
+    assert data(await api.a.get("/v1/scheduling/run/list", params={"job_id": rec["id"]}))["items"][0]["id"] == run["id"]
+
+
+async def test_error_statuses(api: Api) -> None:
+    error(await api.a.post("/v1/cron/create", content=b"{not json", headers={"content-type": "application/json"}),
+          400, "BAD_REQUEST")
+    error(await api.a.post("/v1/cron/create", json=[1, 2]), 400, "BAD_REQUEST")
+    err = error(await api.a.post("/v1/cron/create", json={"schedule": "0 9 * * *", "url": "ftp://x"}),
+                422, "INVALID_ARGUMENT")
+    assert err["field"] == "url" and "http://" in err["message"]
+    error(await api.a.post("/v1/cron/create", json={"schedule": "0 9 * * *", "url": URL, "bogus": 1}),
+          422, "INVALID_ARGUMENT")
+    error(await api.a.get("/v1/cron/get/cj_nope"), 404, "NOT_FOUND")
+    error(await api.a.get("/v1/nothing/here"), 404, "NOT_FOUND")
+    error(await api.a.delete("/v1/cron/list"), 405, "METHOD_NOT_ALLOWED")
+    error(await api.a.get("/v1/cron/list?limit=0"), 422, "INVALID_ARGUMENT")
+    error(await api.a.get("/v1/scheduling/run/list?state=bogus"), 422, "INVALID_ARGUMENT")
+    big = {"schedule": "0 9 * * *", "url": URL, "payload": "x" * (1024 * 1024 + 10)}
+    error(await api.a.post("/v1/cron/create", json=big), 413, "PAYLOAD_TOO_LARGE")
+    error(await api.a.post("/v1/cron/create", content=b" " * (11 * 1024 * 1024)), 413, "PAYLOAD_TOO_LARGE")
+    data(await api.a.post("/v1/scheduling/queue/create", json={"name": "dlq"}))
+    data(await api.a.post("/v1/scheduling/queue/create", json={"name": "main", "dead_letter_queue": "dlq"}))
+    error(await api.a.delete("/v1/scheduling/queue/delete/dlq"), 409, "CONFLICT")
+    # Seed 004 calls bad schedule data 400.
+    err = error(await api.a.post("/api/agents/a1/schedules", json={"name": "x", "type": "cron"}),
+                400, "INVALID_ARGUMENT")
+    assert "cron_expression" in err["message"]
+
+
+async def test_secrets_never_come_back(api: Api) -> None:
+    secret = "whsec_dG9wc2VjcmV0dG9wc2VjcmV0"
+    rec = data(await api.a.post("/v1/cron/create", json={
+        "schedule": "0 9 * * *", "url": URL, "secret": secret, "headers": {"Authorization": "Bearer tok_live"}}))
+    assert rec["has_secret"] and rec["headers"] == {"Authorization": "***"}
+    for resp in (await api.a.get(f"/v1/cron/get/{rec['id']}"), await api.a.get("/v1/cron/list"),
+                 await api.a.get("/metrics")):
+        assert secret not in resp.text and "tok_live" not in resp.text
+
+
+async def test_idempotent_create_returns_the_original(api: Api) -> None:
+    body = {"schedule": "0 9 * * *", "url": URL, "idempotency_key": "abc"}
+    first = data(await api.a.post("/v1/scheduling/cron/create", json=body))
+    again = data(await api.a.post("/v1/scheduling/cron/create", json={**body, "schedule": "0 10 * * *"}))
+    assert again == first
+    m1 = data(await api.a.post("/v1/scheduling/queue/create", json={"name": "q"}))
+    assert m1["queue"] == m1["name"] == "q"
+    p1 = data(await api.a.post("/v1/scheduling/queue/publish", json={"queue": "q", "payload": 1,
+                                                                    "idempotency_key": "m"}))
+    p2 = data(await api.a.post("/v1/scheduling/queue/publish", json={"queue": "q", "payload": 1,
+                                                                    "idempotency_key": "m"}))
+    assert p1["message_id"] == p2["message_id"] and p2["duplicate"]
+
+
+# -- seed 003: POST /api/jobs -----------------------------------------------------------------
+async def test_jobs_003_mapping(api: Api) -> None:
+    rec = data(await api.a.post("/api/jobs", json={
+        "method": "post", "url": URL, "query": {"a": 1}, "body": {"content": "hi"}, "schedule_in": [2, "minutes"]}))
+    task = data(await api.a.get(f"/v1/scheduling/task/get/{rec['id']}"))
+    assert task["url"] == URL + "?a=1" and task["method"] == "POST" and task["payload"] == {"content": "hi"}
+    run_at = datetime.fromisoformat(task["run_at"])
+    assert timedelta(seconds=100) < run_at - datetime.now(UTC) < timedelta(seconds=125)
+    assert rec["job"]["state"] == "scheduled" and rec["user_id"] == "acme" and rec["schedule_id"] is None
+
+    at = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
+    rec = data(await api.a.post("/api/jobs", json={"url": URL, "scheduled_at": at}))
+    assert rec["args"]["method"] == "get" and rec["args"]["scheduled_at"] == at
+    assert datetime.fromisoformat(rec["job"]["scheduled_at"]).timestamp() == at
+
+    every5 = data(await api.a.post("/api/jobs", json={"url": URL, "repeat_every": 300}))
+    assert every5["schedule_id"] == every5["id"]
+    assert data(await api.a.get(f"/v1/cron/get/{every5['id']}"))["schedule"] == "*/5 * * * *"
+    hourly = data(await api.a.post("/api/jobs", json={"url": URL, "repeat_every": [2, "hours"]}))
+    assert data(await api.a.get(f"/v1/cron/get/{hourly['id']}"))["schedule"] == "0 */2 * * *"
+    c = data(await api.a.post("/api/jobs", json={"url": URL, "cron": "0 9 * * 1-5"}))
+    assert data(await api.a.get(f"/api/jobs/{c['id']}"))["args"]["cron"] == "0 9 * * 1-5"
+
+    err = error(await api.a.post("/api/jobs", json={"url": URL, "repeat_every": [7, "minutes"]}), 422,
+                "INVALID_ARGUMENT")
+    assert err["field"] == "repeat_every" and "divide" in err["message"]
+    error(await api.a.post("/api/jobs", json={"url": URL, "cron": "* * * * *", "schedule_in": 5}), 422,
+          "INVALID_ARGUMENT")
+    error(await api.a.post("/api/jobs", json={"url": URL, "schedule_in": [1, "fortnight"]}), 422,
+          "INVALID_ARGUMENT")
+    err = error(await api.a.post("/api/jobs", json={"url": URL, "webhook_url": URL}), 422, "INVALID_ARGUMENT")
+    assert err["field"] == "webhook_url"
+
+    once = {"url": URL, "schedule_in": 600, "idempotency_key": "once"}
+    first = data(await api.a.post("/api/jobs", json=once))
+    second = data(await api.a.post("/api/jobs", json={**once, "schedule_in": 900}))
+    assert second["id"] == first["id"] and second["job"]["scheduled_at"] == first["job"]["scheduled_at"]
+
+    gone = data(await api.a.delete(f"/api/jobs/{first['id']}"))
+    assert gone == {"id": first["id"], "deleted": True}
+    assert data(await api.a.get(f"/api/jobs/{first['id']}"))["job"]["state"] == "cancelled"
+    error(await api.a.get("/api/jobs/whatever"), 404, "NOT_FOUND")
+
+
+# -- health, metrics, openapi -----------------------------------------------------------------
+async def test_metrics(api: Api) -> None:
+    rec = data(await api.a.post("/v1/cron/create", json={"schedule": "0 9 * * *", "url": URL}))
+    data(await api.a.post(f"/v1/cron/trigger/{rec['id']}"))
+    data(await api.a.post("/v1/scheduling/queue/create", json={"name": "orders"}))
+    data(await api.a.post("/v1/scheduling/queue/publish", json={"queue": "orders", "payload": {}}))
+    data(await api.b.post("/v1/scheduling/queue/create", json={"name": "secret-b"}))
+    resp = await api.a.get("/metrics")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/plain")
+    text = resp.text
+    assert 'infrai_cron_jobs{project="acme",status="active"} 1' in text
+    assert 'infrai_runs{project="acme",state="pending"} 1' in text
+    assert 'infrai_queue_messages{project="acme",queue="orders",state="available"} 1' in text
+    assert 'infrai_dispatch_latency_seconds_count{project="acme"}' in text
+    assert 'infrai_http_requests_total{method="POST",route="/v1/cron/create",status="200"} 1' in text
+    assert "secret-b" not in text and "umbrella" not in text
+
+
+async def test_openapi_lists_every_route(api: Api) -> None:
+    doc = (await api.a.get("/openapi.json")).json()
+    assert doc["openapi"].startswith("3.1")
+    declared = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+    from infrai_mcp.api.app import all_ops
+
+    for op in all_ops():
+        for path in op.paths:
+            assert (op.method, path) in declared
+    for must in [("POST", "/v1/scheduling/cron"), ("GET", "/v1/cron/runs/list/{id}"), ("POST", "/api/jobs"),
+                 ("PUT", "/api/agents/{agent_id}/schedules/{schedule_id}"), ("POST", "/v1/scheduling/webhook/send")]:
+        assert must in declared
+    cron_body = doc["paths"]["/v1/scheduling/cron/create"]["post"]["requestBody"]["content"]["application/json"]
+    props = cron_body["schema"]["properties"]
+    assert {"schedule", "cron_expr", "url", "task", "task_url", "retries", "retry"} <= set(props)
