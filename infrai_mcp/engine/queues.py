@@ -14,7 +14,9 @@ import contextlib
 import json
 import logging
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
 
 from infrai_mcp.engine.push import PushWorker
 from infrai_mcp.engine.store_queues import Handle, NewMessage, Row, Settled, no_message, no_queue, stale_lease
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from infrai_mcp.engine.engine import Engine
 
 log = logging.getLogger("infrai.queues")
+R = TypeVar("R", bound=BaseModel)
 
 # Idempotency keys dedupe for 24 h: agents retry across long pauses (a model turn, a human
 # approval), so SQS's 5 minutes would let real duplicates through. docs/QUEUES.md.
@@ -78,19 +81,37 @@ def queue_record(row: Row) -> Queue:
     )
 
 
+def trusted(cls: type[R], data: dict[str, Any]) -> R:
+    """A record built from data this module produced (every field given, already valid).
+
+    Why not ``model_validate`` or even ``model_construct``: at 100 messages per consume the
+    record building cost more than the SQLite transaction (measured: ~7 us per
+    ``model_construct`` vs ~1 us here). This sets exactly the state ``model_construct``
+    sets for a model without extras or private attributes; tests/queues checks that the
+    result equals and dumps like a validated record.
+    """
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", data)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(data))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
 def message_record(row: Row) -> Message:
-    # model_construct: rows come from our own store (already valid); validation would cost
-    # more than the claim itself at 100 messages per call.
-    return Message.model_construct(
-        message_id=row["id"],
-        queue=row["queue"],
-        payload=json.loads(row["payload"]),
-        priority=row["priority"],
-        group_id=row["group_id"],
-        receive_count=row["receive_count"],
-        receipt=row["receipt"],
-        enqueued_at=at(row["enqueued_at"]),
-        visible_at=ts(row["visible_at"]),
+    return trusted(
+        Message,
+        {
+            "message_id": row["id"],
+            "queue": row["queue"],
+            "payload": json.loads(row["payload"]),
+            "priority": row["priority"],
+            "group_id": row["group_id"],
+            "receive_count": row["receive_count"],
+            "receipt": row["receipt"],
+            "enqueued_at": at(row["enqueued_at"]),
+            "visible_at": ts(row["visible_at"]),
+        },
     )
 
 
@@ -274,7 +295,7 @@ class QueueService:
             project, queue, messages, now=now, dedup_since=now - DEDUP_WINDOW_SECONDS, batch_key=batch_key
         )
         self.notify(project, queue)
-        return [Published.model_construct(message_id=mid, duplicate=dup) for mid, dup in ids]
+        return [trusted(Published, {"message_id": mid, "duplicate": dup}) for mid, dup in ids]
 
     # -- consume / ack / nack -----------------------------------------------------------
     async def queue_consume(
@@ -290,14 +311,13 @@ class QueueService:
         _check_range("wait_seconds", wait_seconds, 0, MAX_WAIT, " seconds")
         if visibility_timeout is not None:
             _check_range("visibility_timeout", visibility_timeout, 1, MAX_VISIBILITY, " seconds")
-        lease = visibility_timeout or (await self._queue_row(project, queue))["visibility_timeout_default"]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_seconds
         while True:
             # Take the event BEFORE claiming: a publish between the claim and the wait
             # then sets this very event and the wait returns at once (no lost wake-up).
             event = self._event(project, queue)
-            rows = await self.store.claim(project, queue, max_messages, lease, self._now())
+            rows = await self.store.claim(project, queue, max_messages, visibility_timeout, self._now())
             remaining = deadline - loop.time()
             if rows or remaining <= 0:
                 return [message_record(r) for r in rows]
@@ -329,7 +349,7 @@ class QueueService:
             raise InvalidInput(f"receipts: give 1 to {MAX_CONSUME} receipts", field="receipts")
         handles = [self._handle(None, r) for r in receipts]
         settled = await self.store.ack(project, queue, handles, self._now())
-        return [AckResult.model_construct(message_id=s.message_id, acked=s.problem is None) for s in settled]
+        return [trusted(AckResult, {"message_id": s.message_id, "acked": s.problem is None}) for s in settled]
 
     async def queue_nack(
         self,

@@ -19,13 +19,13 @@ from infrai_mcp.engine.store_queues import (
     Row,
     Settled,
     check_dead_letter_target,
+    message_ids,
     no_message,
     no_queue,
     receipt_message_id,
 )
 from infrai_mcp.engine.webhook_sqlite import SqliteWebhookStore, dlq_target, idem_get, idem_put, row_dict
 from infrai_mcp.errors import Conflict, InvalidInput
-from infrai_mcp.ids import new_id
 
 LEASE_EXPIRED = "visibility timeout expired before an ack"
 
@@ -207,6 +207,7 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
             out: list[tuple[str, bool]] = []
             rows: list[tuple[Any, ...]] = []
             seen: dict[str, str] = {}
+            fresh = iter(message_ids(len(messages)))
             for m in messages:
                 key = m.idempotency_key
                 if key:
@@ -214,7 +215,7 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
                     if first_id is not None:
                         out.append((first_id, True))
                         continue
-                mid = new_id("msg")
+                mid = next(fresh)
                 rank = m.priority if rank_on else 0
                 rows.append((mid, project, queue, m.payload, m.priority, rank, m.group_id, now + m.delay_seconds, now))
                 if key:
@@ -228,7 +229,7 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
 
         return await self.db.write(tx)
 
-    async def claim(self, project: str, queue: str, limit: int, lease_seconds: float, now: float) -> list[Row]:
+    async def claim(self, project: str, queue: str, limit: int, lease_seconds: float | None, now: float) -> list[Row]:
         q = self.db.queries
 
         def tx(conn: sqlite3.Connection) -> list[Row]:
@@ -250,7 +251,7 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
                         break
             else:
                 picked = conn.execute(q["message_claim_order"], args).fetchall()
-            until = now + lease_seconds
+            until = now + (lease_seconds if lease_seconds is not None else qrow["visibility_timeout_default"])
             out: list[Row] = []
             updates = []
             for r in picked:
@@ -299,11 +300,20 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
 
     async def ack(self, project: str, queue: str, handles: list[Handle], now: float) -> list[Settled]:
         sql = self.db.queries["message_delete"]
+        fast = self.db.queries["message_ack_receipt"]
 
         def tx(conn: sqlite3.Connection) -> list[Settled]:
             self._queue(conn, project, queue)
             out: list[Settled] = []
             for h in handles:
+                # Fast path: one DELETE that succeeds only under the current lease; the
+                # diagnosis below runs only for handles it refused.
+                mid = h.message_id or (receipt_message_id(h.receipt) if h.receipt else None)
+                if mid and h.receipt and (h.message_id is None or h.message_id == mid):
+                    args = {"project": project, "queue": queue, "id": mid, "receipt": h.receipt, "now": now}
+                    if conn.execute(fast, args).rowcount == 1:
+                        out.append(Settled(mid))
+                        continue
                 found = self._leased(conn, project, queue, h, now)
                 if isinstance(found, Settled):
                     out.append(found)

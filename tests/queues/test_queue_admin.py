@@ -168,3 +168,22 @@ async def test_stats_purge_and_delay(engine: Engine, clock: OffsetClock) -> None
     assert (await qs.queue_purge(P, "q")).purged == 4
     stats = await qs.queue_stats(P, "q")
     assert (stats.available, stats.in_flight, stats.delayed, stats.oldest_age_seconds) == (0, 0, 0, None)
+
+
+def test_trusted_records_equal_validated_ones() -> None:
+    """The fast record path (queues.trusted) must be indistinguishable from validation."""
+    from datetime import UTC, datetime
+
+    from infrai_mcp.engine.queues import message_record
+    from infrai_mcp.models import Message
+
+    now = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+    row = {
+        "id": "msg_1", "queue": "q", "payload": '{"a":[1,2]}', "priority": 3, "group_id": None,
+        "receive_count": 2, "receipt": "msg_1.2.ab", "enqueued_at": now, "visible_at": now + 30,
+    }
+    fast = message_record(row)
+    slow = Message.model_validate(fast.model_dump())
+    assert fast == slow
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert fast.model_fields_set == slow.model_fields_set

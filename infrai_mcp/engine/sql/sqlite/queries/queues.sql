@@ -88,6 +88,11 @@ WHERE seq = ?;
 -- name: message_by_id
 SELECT * FROM queue_messages WHERE project = :project AND queue = :queue AND id = :id;
 
+-- name: message_ack_receipt
+DELETE FROM queue_messages
+WHERE id = :id AND project = :project AND queue = :queue AND state = 'leased' AND receipt = :receipt
+  AND visible_at > :now;
+
 -- name: message_delete
 DELETE FROM queue_messages WHERE seq = :seq;
 
