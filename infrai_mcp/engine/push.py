@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from infrai_mcp.engine.store_queues import Handle, Row
+from infrai_mcp.errors import InfraiError, NotFound
 
 if TYPE_CHECKING:
     from infrai_mcp.engine.engine import Engine
@@ -89,7 +90,10 @@ class PushWorker:
             room = min(CLAIM_BATCH, MAX_IN_FLIGHT - self._active)
             if room <= 0:
                 break
-            rows = await self.store.claim(sub["project"], sub["queue"], room, sub["visibility_timeout"], now)
+            try:
+                rows = await self.store.claim(sub["project"], sub["queue"], room, sub["visibility_timeout"], now)
+            except NotFound:
+                continue  # the queue was deleted since the candidates were listed
             for row in rows:
                 self._active += 1
                 task = asyncio.create_task(self._deliver(sub, row), name=f"infrai-push-{row['id']}")
@@ -131,6 +135,8 @@ class PushWorker:
             )
         except asyncio.CancelledError:
             raise
+        except InfraiError as exc:  # the queue was deleted or purged meanwhile: nothing to settle
+            log.info("push delivery of %s not settled: %s", row["id"], exc.message)
         except Exception:
             log.exception("push delivery of %s failed", row["id"])
         finally:

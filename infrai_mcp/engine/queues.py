@@ -56,7 +56,10 @@ R = TypeVar("R", bound=BaseModel)
 # approval), so SQS's 5 minutes would let real duplicates through. docs/QUEUES.md.
 DEDUP_WINDOW_SECONDS = 24 * 3600
 RECHECK_SECONDS = 0.5  # long-poll re-check for publishes by other processes
-SWEEP_SECONDS = 5.0  # lease expiry / retention / key expiry pass
+# Lease expiry / retention / key expiry pass. Claims reap their own queue's expired leases
+# at once, so this pass only moves leases of queues nobody consumes; retention scans every
+# message of each queue, which is why it is not run more often.
+SWEEP_SECONDS = 60.0
 MAX_ERROR_CHARS = 2000
 
 

@@ -168,3 +168,8 @@ class SqliteWebhookStore(WebhookStore):
             return float(value) if value is not None else None
 
         return await self.db.read(tx)
+
+    async def prune_deliveries(self, finished_before: float, limit: int = 5000) -> int:
+        sql = self.db.queries["delivery_prune"]
+        args = {"before": finished_before, "limit": limit}
+        return await self.db.write(lambda conn: conn.execute(sql, args).rowcount)

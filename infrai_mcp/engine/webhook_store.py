@@ -62,3 +62,10 @@ class WebhookStore(ABC):
     @abstractmethod
     async def next_delivery_due(self) -> float | None:
         """The earliest ``next_attempt_at`` of pending or delivering deliveries."""
+
+    async def prune_deliveries(self, finished_before: float, limit: int = 5000) -> int:
+        """Delete up to ``limit`` deliveries that finished before ``finished_before``.
+
+        Not abstract so that a store written before this method existed still loads; it
+        then keeps every delivery (the SQLite store implements it)."""
+        return 0

@@ -36,6 +36,8 @@ log = logging.getLogger("infrai.webhooks")
 MAX_IN_FLIGHT = 128  # concurrent attempts per engine (the dispatcher has its own cap too)
 LEASE_MARGIN_SECONDS = 30.0  # beyond the attempt's timeout, before a crashed claim is retaken
 IDLE_POLL_SECONDS = 1.0  # re-check for deliveries stored by other processes
+HISTORY_DAYS = 7  # finished deliveries (and their attempts) are kept this long
+PRUNE_SECONDS = 3600.0
 
 
 def delivery_record(row: Row) -> Delivery:
@@ -72,6 +74,7 @@ class WebhookService:
         add = getattr(engine, "add_background", None)
         if add is not None:
             add(self.run, name="webhook-delivery")
+            add(self._prune_loop, name="webhook-prune")
 
     @property
     def store(self) -> Any:  # the engine's Store (WebhookStore side)
@@ -114,6 +117,24 @@ class WebhookService:
         return delivery_record(row)
 
     # -- background delivery ------------------------------------------------------------
+    async def prune(self) -> int:
+        """Forget deliveries that finished more than ``HISTORY_DAYS`` ago."""
+        before = self._now() - HISTORY_DAYS * 86400
+        total = 0
+        while True:
+            n: int = await self.store.prune_deliveries(before)
+            total += n
+            if n < 5000:
+                return total
+
+    async def _prune_loop(self) -> None:
+        while True:
+            try:
+                await self.prune()
+            except Exception:  # a locked database now is fine in an hour
+                log.exception("webhook delivery pruning failed")
+            await asyncio.sleep(PRUNE_SECONDS)
+
     async def run(self) -> None:
         """Claim due deliveries and attempt them, until cancelled (engine stop)."""
         self._wake = asyncio.Event()

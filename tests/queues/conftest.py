@@ -54,9 +54,9 @@ async def engine(tmp_path: Path, make_store: StoreFactory, clock: OffsetClock) -
 
 
 @pytest.fixture
-async def live_engine(tmp_path: Path, make_store: StoreFactory) -> AsyncIterator[Engine]:
+async def live_engine(tmp_path: Path, make_store: StoreFactory, clock: OffsetClock) -> AsyncIterator[Engine]:
     """A dispatching engine: its background loops (push, webhook delivery, sweep) run."""
-    eng = Engine(Settings(home=tmp_path), store=make_store(tmp_path), dispatch=True)
+    eng = Engine(Settings(home=tmp_path), store=make_store(tmp_path), clock=clock, dispatch=True)
     eng.dispatcher.backoff_base = 0.05  # retries within tests take milliseconds
     async with eng:
         yield eng

@@ -4,10 +4,12 @@ signatures checked with the independent ``standardwebhooks`` package."""
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 import pytest
 from standardwebhooks import Webhook
 
+from infrai_mcp.engine.clock import OffsetClock
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.errors import NotFound
 from infrai_mcp.models import Delivery, WebhookSend
@@ -76,3 +78,15 @@ async def test_idempotency_key_and_unknown_delivery(live_engine: Engine, receive
         await live_engine.webhooks.webhook_get(P, "dlv_nope")
     with pytest.raises(NotFound):
         await live_engine.webhooks.webhook_get("other-project", first.delivery_id)
+
+
+async def test_finished_deliveries_are_pruned_after_the_history_window(
+    live_engine: Engine, receiver: Receiver, clock: OffsetClock
+) -> None:
+    sent = await live_engine.webhooks.webhook_send(P, WebhookSend(url=receiver.url("/old"), payload=1))
+    await _finished(live_engine, sent.delivery_id)
+    assert await live_engine.webhooks.prune() == 0  # still within the window
+    clock.offset += timedelta(days=8)
+    assert await live_engine.webhooks.prune() == 1
+    with pytest.raises(NotFound):
+        await live_engine.webhooks.webhook_get(P, sent.delivery_id)

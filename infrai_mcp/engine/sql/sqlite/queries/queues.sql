@@ -198,3 +198,9 @@ WHERE project = :project AND id = :id;
 
 -- name: delivery_next_due
 SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE state IN ('pending', 'delivering');
+
+-- name: delivery_prune
+-- Worker query: finished deliveries of every project past the history window.
+DELETE FROM webhook_deliveries WHERE rowid IN (
+    SELECT rowid FROM webhook_deliveries
+    WHERE state IN ('succeeded', 'failed') AND finished_at < :before LIMIT :limit);
