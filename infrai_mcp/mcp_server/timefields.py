@@ -8,7 +8,7 @@ other kind of time ("a recurrence goes to cron_create"), because the model picks
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
@@ -32,6 +32,7 @@ __all__ = [
     "When",
     "cron_fires",
     "describe_instant",
+    "describe_stored",
     "preview",
     "resolve_delay",
     "resolve_instant",
@@ -153,7 +154,20 @@ def cron_fires(expr: str | None, tz: str, now: datetime, n: int = PREVIEW_FIRES)
 
 
 def describe_instant(run_at: datetime, tz: str) -> str:
+    return describe_stored("once", tz, run_at=run_at) or run_at.isoformat()
+
+
+def describe_stored(
+    kind: str, tz: str, *, cron: str | None = None, run_at: datetime | None = None, delay_seconds: int | None = None
+) -> str | None:
+    """The human description of a stored schedule (records may come back without one)."""
     try:
-        return describe(When(type="once", run_at=run_at, timezone=tz))
+        if kind == "cron" and cron:
+            return describe(When(type="cron", cron=cron, timezone=tz))
+        if kind == "delayed" and delay_seconds is not None:
+            return describe(When(type="delayed", delay_seconds=delay_seconds, timezone=tz))
+        if run_at is not None:
+            return describe(When(type="once", run_at=run_at.astimezone(UTC), timezone=tz))
     except (CronError, ValueError):
-        return run_at.isoformat()
+        pass
+    return None

@@ -12,7 +12,7 @@ from infrai_mcp.models import CronCreate, CronJob, CronUpdate, Deleted, Page, Re
 
 from .fields import Cursor, Headers, Idem, Limit, Method, Payload, Retries, Secret, Timezone, Url, build, pick
 from .registry import ToolContext, ToolInput, Toolset
-from .timefields import cron_fires, resolve_instant, resolve_recurrence, zone
+from .timefields import cron_fires, describe_stored, resolve_instant, resolve_recurrence, zone
 from .views import CronConfirm, CronState, CronSummary, RunSummary, short, short_page
 
 cron = Toolset("cron", list_hint="cron_list")
@@ -30,7 +30,10 @@ def view(job: CronJob, ctx: ToolContext) -> CronJobView:
     fires = cron_fires(job.schedule, job.timezone, ctx.now()) if job.enabled else []
     if not fires and job.enabled and job.next_run_at:
         fires = [job.next_run_at]
-    return CronJobView(**job.model_dump(), next_fires=fires)
+    description = job.description or describe_stored(
+        "cron" if job.schedule else "once", job.timezone, cron=job.schedule, run_at=job.run_at
+    )
+    return CronJobView(**{**job.model_dump(), "description": description}, next_fires=fires)
 
 
 class CronCreateIn(ToolInput):

@@ -12,7 +12,16 @@ from infrai_mcp.models import Deleted, Page, Schedule, ScheduleCreate, ScheduleU
 
 from .fields import AgentId, Cursor, Headers, Limit, Payload, Timezone, build, pick
 from .registry import ToolContext, ToolInput, Toolset
-from .timefields import When, cron_fires, resolve_delay, resolve_instant, resolve_recurrence, resolve_when, zone
+from .timefields import (
+    When,
+    cron_fires,
+    describe_stored,
+    resolve_delay,
+    resolve_instant,
+    resolve_recurrence,
+    resolve_when,
+    zone,
+)
 from .views import ScheduleConfirm, ScheduleSummary, short, short_page
 
 schedules = Toolset("schedule", list_hint="schedule_list")
@@ -34,7 +43,10 @@ def view(s: Schedule, ctx: ToolContext) -> ScheduleView:
         fires = cron_fires(s.cron_expression, s.timezone, ctx.now())
     else:
         fires = [s.next_run] if s.next_run else []
-    return ScheduleView(**s.model_dump(), next_fires=fires)
+    description = s.description or describe_stored(
+        s.type, s.timezone, cron=s.cron_expression, run_at=s.next_run, delay_seconds=s.delay_seconds
+    )
+    return ScheduleView(**{**s.model_dump(), "description": description}, next_fires=fires)
 
 
 class ScheduleCreateIn(ToolInput):
