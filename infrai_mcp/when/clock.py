@@ -68,10 +68,22 @@ def _minutes(word: str) -> int:
     return {"half": 30, "quarter": 15}.get(word) or int(word)
 
 
+_PART_WORDS = r"\b(?:early morning|morning|noonish|afternoon|evening|tonight|night)\b"
+
+
+def _bind_part(m: re.Match[str]) -> str:
+    c = Clock(_hour(int(m.group(2)), None, m.group(0)), int(m.group(3) or 0)).with_part(m.group(1))
+    return f" {c.hour:02d}:{c.minute:02d} "
+
+
 def extract_times(s: str) -> tuple[list[Clock], str | None, str]:
     """All clock times in a phrase, the part-of-day word if any, and the remaining text."""
     found: list[tuple[int, Clock]] = []
     part: str | None = None
+    if len(re.findall(_PART_WORDS, s)) >= 2:
+        # "morning 8:00 and evening 8:00" (每天早上8点和晚上8点): each part word binds to its own time.
+        s = re.sub(r"\b(early morning|morning|noonish|afternoon|evening|night) (?:at )?(\d{1,2})(?::(\d{2}))?\b"
+                   r"(?!\s*(?:am|pm|:))", _bind_part, s)
     for kind, rx in _TIME_RES:
         while True:
             m = rx.search(s)

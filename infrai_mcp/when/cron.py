@@ -6,7 +6,7 @@ Fire times follow Debian cron's DST rules, which cronsim implements:
   field is ``*`` fires in both passes.
 
 cronsim was chosen over croniter because croniter 7.0.0 fires fixed-hour jobs twice on
-fall-back and reads a single-value range such as ``9-9`` as ``*`` (see README, "Cron").
+fall-back and reads a single-value range such as ``9-9`` as ``*`` (see docs/TIME.md).
 """
 
 from __future__ import annotations

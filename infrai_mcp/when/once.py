@@ -140,7 +140,8 @@ def parse_once(s: str, now: datetime, zone: str) -> datetime:
         raise _err("several clock times were given for a single run; for a repeating schedule say "
                    "'every day at 9am and 9:30am'")
     if part and not times:
-        raise _err(f"'{part}' needs a clock time, e.g. 'tomorrow at 8am' or 'this {part} at 4'")
+        example = "tonight at 9" if part == "tonight" else f"tomorrow {part} at 8"
+        raise _err(f"'{part}' needs a clock time, e.g. '{example}'")
     clock: Clock | None = times[0].with_part(part) if times else None
     today = local_now(now, zone).date()
     spec = _DateSpec()
@@ -149,7 +150,9 @@ def parse_once(s: str, now: datetime, zone: str) -> datetime:
     rest = leftover(s)
     if rest:
         s_rest = " ".join(rest)
-        if not re.search(r"\d|\b" + MONTH_RE + r"\b", s_rest):
+        if not re.search(r"\d|\b" + MONTH_RE + r"\b", s_rest) or not re.search(
+                r"\b" + MONTH_RE + r"\b|\b\d{4}\b", date_words) or re.search(
+                r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b", date_words):
             raise _err(f"could not understand {s_rest!r}" + (f" (understood: {_said(spec, clock)})"
                                                             if spec.said or clock else ""))
         # Our rules left digits or a month name unread: let dateparser read all the date words.

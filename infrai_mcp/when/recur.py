@@ -107,6 +107,9 @@ def _minute_only(s: str) -> tuple[int | None, str]:
         (r"\b(?:at )?(\d{1,2}|quarter|half) (?:minutes? )?past\b(?! \d)", None),
         (r"\bat minute (\d{1,2})\b", None),
         (r"\bon the half hour\b", 30),
+        (r"\b(?:at )?(?:the )?top of (?:the|every|each) hour\b", 0),
+        (r"(?<=\bevery hour )at (\d{1,2})\b(?![:\d]| ?(?:am|pm)\b)", None),
+        (r"(?<=\bhourly )at (\d{1,2})\b(?![:\d]| ?(?:am|pm)\b)", None),
         (r"\bon the hour\b", 0),
     ]
     for pat, fixed in pats:
@@ -140,6 +143,7 @@ def _hour_range(s: str) -> tuple[tuple[int, int] | None, str]:
 
 def to_cron(s: str) -> str:
     """The cron expression for a recurring phrase (normalised, zone already removed)."""
+    s = re.sub(r"(?<=[a-z])/(?=[a-z])", " and ", s)
     excluded: set[int] = set()
     m = re.search(r"\bexcept (?:on |for )?((?:" + _DAYSET + r")(?: (?:and|or|-|through|to) (?:" + _DAYSET
                   + r"))*)", s)
@@ -154,6 +158,7 @@ def to_cron(s: str) -> str:
         k = {"once": 1, "twice": 2, "thrice": 3}.get(m.group(1)) or int(m.group(2))
         count = (k, m.group(3) or {"daily": "day", "hourly": "hour"}[m.group(4)])
         s = _cut(s, m)
+    starting = bool(re.search(r"\b(?:starting|beginning|from)\b", s))
     times, part, s = extract_times(s)
     unit, n, s = _interval(s)
     dows = _days(s)
@@ -189,7 +194,10 @@ def to_cron(s: str) -> str:
     dow_f = _field(dows, 0, 6) if dows else "*"
     if dow_f == "*" and dows and len(dows) < 7:
         dow_f = "*"
-    return _assemble(unit, n, count, clocks, minute_only, hour_range, dows, doms, months)
+    start: Clock | None = None
+    if unit == "hour" and n > 1 and starting and len(clocks) == 1 and not hour_range and minute_only is None:
+        start, clocks = clocks[0], []  # "every 4 hours starting at 1am"
+    return _assemble(unit, n, count, clocks, minute_only, hour_range, dows, doms, months, start)
 
 
 def _check_div(n: float, base: int, unit: str) -> int:
@@ -218,7 +226,7 @@ def _check_div(n: float, base: int, unit: str) -> int:
 
 def _assemble(unit: str | None, n: float, count: tuple[int, str] | None, clocks: list[Clock],
               minute_only: int | None, hour_range: tuple[int, int] | None, dows: set[int],
-              doms: set[int], months: set[int]) -> str:
+              doms: set[int], months: set[int], start: Clock | None = None) -> str:
     dow_f = _field(dows, 0, 6) if dows else "*"
     dom_f = _field(doms, 1, 31) if doms else "*"
     mon_f = _field(months, 1, 12) if months else "*"
@@ -227,8 +235,9 @@ def _assemble(unit: str | None, n: float, count: tuple[int, str] | None, clocks:
     if unit == "minute" and n >= 60 and n % 60 == 0:
         unit, n = "hour", n / 60
     if unit in ("second", "minute", "hour") and clocks:
-        raise _err(f"'every {n:g} {unit}s' cannot also have a clock time; use 'every {unit} between 9am and 5pm'"
-                   " or 'every day at 9am'")
+        every = f"every {unit}" if n == 1 else f"every {n:g} {unit}s"
+        raise _err(f"'{every}' cannot also have a clock time; use 'every {unit} between 9am and 5pm', "
+                   "'every 4 hours starting at 1am' or 'every day at 9am'")
     hours = f"{hour_range[0]}-{hour_range[1]}" if hour_range else "*"
     if unit == "second":
         k = _check_div(n, 60, "second")
@@ -240,6 +249,10 @@ def _assemble(unit: str | None, n: float, count: tuple[int, str] | None, clocks:
         return _final(f"{'*' if k == 1 else f'*/{k}'} {hours} {dom_f} {mon_f} {dow_f}")
     if unit == "hour":
         k = _check_div(n, 24, "hour")
+        if start is not None:
+            first = start.hour % k
+            h = "*" if k == 1 else (f"*/{k}" if first == 0 else f"{first}-23/{k}")
+            return _final(f"{start.minute} {h} {dom_f} {mon_f} {dow_f}")
         h = hours if k == 1 else (f"{hours}/{k}" if hour_range else f"*/{k}")
         return _final(f"{minute_only or 0} {h} {dom_f} {mon_f} {dow_f}")
     if count:

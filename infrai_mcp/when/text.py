@@ -48,6 +48,7 @@ def _num_words(s: str) -> str:
     # "second" is a unit and an ordinal: only "the second (of)" and "every second <unit>" are ordinals.
     s = re.sub(r"\bthe second\b(?!s)", "the 2nd", s)
     s = re.sub(r"\b(every|each) (?:second|other) (minute|hour|day|week|month|year)", r"\1 2 \2s", s)
+    s = re.sub(r"\b(every|each) (\d+)(?:st|nd|rd|th) (minute|hour|day|week|month|year)s?\b", r"\1 \2 \3s", s)
     return s
 
 
@@ -59,7 +60,10 @@ _REPLACEMENTS = [
     (r"\b12\s*midnight\b", "midnight"), (r"\bevery ?day\b", "every day"), (r"\beach\b", "every"),
     (r"\bmid-?night\b", "midnight"), (r"\bweek-?days\b", "weekdays"), (r"\bweek-?ends\b", "weekends"),
     (r"\bthru\b", "through"), (r"\blocal time\b", ""), (r"(?<=\d)(secs?|s|mins?|m|hrs?|h|d|w)\b", r" \1"),
-    (r"\b(secs?|s)\b(?=\s|$)", "seconds"), (r"\bmins?\b", "minutes"), (r"\bsingle\b", ""),
+    (r"(?<=[\d\s])(secs?|s)\b(?=\s|$)", "seconds"), (r"\blater (today|tonight)\b", r"\1"),
+    (r"\b(\d{1,2})h(\d{2})\b", r"\1:\2"), (r"\bat (\d{1,2})\.(\d{2})\b", r"at \1:\2"),
+    (r"^(?:please |kindly )?(?:remind (?:me|us)|run (?:it|this|the job)?|schedule (?:it|this)?|do it|"
+     r"start(?: it)?|trigger(?: it)?)\b ?", ""), (r"\bmins?\b", "minutes"), (r"\bsingle\b", ""),
     (r"\bnightly\b", "every night"), (r"\bweek days?\b", "weekdays"),
     (r"\bhrs?\b", "hours"), (r"\bh\b", "hours"), (r"\bwks?\b", "weeks"),
 ]
@@ -72,6 +76,7 @@ def normalize(text: str) -> str:
     if re.search(r"[\u3000-\u9fff\uff00-\uffef]", s):
         s = chinese(s)
     s = s.replace("’", "'").replace("，", " ").replace("。", " ")
+    s = re.sub(r"(?<=[\dm]),\s*(?=\d)", " and ", s)  # "at 9, 13 and 17"
     s = re.sub(r"[,;!?\"“”()\[\]]", " ", s)
     s = re.sub(r"(?<![\d])\.(?=\s|$)", " ", s)
     s = _num_words(s)
@@ -126,7 +131,8 @@ _CN_RULES: list[tuple[str, str]] = [
     (r"大后天", " in 3 days "), (r"后天", " day after tomorrow "), (r"明天|明日", " tomorrow "),
     (r"今天|今日", " today "), (r"昨天|前天", " yesterday "), (r"今晚|今天晚上", " tonight "),
     (r"明早", " tomorrow morning "), (r"明晚", " tomorrow evening "),
-    (r"凌晨", " early morning "), (r"早上|早晨|上午|清晨|早", " morning "), (r"中午", " noonish "),
+    (r"凌晨", " early morning "), (r"中午(?!\s*\d)", " noon "),
+    (r"早上|早晨|上午|清晨|早", " morning "), (r"中午", " noonish "),
     (r"下午", " afternoon "), (r"傍晚|晚上|夜里|夜晚|晚", " evening "),
 ]
 _CN_RULES_RE = [(re.compile(a), b) for a, b in _CN_RULES]
@@ -156,6 +162,9 @@ def chinese(s: str) -> str:
     s = re.sub(r"半个?(小时|钟头)", r"0.5\1", s)
     s = re.sub(r"(\d+)个?(?=小时|钟头)", r"\1", s)
     unit_re = r"(\d+(?:\.\d+)?)\s*(秒钟|秒|分钟|小时|钟头|个月|天|周|星期|分)"
+    s = re.sub(r"过\s*((?:" + unit_re + r"\s*)+)(?![\d\s]*(?:以后|之后|过后|后))",
+               lambda m: " in " + re.sub(unit_re, lambda u: f" {u.group(1)} {_CN_UNITS[u.group(2)]} ",
+                                         m.group(1)) + " ", s)
     s = re.sub(r"((?:" + unit_re + r"\s*)+)(?:以后|之后|过后|后)",
                lambda m: " in " + re.sub(unit_re, lambda u: f" {u.group(1)} {_CN_UNITS[u.group(2)]} ",
                                          m.group(1)) + " ", s)

@@ -19,7 +19,8 @@ ABBREVIATIONS = {
     "ct": "America/Chicago", "mt": "America/Denver",
     "est": "Etc/GMT+5", "edt": "Etc/GMT+4", "cst": "Etc/GMT+6", "cdt": "Etc/GMT+5",
     "mst": "Etc/GMT+7", "mdt": "Etc/GMT+6", "pst": "Etc/GMT+8", "pdt": "Etc/GMT+7",
-    "akst": "Etc/GMT+9", "hst": "Etc/GMT+10",
+    "akst": "Etc/GMT+9", "hst": "Etc/GMT+10", "eastern": "America/New_York", "pacific": "America/Los_Angeles",
+    "central": "America/Chicago", "mountain": "America/Denver",
     "bst": "Etc/GMT-1", "cet": "Etc/GMT-1", "cest": "Etc/GMT-2", "eet": "Etc/GMT-2", "eest": "Etc/GMT-3",
     "ist": "Asia/Kolkata", "jst": "Asia/Tokyo", "kst": "Asia/Seoul", "hkt": "Asia/Hong_Kong",
     "sgt": "Asia/Singapore", "aest": "Etc/GMT-10", "aedt": "Etc/GMT-11", "nzst": "Etc/GMT-12",
@@ -35,6 +36,7 @@ PLACES = {
     "california": "America/Los_Angeles", "pacific": "America/Los_Angeles",
     "boston": "America/New_York", "washington": "America/New_York", "miami": "America/New_York",
     "eastern": "America/New_York", "central": "America/Chicago", "mountain": "America/Denver",
+    "us eastern": "America/New_York", "us pacific": "America/Los_Angeles",
     "texas": "America/Chicago", "dallas": "America/Chicago", "austin": "America/Chicago",
     "houston": "America/Chicago", "germany": "Europe/Berlin", "munich": "Europe/Berlin",
     "frankfurt": "Europe/Berlin", "france": "Europe/Paris", "uk": "Europe/London",
@@ -123,7 +125,7 @@ def extract_zone(text: str) -> tuple[str | None, str]:
             name = lookup_place(" ".join(words[:k]))
             if name and " ".join(words[:k]) not in _NOT_PLACES:
                 return name, _cut(text, im.start(), im.start() + 3 + len(" ".join(words[:k])))
-    for am in re.finditer(r"\b([a-z]{1,5})\b", text):
+    for am in re.finditer(r"\b([a-z]{1,8})\b", text):
         name = ABBREVIATIONS.get(am.group(1))
         if name and (am.group(1) not in _AMBIGUOUS_ABBR or _after_time(text, am.start())):
             return name, _cut(text, am.start(), am.end())
@@ -133,7 +135,8 @@ def extract_zone(text: str) -> tuple[str | None, str]:
 # Words that follow "in" in time phrases and happen to name a zone component.
 _NOT_PLACES = {"the", "a", "an"}
 # Short abbreviations that are also ordinary words or letters; only a zone right after a time.
-_AMBIGUOUS_ABBR = {"et", "pt", "ct", "mt", "z", "ist", "bst", "cst", "est"}
+_AMBIGUOUS_ABBR = {"et", "pt", "ct", "mt", "z", "ist", "bst", "cst", "est", "eastern", "pacific", "central",
+                   "mountain"}
 
 
 def _after_time(text: str, pos: int) -> bool:
