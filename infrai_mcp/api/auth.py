@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextvars
 import json
+from collections import OrderedDict
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infrai_mcp.api.keys import authenticate
 from infrai_mcp.engine.store_keys import KeyStore
@@ -19,17 +20,25 @@ from infrai_mcp.errors import Unauthorized
 
 DEFAULT_PROJECT = "default"
 OPEN_PATHS = frozenset({"/healthz"})
+MCP_PATH = "/mcp"
+MAX_PINNED_SESSIONS = 100_000
 current_project: contextvars.ContextVar[str] = contextvars.ContextVar("infrai_project")
 _DENIED = Unauthorized("missing or invalid API key; send Authorization: Bearer <key> (infrai-mcp keys create)")
 
 
-def bearer(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"authorization":
-            text = value.decode("latin-1").strip()
-            scheme, _, token = text.partition(" ")
-            return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+def header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("latin-1").strip()
     return None
+
+
+def bearer(scope: Scope) -> str | None:
+    text = header(scope.get("headers", []), b"authorization")
+    if text is None:
+        return None
+    scheme, _, token = text.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 class AuthMiddleware:
@@ -37,6 +46,10 @@ class AuthMiddleware:
         self.app = app
         self.keys = keys
         self.require_auth = require_auth
+        # MCP session id -> the project that opened it. The SDK keeps per-session state (and
+        # the session's task carries the opener's project), so a session is never continued
+        # under another project's key: it answers 404 as an unknown session would.
+        self._sessions: OrderedDict[str, str] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
@@ -50,6 +63,12 @@ class AuthMiddleware:
         if project is None:
             await _deny(send)
             return
+        if scope["path"] == MCP_PATH:
+            sid = header(scope.get("headers", []), b"mcp-session-id")
+            if sid is not None and self._sessions.get(sid, project) != project:
+                await _reply(send, 404, {"error": {"code": "NOT_FOUND", "message": "unknown MCP session"}})
+                return
+            send = self._pin_sessions(send, project)
         scope.setdefault("state", {})["infrai_project"] = project
         reset = current_project.set(project)
         try:
@@ -57,13 +76,31 @@ class AuthMiddleware:
         finally:
             current_project.reset(reset)
 
+    def _pin_sessions(self, send: Send, project: str) -> Send:
+        async def pinning(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                sid = header(list(message.get("headers", [])), b"mcp-session-id")
+                if sid is not None:
+                    self._sessions[sid] = project
+                    self._sessions.move_to_end(sid)
+                    while len(self._sessions) > MAX_PINNED_SESSIONS:
+                        self._sessions.popitem(last=False)
+            await send(message)
+
+        return pinning
+
 
 async def _deny(send: Send) -> None:
-    body = json.dumps({"error": _DENIED.to_dict()}).encode()
+    await _reply(send, 401, {"error": _DENIED.to_dict()}, [(b"www-authenticate", b"Bearer")])
+
+
+async def _reply(send: Send, status: int, payload: dict[str, object],
+                 extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps(payload).encode()
     await send({
         "type": "http.response.start",
-        "status": 401,
+        "status": status,
         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                    (b"www-authenticate", b"Bearer")],
+                    *(extra or [])],
     })
     await send({"type": "http.response.body", "body": body})

@@ -38,8 +38,6 @@ def anyio_backend() -> str:
 async def running_uvicorn(app: Any) -> AsyncIterator[str]:
     """Serve ``app`` on 127.0.0.1 (a free port) in this event loop; yields the base URL."""
     server = server_for(app, "127.0.0.1", 0, log_level="warning")
-    # Tests own the process signals; uvicorn must not take SIGINT away from pytest.
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -1,0 +1,80 @@
+"""REST and MCP over Streamable HTTP in one uvicorn process, behind the same bearer keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from infrai_mcp.api import create_app
+from infrai_mcp.api.keys import create_key
+from infrai_mcp.api.mcp_mount import build_mcp_app
+from infrai_mcp.config import Settings
+from infrai_mcp.engine.engine import Engine
+from tests.backends.conftest import running_uvicorn
+
+pytestmark = pytest.mark.anyio
+
+
+def mcp_client(url: str, key: str) -> Client:
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    return Client(streamable_http_client(f"{url}/mcp", http_client=http))
+
+
+async def tool(client: Client, name: str, /, **args: Any) -> Any:
+    res = await client.call_tool(name, args)
+    text = res.content[0].text if res.content else ""  # type: ignore[union-attr]
+    assert not res.is_error, text
+    return json.loads(text)
+
+
+async def test_mcp_and_rest_share_keys_and_projects(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, timezone="UTC")
+    async with Engine(settings, dispatch=False) as engine:
+        _, key_a = await create_key(engine.store, "acme")
+        _, key_b = await create_key(engine.store, "umbrella")
+        app = create_app(engine, settings, mcp_app=build_mcp_app(engine, settings))
+        async with running_uvicorn(app) as url:
+            async with mcp_client(url, key_a) as a:
+                job = await tool(a, "cron_create", name="digest", schedule="every weekday at 9am",
+                                 url="https://example.com/d")
+                assert job["schedule"] == "0 9 * * 1-5"
+            async with mcp_client(url, key_b) as b:
+                assert (await tool(b, "cron_list"))["items"] == []
+
+            async with httpx.AsyncClient(base_url=url) as rest:
+                seen_a = (await rest.get("/v1/cron/list", headers={"Authorization": f"Bearer {key_a}"})).json()
+                seen_b = (await rest.get("/v1/cron/list", headers={"Authorization": f"Bearer {key_b}"})).json()
+                assert [j["cron_id"] for j in seen_a["data"]["items"]] == [job["cron_id"]]
+                assert seen_b["data"]["items"] == []
+                # No key, no MCP: the same 401 as REST.
+                denied = await rest.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                                         headers={"Accept": "application/json, text/event-stream"})
+                assert denied.status_code == 401 and denied.json()["error"]["code"] == "UNAUTHORIZED"
+
+
+async def test_an_mcp_session_stays_with_its_project(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, timezone="UTC")
+    async with Engine(settings, dispatch=False) as engine:
+        _, key_a = await create_key(engine.store, "acme")
+        _, key_b = await create_key(engine.store, "umbrella")
+        app = create_app(engine, settings, mcp_app=build_mcp_app(engine, settings))
+        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+        accept = {"Accept": "application/json, text/event-stream"}
+        async with running_uvicorn(app) as url, httpx.AsyncClient(base_url=url) as http:
+            opened = await http.post("/mcp", json=init, headers={**accept, "Authorization": f"Bearer {key_a}"})
+            assert opened.status_code == 200, opened.text
+            sid = opened.headers["mcp-session-id"]
+            ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
+            session = {**accept, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18"}
+            other = await http.post("/mcp", json=ping, headers={**session, "Authorization": f"Bearer {key_b}"})
+            assert other.status_code == 404 and other.json()["error"]["message"] == "unknown MCP session"
+            same = await http.post("/mcp", json=ping, headers={**session, "Authorization": f"Bearer {key_a}"})
+            assert same.status_code == 200, same.text
