@@ -85,7 +85,10 @@ def run_serve(
 
 
 def _serve(args: argparse.Namespace) -> int:
-    return run_serve(Settings.from_env(), args.host, args.port, server_mode=args.server_mode, verbose=args.verbose)
+    from infrai_mcp.api.server import serve_api  # REST + MCP over Streamable HTTP beside the engine
+
+    return run_serve(Settings.from_env(), args.host, args.port, api=serve_api, server_mode=args.server_mode,
+                     verbose=args.verbose)
 
 
 def _worker(args: argparse.Namespace) -> int:
