@@ -15,13 +15,10 @@ from typing import TypeVar
 
 import httpx
 import pytest
-from starlette.requests import Request
 
-from infrai_mcp.api.keys import authenticate
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import Settings
 from infrai_mcp.engine.engine import Engine
-from infrai_mcp.errors import Unauthorized
 from infrai_mcp.ui import create_ui_app
 from tests.receiver import Receiver
 
@@ -64,20 +61,6 @@ async def client(backend: EmbeddedBackend) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-def keyed_provider(engine: Engine) -> Callable[[Request], Awaitable[EmbeddedBackend]]:
-    """Server mode as the REST app does it: bearer API key → that key's project, else 401."""
-
-    async def provider(request: Request) -> EmbeddedBackend:
-        auth = request.headers.get("authorization", "")
-        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-        info = await authenticate(engine.store, token) if token else None
-        if info is None:
-            raise Unauthorized("Missing or invalid API key: send Authorization: Bearer <key>.")
-        return EmbeddedBackend(engine, info.project)
-
-    return provider
-
-
 async def post(client: httpx.AsyncClient, path: str, body: dict[str, object] | None = None,
                headers: dict[str, str] | None = None) -> httpx.Response:
     """An action as ui.js sends it: JSON body and the page's CSRF token."""
@@ -89,7 +72,7 @@ def csrf_of(html: str) -> str:
     return m.group(1) if m else ""
 
 
-async def until(check: Callable[[], Awaitable[T]], timeout: float = 10.0, what: str = "condition") -> T:
+async def until(check: Callable[[], Awaitable[T]], timeout: float = 30.0, what: str = "condition") -> T:
     """Re-evaluate ``check`` until it returns a truthy value; fail after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while True:

@@ -25,7 +25,7 @@ ARTIFACTS = ROOT / "artifacts" / "ui"  # git-ignored (artifacts/ in .gitignore)
 CHROMIUM = os.environ.get("INFRAI_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("INFRAI_CHROMEDRIVER", "/usr/bin/chromedriver")
 BROWSER_TZ = "America/New_York"  # the viewer's zone, unlike the server's UTC: proves conversion
-START_TIMEOUT = 30.0
+START_TIMEOUT = 60.0
 
 
 def browser_missing() -> str | None:

@@ -7,13 +7,17 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
+from infrai_mcp.api import create_app
 from infrai_mcp.api.keys import create_key
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import CronCreate, MessageIn, QueueCreate, TaskCreate
 from infrai_mcp.ui import create_ui_app
-from tests.ui.conftest import client_for, csrf_of, keyed_provider
+from infrai_mcp.ui.server import ui_mount
+from tests.ui.conftest import client_for, csrf_of
 
 pytestmark = pytest.mark.anyio
 
@@ -22,8 +26,10 @@ PAGES = ("/", "/jobs", "/queues", "/webhooks", "/cron/cj_x", "/queues/q", "/runs
 
 @pytest.fixture
 async def server_client(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_ui_app(keyed_provider(engine))
-    async with client_for(app) as c:
+    """Server mode: the UI mount (its own key check) beside the REST app, under one app."""
+    ui = ui_mount(engine.store, lambda project: EmbeddedBackend(engine, project))
+    app = Starlette(routes=[ui, Mount("/", app=create_app(engine, engine.settings))])
+    async with client_for(app, "http://127.0.0.1/ui") as c:
         yield c
 
 
@@ -56,6 +62,10 @@ async def test_without_a_key_every_page_answers_401_and_shows_no_data(
     assert r.status_code == 401
     # The assets hold no data and load without a key (the key form needs them).
     assert (await server_client.get("/static/ui.js")).status_code == 200
+    # The REST API beside it keeps its own JSON 401.
+    r = await server_client.get("http://127.0.0.1/openapi.json")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "UNAUTHORIZED"
+    assert (await server_client.get("http://127.0.0.1/healthz")).status_code == 200
 
 
 async def test_actions_without_a_key_answer_401_and_change_nothing(

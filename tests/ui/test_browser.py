@@ -20,7 +20,7 @@ from tests.ui.live import McpTools, Server, chrome, require_browser, screenshot,
 
 pytestmark = pytest.mark.slow
 T = TypeVar("T")
-WAIT = 20.0  # seconds; every wait below is bounded by it
+WAIT = 30.0  # seconds; every wait below is bounded by it (generous: CI machines are shared)
 
 
 @pytest.fixture(scope="module")

@@ -120,7 +120,7 @@ async def test_pause_resume_trigger_and_delete_from_the_ui(
 
     r = await post(client, f"/cron/{cron_id}/trigger")
     assert r.json()["ok"] and "Triggered" in r.json()["message"]
-    await receiver.wait_for(1, path="/digest")
+    await receiver.wait_for(1, path="/digest", timeout=30)
 
     async def succeeded() -> str | None:
         runs = (await backend.cron_runs_list(cron_id)).items
