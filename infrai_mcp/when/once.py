@@ -9,7 +9,7 @@ from typing import Any
 
 from infrai_mcp.when.clock import Clock, extract_times
 from infrai_mcp.when.model import EXAMPLES_ONCE, WhenError, fail
-from infrai_mcp.when.vocab import MONTH_NAMES, MONTH_RE, MONTHS, ORD, WEEKDAY_RE, leftover, weekday_number
+from infrai_mcp.when.vocab import DAY_NAMES, MONTH_NAMES, MONTH_RE, MONTHS, ORD, WEEKDAY_RE, leftover, weekday_number
 from infrai_mcp.when.zones import local_now, to_utc
 
 
@@ -38,6 +38,7 @@ class _DateSpec:
         self.roll_year = False  # day+month without a year: next year if passed
         self.explicit_today = False
         self.said: list[str] = []
+        self.weekday: int | None = None  # "Friday, Dec 4": checked against the date
 
 
 def _cut(s: str, m: re.Match[str]) -> str:
@@ -59,6 +60,12 @@ def _read_date(s: str, today: date, spec: _DateSpec) -> str:
                  s) and not re.search(
         r"\bnext week (?:on )?" + WEEKDAY_RE + r"|" + WEEKDAY_RE + r" next week", s):
         raise _err(f"'{s}' is too vague for a single run time; give a date and a clock time")
+    explicit = (r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b" + MONTH_RE + r" (?:the )?\d{1,2}" + ORD + r"?\b|\b\d{1,2}"
+                + ORD + r"? (?:of )?" + MONTH_RE + r"\b|\b\d{1,2}/\d{1,2}\b")
+    wm = re.search(r"\b(?:on )?(" + WEEKDAY_RE + r")\b", s)
+    if wm and re.search(explicit, s):
+        spec.weekday = weekday_number(wm.group(1))
+        s = _cut(s, wm)
     rules: list[tuple[str, Any]] = [
         (r"\b(?:the )?day after tomorrow\b", lambda m: today + timedelta(days=2)),
         (r"\btomorrow\b", lambda m: today + timedelta(days=1)),
@@ -177,6 +184,11 @@ def parse_once(s: str, now: datetime, zone: str) -> datetime:
                 break
             except ValueError:
                 continue
+    if spec.weekday is not None:
+        local_day = local_now(run, zone).date() - timedelta(days=1 if late else 0)
+        if local_day.isoweekday() % 7 != spec.weekday:
+            said = f"{local_day:%B} {local_day.day}, {local_day.year}"
+            raise _err(f"{said} is a {local_day:%A}, not a {DAY_NAMES[spec.weekday]}")
     if run <= now:
         raise _err(f"{_said(spec, clock)} is in the past (now is "
                    f"{local_now(now, zone):%Y-%m-%d %H:%M} {zone})")

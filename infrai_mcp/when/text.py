@@ -76,7 +76,7 @@ def normalize(text: str) -> str:
     if re.search(r"[\u3000-\u9fff\uff00-\uffef]", s):
         s = chinese(s)
     s = s.replace("’", "'").replace("，", " ").replace("。", " ")
-    s = re.sub(r"(?<=[\dm]),\s*(?=\d)", " and ", s)  # "at 9, 13 and 17"
+    s = re.sub(r"(?<=[\dm]),\s*(?=\d{1,2}(?!\d))", " and ", s)  # "at 9, 13 and 17"
     s = re.sub(r"[,;!?\"“”()\[\]]", " ", s)
     s = re.sub(r"(?<![\d])\.(?=\s|$)", " ", s)
     s = _num_words(s)

@@ -262,6 +262,10 @@ ONCE_SUN: list[tuple[str, str]] = [
     ("10点30分", "2026-11-22 10:30"),
     ("明天10:30", "2026-11-23 10:30"),
     ("1月1号", "2027-01-01 00:00"),
+    ("on Friday, Dec 4 at 3pm", "2026-12-04 15:00"),
+    ("Friday, December 4th, 2026 at 3pm", "2026-12-04 15:00"),
+    ("December 25, 2027 at 9am", "2027-12-25 09:00"),
+    ("Sat 2027-01-02 10:00", "2027-01-02 10:00"),
     # dates our rules leave unread go to dateparser (calendar day only; the clock and zone stay ours)
     ("2027 march 5 at 9am", "2027-03-05 09:00"),
     ("on march 5th of 2027 at 6pm", "2027-03-05 18:00"),
@@ -406,6 +410,7 @@ ERRORS: list[tuple[str, str]] = [
     ("8pm in the morning", "contradicts"),
     ("Europe/Nowhere", "could not understand"),
     ("every 2nd day", "cannot be written as one cron"),
+    ("Thursday, Dec 4 at 3pm", "is a Friday, not a Thursday"),
     ("every hour at 9am", "cannot also have a clock time"),
     ("every first monday of the month at 9", "ambiguous"),
     ("12/1 at 9", "ambiguous"),
