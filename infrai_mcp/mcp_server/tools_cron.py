@@ -30,9 +30,10 @@ def view(job: CronJob, ctx: ToolContext) -> CronJobView:
     fires = cron_fires(job.schedule, job.timezone, ctx.now()) if job.enabled else []
     if not fires and job.enabled and job.next_run_at:
         fires = [job.next_run_at]
-    description = job.description or describe_stored(
+    # when_preview's wording first, so the agent sees one phrasing for one schedule
+    description = describe_stored(
         "cron" if job.schedule else "once", job.timezone, cron=job.schedule, run_at=job.run_at
-    )
+    ) or job.description
     return CronJobView(**{**job.model_dump(), "description": description}, next_fires=fires)
 
 

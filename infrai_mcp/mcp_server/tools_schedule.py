@@ -43,9 +43,10 @@ def view(s: Schedule, ctx: ToolContext) -> ScheduleView:
         fires = cron_fires(s.cron_expression, s.timezone, ctx.now())
     else:
         fires = [s.next_run] if s.next_run else []
-    description = s.description or describe_stored(
+    # when_preview's wording first, so the agent sees one phrasing for one schedule
+    description = describe_stored(
         s.type, s.timezone, cron=s.cron_expression, run_at=s.next_run, delay_seconds=s.delay_seconds
-    )
+    ) or s.description
     return ScheduleView(**{**s.model_dump(), "description": description}, next_fires=fires)
 
 
