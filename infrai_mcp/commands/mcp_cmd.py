@@ -15,13 +15,14 @@ one of them dispatch at a time, and a job created in any of them fires on time.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
 
@@ -97,6 +98,9 @@ def register(sub: Any) -> None:
     p.add_argument("--timezone", help="default IANA zone for time phrases (INFRAI_TIMEZONE)")
     p.add_argument("--home", help="data directory (INFRAI_HOME)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging (stderr)")
+    p.add_argument(
+        "--list-sizes", action="store_true", help="print the bytes of tools/list per toolset (JSON) and exit"
+    )
     p.set_defaults(func=run)
 
 
@@ -109,6 +113,9 @@ def run(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
     settings = settings_from_args(args)
+    if args.list_sizes:
+        print(json.dumps(anyio.run(tools_list_sizes, settings), indent=2))
+        return 0
     choice = make_backend(settings)
     server = build_server(choice.backend, settings, lifespan=choice.lifespan)
     logging.getLogger("infrai.mcp").info("MCP server over %s (%s)", args.transport, choice.description)
@@ -117,6 +124,26 @@ def run(args: argparse.Namespace) -> int:
         return 0
     anyio.run(serve_http, server, args.host, args.port)
     return 0
+
+
+async def tools_list_sizes(settings: Settings) -> dict[str, dict[str, int]]:
+    """Bytes of the tools/list result as sent on the wire (compact JSON), for the full set, each
+    toolset alone, and read-only mode. No backend is needed to list tools."""
+    from mcp_types import ListToolsResult
+
+    from infrai_mcp.mcp_server import build_server
+
+    async def size(s: Settings) -> dict[str, int]:
+        # Listing tools never calls the backend, so none is opened (no data dir is touched).
+        tools = await build_server(cast(Backend, None), s).list_tools()
+        return {"tools": len(tools), "bytes": len(ListToolsResult(tools=tools).model_dump_json(by_alias=True,
+                                                                                         exclude_none=True))}
+
+    out = {"all": await size(replace(settings, toolsets=TOOLSETS, read_only=False))}
+    for name in TOOLSETS:
+        out[name] = await size(replace(settings, toolsets=(name,), read_only=False))
+    out["read_only"] = await size(replace(settings, toolsets=TOOLSETS, read_only=True))
+    return out
 
 
 async def serve_http(server: Any, host: str, port: int) -> None:
