@@ -79,6 +79,12 @@ class Receiver:
             ready.set()
             loop.run_forever()
             loop.run_until_complete(self._shutdown())
+            # Requests still held by a programmed delay: cancel them instead of leaving
+            # "Task was destroyed but it is pending" noise behind.
+            leftover = asyncio.all_tasks(loop)
+            for task in leftover:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
             loop.close()
 
         self._thread = threading.Thread(target=run, name="test-receiver", daemon=True)

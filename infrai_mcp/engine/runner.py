@@ -55,6 +55,9 @@ class Executor:
     async def execute(self, claimed: Claimed) -> None:
         run, job = claimed.run, claimed.job
         attempt = int(run["attempts"])
+        wait = claimed.due - self.engine.clock.now().timestamp()
+        if wait > 0:
+            await asyncio.sleep(wait)  # claimed ahead of time (see scheduler.py): send on the dot
         try:
             result = await self._deliver(job, run, attempt)
         except Exception as exc:  # a bug in a callback path must not kill the scheduler

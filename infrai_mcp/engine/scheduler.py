@@ -2,8 +2,10 @@
 
 Loop (one per process that holds the 'dispatch' lease of the data dir):
 
-1. ``store.claim_runs`` in ONE transaction turns due jobs into runs (via ``plan``, pure), advances
+1. ``store.claim_runs_ahead`` in ONE transaction turns due jobs into runs (via ``plan``, pure), advances
    each job's ``next_run_at`` and leases up to ``batch`` claimable runs to this process.
+   Claims look ``lookahead`` (0.5 s) ahead: a claimed run's task sleeps in memory until
+   its exact due time, so store latency under load does not add to fire lateness.
 2. Each claimed run becomes an asyncio task (``Executor`` in runner.py): one attempt
    through the dispatcher, then an ``Outcome`` recorded in batches (many finished runs,
    one transaction).
@@ -103,8 +105,9 @@ class Scheduler:
         engine: Engine,
         *,
         lease_seconds: float | None = None,
-        batch: int = 500,
-        max_in_flight: int = 1024,
+        batch: int = 1000,
+        max_in_flight: int = 10000,
+        lookahead: float = 0.5,
         poll_interval: float = 1.0,
         misfire_grace: float = 60.0,
         stop_grace: float = 10.0,
@@ -113,6 +116,7 @@ class Scheduler:
         env_lease = os.environ.get("INFRAI_LEASE_SECONDS")
         self.lease_seconds = lease_seconds or (float(env_lease) if env_lease else 30.0)
         self.batch = batch
+        self.lookahead = lookahead
         self.max_in_flight = max_in_flight
         self.poll_interval = poll_interval
         self.misfire_grace = misfire_grace
@@ -203,16 +207,18 @@ class Scheduler:
                     limit = min(self.batch, free)
                     claimed: list[Claimed] = []
                     if limit > 0:
-                        claimed = await store.claim_runs(now, self.owner, now + self.lease_seconds, limit, self.plan)
+                        claimed = await store.claim_runs_ahead(
+                            now, now + self.lookahead, self.owner, now + self.lease_seconds, limit, self.plan
+                        )
                         for c in claimed:
                             self._spawn(c)
                     if limit > 0 and len(claimed) == limit:
                         continue  # a full batch: more may be due right now
                     due = await store.next_due_at(self.owner)
-                    if due is not None and (due > now or limit == 0):
-                        # Work due at or before ``now`` that claim left alone is blocked
+                    if due is not None and (due > now + self.lookahead or limit == 0):
+                        # Work due within the horizon that claim left alone is blocked
                         # (overlap 'queue'); wait for a wake-up or the poll instead.
-                        timeout = min(self.poll_interval, max(0.0, due - self._now()))
+                        timeout = min(self.poll_interval, max(0.0, due - self.lookahead - self._now()))
             except Exception:
                 log.exception("scheduler iteration failed; retrying in %.1f s", self.poll_interval)
             with contextlib.suppress(TimeoutError):

@@ -7,6 +7,7 @@ column names from the ``_UPDATABLE``/``_FILTERABLE`` allow-lists; values are alw
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -24,6 +25,8 @@ _UPDATABLE = frozenset(
 )
 _JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type"})
 _RUN_FILTERS = frozenset({"job_id", "state", "job_kind"})
+# The job columns a FirePlan may change (the planner's contract, see store_jobs.Planner).
+_ADVANCED = ("next_run_at", "run_count", "status", "last_run_at", "last_run_id")
 _RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for",
                 "next_attempt_at", "finished_at", "error", "webhook_id", "created_at")
 
@@ -168,20 +171,27 @@ class SqliteJobStore(JobStore):
     async def claim_runs(
         self, now: float, owner: str, lease_until: float, limit: int, planner: Planner
     ) -> list[Claimed]:
+        return await self.claim_runs_ahead(now, now, owner, lease_until, limit, planner)
+
+    async def claim_runs_ahead(
+        self, now: float, horizon: float, owner: str, lease_until: float, limit: int, planner: Planner
+    ) -> list[Claimed]:
         q = self.db.queries
 
         def tx(conn: sqlite3.Connection) -> list[Claimed]:
-            for job in conn.execute(q["due_jobs"], {"now": now, "limit": max(limit, 100)}).fetchall():
+            new_runs: list[Row] = []
+            advances: list[Row] = []
+            for job in conn.execute(q["due_jobs"], {"horizon": horizon, "limit": max(limit, 100)}).fetchall():
                 job_row = dict(job)
                 unfinished = 0
                 if job_row["overlap_policy"] != "allow":
                     unfinished = conn.execute(q["unfinished_runs_of_job"], {"job_id": job_row["id"]}).fetchone()[0]
                 plan = planner(job_row, now, unfinished)
-                last_id = None
+                last_id = job_row["last_run_id"]
                 for planned in plan.runs:
                     last_id = new_id("run")
                     waiting = planned.state == "pending"
-                    conn.execute(q["run_insert"], {
+                    new_runs.append({
                         "id": last_id, "project": job_row["project"], "job_id": job_row["id"],
                         "job_kind": job_row["kind"], "trigger": planned.trigger, "state": planned.state,
                         "scheduled_for": planned.scheduled_for,
@@ -189,53 +199,50 @@ class SqliteJobStore(JobStore):
                         "finished_at": None if waiting else now, "error": planned.error,
                         "webhook_id": "msg_" + last_id.removeprefix("run_"), "created_at": now,
                     })
-                changes = dict(plan.changes)
-                if last_id is not None:
-                    changes.setdefault("last_run_id", last_id)
-                if changes:
-                    sets = ", ".join(f"{col} = :{col}" for col in changes)
-                    conn.execute(f"UPDATE jobs SET {sets} WHERE id = :_id", {**changes, "_id": job_row["id"]})
-            ids = [r[0] for r in conn.execute(q["claimable_expired"], {"now": now, "limit": limit})]
-            if len(ids) < limit:
-                ids += [r[0] for r in conn.execute(q["claimable_waiting"], {"now": now, "limit": limit - len(ids)})]
-            claimed: list[Claimed] = []
-            jobs: dict[str, Row] = {}
-            for run_id in ids:
-                run = dict(conn.execute(q["run_claim"], {"id": run_id, "owner": owner, "until": lease_until,
-                                                         "now": now}).fetchone())
-                job = jobs.get(run["job_id"])
-                if job is None:
-                    job = jobs[run["job_id"]] = dict(conn.execute(q["job_by_id"], {"id": run["job_id"]}).fetchone())
-                if job["kind"] == "task":
-                    conn.execute(q["task_mark_running"], {"id": job["id"], "now": now})
-                claimed.append(Claimed(run=run, job=job))
+                advance = {col: job_row[col] for col in _ADVANCED}
+                advance.update(plan.changes)
+                advance["id"], advance["last_run_id"] = job_row["id"], last_id
+                advances.append(advance)
+            if new_runs:
+                conn.execute(q["runs_insert_many"], {"rows": json.dumps(new_runs)})
+            if advances:
+                conn.execute(q["jobs_advance_many"], {"rows": json.dumps(advances)})
+            due: dict[str, float] = {}
+            for r in conn.execute(q["claimable_expired"], {"now": now, "limit": limit}):
+                due[r[0]] = r[1]
+            if len(due) < limit:
+                args = {"horizon": horizon, "limit": limit - len(due)}
+                for r in conn.execute(q["claimable_waiting"], args):
+                    due[r[0]] = r[1]
+            if not due:
+                return []
+            ids = json.dumps(list(due))
+            runs = [dict(r) for r in conn.execute(q["runs_claim_many"], {"ids": ids, "owner": owner,
+                                                                         "until": lease_until})]
+            job_ids = json.dumps(sorted({r["job_id"] for r in runs}))
+            jobs = {j["id"]: dict(j) for j in conn.execute(q["jobs_by_ids"], {"ids": job_ids})}
+            conn.execute(q["tasks_mark_running"], {"ids": job_ids, "now": now})
+            claimed = [Claimed(run=r, job=jobs[r["job_id"]], due=max(now, due[r["id"]])) for r in runs]
+            claimed.sort(key=lambda c: c.due)
             return claimed
 
         return await self.db.write(tx)
 
     async def finish_runs(self, owner: str, outcomes: list[Outcome]) -> list[str]:
         q = self.db.queries
+        rows = json.dumps([vars(o) for o in outcomes])  # vars, not asdict: no deep copies
 
         def tx(conn: sqlite3.Connection) -> list[str]:
-            applied = []
-            for o in outcomes:
-                done = o.state in ("succeeded", "failed")
-                row = conn.execute(q["run_finish"], {
-                    "id": o.run_id, "owner": owner, "state": o.state, "response_status": o.response_status,
-                    "response_excerpt": o.response_excerpt, "error": o.error, "duration_ms": o.duration_ms,
-                    "finished_at": o.finished_at if done else None, "next_attempt_at": o.next_attempt_at,
-                }).fetchone()
-                if row is None:
-                    continue  # lease lost: another process owns this run now
-                conn.execute(q["attempt_upsert"], {
-                    "run_id": o.run_id, "attempt": o.attempt, "project": o.project, "started_at": o.started_at,
-                    "finished_at": o.finished_at, "response_status": o.response_status,
-                    "duration_ms": o.duration_ms, "error": o.error,
-                })
-                if done and row["job_kind"] == "task":
-                    conn.execute(q["task_finish"], {"id": row["job_id"], "state": o.state, "now": o.finished_at})
-                applied.append(o.run_id)
-            return applied
+            applied = [dict(r) for r in conn.execute(q["runs_finish_many"], {"rows": rows, "owner": owner})]
+            if not applied:
+                return []  # every lease was lost: another process owns these runs now
+            ids = [r["id"] for r in applied]
+            conn.execute(q["attempts_insert_many"], {"rows": rows, "applied": json.dumps(ids)})
+            done_tasks = [{"job_id": r["job_id"], "state": r["state"]} for r in applied
+                          if r["job_kind"] == "task" and r["state"] in ("succeeded", "failed")]
+            if done_tasks:
+                conn.execute(q["tasks_finish_many"], {"rows": json.dumps(done_tasks), "now": outcomes[-1].finished_at})
+            return ids
 
         return await self.db.write(tx)
 

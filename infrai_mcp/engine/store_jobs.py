@@ -41,10 +41,11 @@ class FirePlan:
     """What one due job turns into: runs to create and column changes for the job."""
 
     runs: list[PlannedRun] = field(default_factory=list)
-    changes: Row = field(default_factory=dict)
+    changes: Row = field(default_factory=dict)  # only next_run_at, run_count, status, last_run_at
 
 
-# planner(job_row, now, unfinished_runs_of_job) -> FirePlan; pure, no I/O.
+# planner(job_row, now, unfinished_runs_of_job) -> FirePlan; pure, no I/O. The store sets
+# last_run_id itself (the id of the last run it created for the job).
 Planner = Callable[[Row, float, int], FirePlan]
 
 
@@ -52,6 +53,7 @@ Planner = Callable[[Row, float, int], FirePlan]
 class Claimed:
     run: Row
     job: Row
+    due: float = 0.0  # when to send (claim_runs_ahead); 0 = at once
 
 
 @dataclass
@@ -140,13 +142,22 @@ class JobStore(ABC):
 
         Claimable: pending/retrying runs whose ``next_attempt_at`` <= now (for a job with
         overlap policy 'queue', only its oldest unfinished run), and running runs whose
-        lease expired. Claiming increments ``attempts``, sets ``started_at`` once, marks
-        a task 'running'."""
+        lease expired. Claiming increments ``attempts`` and marks a task 'running'."""
+
+    async def claim_runs_ahead(
+        self, now: float, horizon: float, owner: str, lease_until: float, limit: int, planner: Planner
+    ) -> list[Claimed]:
+        """``claim_runs`` looking ahead to ``horizon`` (>= now): jobs and runs due by then are
+        claimed now and ``Claimed.due`` says when to send, so the scheduler can fire on the
+        dot however slow the store is under load. Stores that cannot look ahead keep this
+        default (claim what is due now; ``due`` = now)."""
+        return await self.claim_runs(now, owner, lease_until, limit, planner)
 
     @abstractmethod
     async def finish_runs(self, owner: str, outcomes: list[Outcome]) -> list[str]:
         """Record attempts and new run states (only for runs still leased to ``owner``);
-        finished tasks take the run's final state. Returns the ids that were applied."""
+        the first attempt's start becomes the run's ``started_at``; finished tasks take
+        the run's final state. Returns the ids that were applied."""
 
     @abstractmethod
     async def renew_run_leases(self, owner: str, until: float) -> None: ...

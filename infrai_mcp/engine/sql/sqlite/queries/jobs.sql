@@ -51,52 +51,87 @@ SELECT count(*) FROM runs WHERE job_id = :job_id AND state IN ('pending', 'runni
 
 -- name: due_jobs
 SELECT * FROM jobs
-WHERE next_run_at IS NOT NULL AND next_run_at <= :now AND deleted_at IS NULL
+WHERE next_run_at IS NOT NULL AND next_run_at <= :horizon AND deleted_at IS NULL
 ORDER BY next_run_at LIMIT :limit;
 
+-- Batched writes take a JSON array and run as ONE statement: each statement is a GIL
+-- hand-off between the DB thread and the event loop, so per-row statements would cost
+-- far more than the SQL itself.
+
+-- name: runs_insert_many
+INSERT INTO runs (id, project, job_id, job_kind, trigger, state, scheduled_for, next_attempt_at,
+    finished_at, error, webhook_id, created_at)
+SELECT json_extract(value, '$.id'), json_extract(value, '$.project'), json_extract(value, '$.job_id'),
+    json_extract(value, '$.job_kind'), json_extract(value, '$.trigger'), json_extract(value, '$.state'),
+    json_extract(value, '$.scheduled_for'), json_extract(value, '$.next_attempt_at'),
+    json_extract(value, '$.finished_at'), json_extract(value, '$.error'),
+    json_extract(value, '$.webhook_id'), json_extract(value, '$.created_at')
+FROM json_each(:rows);
+
+-- name: jobs_advance_many
+UPDATE jobs SET next_run_at = json_extract(v.value, '$.next_run_at'),
+    run_count = json_extract(v.value, '$.run_count'), status = json_extract(v.value, '$.status'),
+    last_run_at = json_extract(v.value, '$.last_run_at'), last_run_id = json_extract(v.value, '$.last_run_id')
+FROM json_each(:rows) AS v
+WHERE jobs.id = json_extract(v.value, '$.id');
+
 -- name: claimable_waiting
-SELECT r.id FROM runs r JOIN jobs j ON j.id = r.job_id
-WHERE r.state IN ('pending', 'retrying') AND r.next_attempt_at <= :now
+SELECT r.id, r.next_attempt_at AS due FROM runs r JOIN jobs j ON j.id = r.job_id
+WHERE r.state IN ('pending', 'retrying') AND r.next_attempt_at <= :horizon
   AND NOT (j.overlap_policy = 'queue' AND EXISTS (
       SELECT 1 FROM runs r2 WHERE r2.job_id = r.job_id AND r2.id < r.id
         AND r2.state IN ('pending', 'running', 'retrying')))
 ORDER BY r.next_attempt_at LIMIT :limit;
 
 -- name: claimable_expired
-SELECT r.id FROM runs r
+SELECT r.id, :now AS due FROM runs r
 WHERE r.state = 'running' AND r.lease_expires_at <= :now
 ORDER BY r.lease_expires_at LIMIT :limit;
 
--- name: run_claim
+-- name: runs_claim_many
 UPDATE runs SET state = 'running', lease_owner = :owner, lease_expires_at = :until,
-    started_at = COALESCE(started_at, :now), attempts = attempts + 1, next_attempt_at = NULL
-WHERE id = :id
+    attempts = attempts + 1, next_attempt_at = NULL
+WHERE id IN (SELECT value FROM json_each(:ids))
 RETURNING *;
+
+-- name: jobs_by_ids
+SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(:ids));
+
+-- name: tasks_mark_running
+UPDATE jobs SET status = 'running', updated_at = :now
+WHERE kind = 'task' AND status = 'scheduled' AND id IN (SELECT value FROM json_each(:ids));
+
+-- name: runs_finish_many
+UPDATE runs SET state = json_extract(v.value, '$.state'),
+    response_status = json_extract(v.value, '$.response_status'),
+    response_excerpt = json_extract(v.value, '$.response_excerpt'), error = json_extract(v.value, '$.error'),
+    duration_ms = json_extract(v.value, '$.duration_ms'),
+    started_at = COALESCE(runs.started_at, json_extract(v.value, '$.started_at')),
+    finished_at = CASE WHEN json_extract(v.value, '$.state') IN ('succeeded', 'failed')
+                       THEN json_extract(v.value, '$.finished_at') END,
+    next_attempt_at = json_extract(v.value, '$.next_attempt_at'),
+    lease_owner = NULL, lease_expires_at = NULL
+FROM json_each(:rows) AS v
+WHERE runs.id = json_extract(v.value, '$.run_id') AND runs.state = 'running' AND runs.lease_owner = :owner
+RETURNING runs.id, runs.job_id, runs.job_kind, runs.state;
+
+-- name: attempts_insert_many
+INSERT OR REPLACE INTO attempts (run_id, attempt, project, started_at, finished_at, response_status,
+    duration_ms, error)
+SELECT json_extract(value, '$.run_id'), json_extract(value, '$.attempt'), json_extract(value, '$.project'),
+    json_extract(value, '$.started_at'), json_extract(value, '$.finished_at'),
+    json_extract(value, '$.response_status'), json_extract(value, '$.duration_ms'), json_extract(value, '$.error')
+FROM json_each(:rows)
+WHERE json_extract(value, '$.run_id') IN (SELECT value FROM json_each(:applied));
+
+-- name: tasks_finish_many
+UPDATE jobs SET status = json_extract(v.value, '$.state'), updated_at = :now
+FROM json_each(:rows) AS v
+WHERE jobs.id = json_extract(v.value, '$.job_id') AND jobs.kind = 'task'
+  AND jobs.status IN ('scheduled', 'running');
 
 -- name: job_by_id
 SELECT * FROM jobs WHERE id = :id;
-
--- name: task_mark_running
-UPDATE jobs SET status = 'running', updated_at = :now
-WHERE id = :id AND kind = 'task' AND status = 'scheduled';
-
--- name: attempt_upsert
-INSERT OR REPLACE INTO attempts (run_id, attempt, project, started_at, finished_at,
-    response_status, duration_ms, error)
-VALUES (:run_id, :attempt, :project, :started_at, :finished_at, :response_status,
-    :duration_ms, :error);
-
--- name: run_finish
-UPDATE runs SET state = :state, response_status = :response_status,
-    response_excerpt = :response_excerpt, error = :error, duration_ms = :duration_ms,
-    finished_at = :finished_at, next_attempt_at = :next_attempt_at,
-    lease_owner = NULL, lease_expires_at = NULL
-WHERE id = :id AND state = 'running' AND lease_owner = :owner
-RETURNING job_id, job_kind;
-
--- name: task_finish
-UPDATE jobs SET status = :state, updated_at = :now
-WHERE id = :id AND kind = 'task' AND status IN ('scheduled', 'running');
 
 -- name: leases_renew
 UPDATE runs SET lease_expires_at = :until WHERE state = 'running' AND lease_owner = :owner;
