@@ -88,7 +88,7 @@ def open_page(driver: Any, url: str) -> None:
 
 
 def click_action(driver: Any, verb_path: str) -> None:
-    css(driver, f'form.action[action$="{verb_path}"] button').click()
+    wait(driver, present(f'form.action[action$="{verb_path}"] button:enabled')).click()
 
 
 def notice(driver: Any, text: str) -> None:

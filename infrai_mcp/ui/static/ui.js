@@ -11,6 +11,9 @@
   var KEY = "infrai-api-key";
   var refreshTimer = null;
   var busy = false;
+  // Every load and action takes a new generation; a response of an older generation is
+  // dropped, so a refresh that started before an action can never paint the old state.
+  var gen = 0;
 
   function meta(name) {
     var el = document.querySelector('meta[name="' + name + '"]');
@@ -114,9 +117,11 @@
   function load(url, opts) {
     opts = opts || {};
     busy = true;
+    var mine = ++gen;
     return fetch(url, { headers: headers(), cache: "no-store", credentials: "omit" })
       .then(function (resp) {
         return resp.text().then(function (html) {
+          if (mine !== gen) { return; }
           if (resp.status === 401 && opts.login) {
             var err = document.getElementById("login-error");
             if (err) { err.textContent = "That key was not accepted."; err.hidden = false; }
@@ -127,7 +132,7 @@
         });
       })
       .catch(function () { if (!opts.quiet) { notice("The server did not answer; is infrai-mcp still running?", "error"); } })
-      .then(function () { busy = false; });
+      .then(function () { if (mine === gen) { busy = false; } });
   }
 
   // -- enhancements of freshly rendered content ------------------------------------------
@@ -191,6 +196,8 @@
       var body = {};
       new FormData(form).forEach(function (v, k) { body[k] = v; });
       form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      gen++;  // drop any refresh in flight: it may predate the action
+      busy = true;
       fetch(form.getAttribute("action"), {
         method: "POST", cache: "no-store", credentials: "omit",
         headers: headers({ "Content-Type": "application/json" }), body: JSON.stringify(body)
@@ -202,9 +209,11 @@
           var target = new URL(res.location, location.href).toString();
           return load(target, { push: target !== location.href });
         }
+        busy = false;
         notice((res.error && res.error.message) || "The action failed.", "error");
         form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
       }).catch(function () {
+        busy = false;
         notice("The server did not answer.", "error");
         form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
       });
