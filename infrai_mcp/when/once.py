@@ -210,4 +210,8 @@ def _fallback_date(text: str, now: datetime, zone: str) -> date:
     if data is None or data.date_obj is None or data.period != "day":
         raise _err(f"could not understand {text!r} as a date")
     got: date = data.date_obj.date()
+    years = {int(y) for y in re.findall(r"\b(\d{4})\b", text)}
+    today = local_now(now, zone).date()
+    if (years and got.year not in years) or (not years and not today <= got <= today + timedelta(days=366)):
+        raise _err(f"could not understand {text!r} as a date")
     return got

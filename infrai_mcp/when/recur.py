@@ -232,6 +232,15 @@ def _assemble(unit: str | None, n: float, count: tuple[int, str] | None, clocks:
     mon_f = _field(months, 1, 12) if months else "*"
     if doms and dows:
         raise _err("a schedule with both a day of the month and a weekday is ambiguous in cron (it runs on either)")
+    if dows and unit in ("month", "year"):
+        raise _err(f"'every {unit}' together with a weekday cannot be one cron (it would run on the 1st or on that "
+                   "weekday); say 'every Monday' or 'on the 1st of every month'")
+    if doms and unit in ("day", "week"):
+        raise _err(f"'every {unit}' conflicts with a day of the month; say 'on the 15th of every month'")
+    if months and unit == "month" and n != 1:
+        raise _err(f"'every {n:g} months' conflicts with the month names given")
+    if not (unit or count or dows or doms or months or clocks or minute_only is not None or hour_range):
+        raise _err("'every' needs a unit or a day, e.g. 'every 15 minutes', 'every day at 9am', 'every Monday'")
     if unit == "minute" and n >= 60 and n % 60 == 0:
         unit, n = "hour", n / 60
     if unit in ("second", "minute", "hour") and clocks:

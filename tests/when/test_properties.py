@@ -4,6 +4,7 @@ the pieces imply (rules, not a lookup table)."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -220,3 +221,42 @@ def test_interval_divides_or_is_refused(n: int, unit: str) -> None:
     gaps = {(b - a).total_seconds() for a, b in itertools.pairwise(fires)}
     assert gaps == {n * (60 if unit == "minutes" else 3600)}
     assert base in (60, 24)
+
+
+# ---- robustness: any input gives a When or a WhenError, nothing else ------------------------------
+
+TOKENS = ["every", "each", "at", "on", "in", "the", "of", "and", "next", "this", "tomorrow", "today", "tonight",
+          "monday", "fri", "weekdays", "weekend", "day", "days", "week", "month", "year", "hour", "hours", "minute",
+          "minutes", "seconds", "am", "pm", "noon", "midnight", "morning", "evening", "night", "half", "quarter",
+          "past", "to", "from", "between", "except", "twice", "times", "a", "an", "ago", "later", "utc", "pst", "et",
+          "berlin", "tokyo", "time", "march", "dec", "1st", "15th", "2nd", "9", "17", "0", "60", "7", "90", "13",
+          "9:30", "25:00", "12", "2026-12-01", "2027-02-30", "08:00", "12/25", "1/2", ":15", "*/5", "*", "@daily",
+          "@reboot", "每天", "每周一", "明天", "下午", "3点", "半", "分钟后", "小时", "号", "周末", "十", "两", "晚上",
+          ",", ".", "-", "/", "+8", "o'clock", "hourly", "daily", "quarterly", "last", "first", "other"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), min_size=0, max_size=7), st.sampled_from(ZONES), instants)
+def test_any_token_soup_gives_when_or_when_error(tokens: list[str], zone: str, now: datetime) -> None:
+    from infrai_mcp.when import WhenError
+
+    phrase = " ".join(tokens)
+    try:
+        w = parse_when(phrase, now=now, timezone=zone)
+    except WhenError as exc:
+        assert "example" in str(exc).lower()
+        return
+    assert w.type in ("once", "delayed", "cron")
+    if w.type == "once":
+        assert w.run_at is not None and w.run_at > now
+    describe(w)
+    next_fires(w, 3, after=now)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40), st.sampled_from(ZONES))
+def test_any_text_gives_when_or_when_error(text: str, zone: str) -> None:
+    from infrai_mcp.when import WhenError
+
+    with contextlib.suppress(WhenError):
+        parse_when(text, now=datetime(2026, 11, 22, 12, tzinfo=UTC), timezone=zone)
