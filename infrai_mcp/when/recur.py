@@ -7,7 +7,17 @@ import re
 from infrai_mcp.when.clock import Clock, extract_times
 from infrai_mcp.when.cron import CronError, normalize_cron
 from infrai_mcp.when.model import EXAMPLES_CRON, WhenError, fail
-from infrai_mcp.when.vocab import MONTH_RE, MONTHS, ORD, WEEKDAY_RE, leftover, weekday_number
+from infrai_mcp.when.text import ordinal
+from infrai_mcp.when.vocab import (
+    DAY_NAMES,
+    MONTH_NAMES,
+    MONTH_RE,
+    MONTHS,
+    ORD,
+    WEEKDAY_RE,
+    leftover,
+    weekday_number,
+)
 
 _DAYWORD = WEEKDAY_RE + r"s?"
 _DAYSET = r"(?:weekdays?|weekends?|" + _DAYWORD + r")"
@@ -182,7 +192,9 @@ def to_cron(s: str) -> str:
         raise _err("'last day' / 'end of the month' is not supported: give a day number such as 'on the 28th'")
     rest = leftover(s, {"month", "months", "week", "weeks", "hour", "hours", "year", "years", "every"})
     if rest:
-        raise _err(f"could not understand {' '.join(rest)!r} in a recurring schedule")
+        seen = _understood(unit, n, dows, doms, months, times)
+        raise _err(f"could not understand {' '.join(rest)!r} in a recurring schedule"
+                   + (f" (understood: {seen})" if seen else ""))
     if not dows and excluded:
         dows = set(range(7))
     dows -= excluded
@@ -198,6 +210,22 @@ def to_cron(s: str) -> str:
     if unit == "hour" and n > 1 and starting and len(clocks) == 1 and not hour_range and minute_only is None:
         start, clocks = clocks[0], []  # "every 4 hours starting at 1am"
     return _assemble(unit, n, count, clocks, minute_only, hour_range, dows, doms, months, start)
+
+
+def _understood(unit: str | None, n: float, dows: set[int], doms: set[int], months: set[int],
+                times: list[Clock]) -> str:
+    bits = []
+    if unit:
+        bits.append(f"every {unit}" if n == 1 else f"every {n:g} {unit}s")
+    if dows:
+        bits.append("on " + ", ".join(DAY_NAMES[d] for d in sorted(dows)))
+    if doms:
+        bits.append("on the " + ", ".join(ordinal(d) for d in sorted(doms)))
+    if months:
+        bits.append("in " + ", ".join(MONTH_NAMES[m - 1] for m in sorted(months)))
+    if times:
+        bits.append("at " + ", ".join(f"{c.hour:02d}:{c.minute:02d}" for c in times))
+    return " ".join(bits)
 
 
 def _check_div(n: float, base: int, unit: str) -> int:
