@@ -63,6 +63,9 @@ def seconds(value: Duration, field: str) -> int:
 
 def repeat_to_cron(period: int) -> str:
     """A clock-aligned cron for a period that divides an hour or a day; otherwise 422."""
+    if period < 60:
+        raise InvalidInput("repeat_every must be at least 60 seconds (cron fires at most once a minute)",
+                           field="repeat_every")
     minutes, hours = period / 60, period / 3600
     if period % 60 == 0 and minutes < 60 and 60 % minutes == 0:
         return "* * * * *" if minutes == 1 else f"*/{int(minutes)} * * * *"

@@ -161,6 +161,8 @@ async def test_jobs_003_mapping(api: Api) -> None:
     err = error(await api.a.post("/api/jobs", json={"url": URL, "repeat_every": [7, "minutes"]}), 422,
                 "INVALID_ARGUMENT")
     assert err["field"] == "repeat_every" and "divide" in err["message"]
+    for too_often in (0, 30, [0, "minutes"]):
+        error(await api.a.post("/api/jobs", json={"url": URL, "repeat_every": too_often}), 422, "INVALID_ARGUMENT")
     error(await api.a.post("/api/jobs", json={"url": URL, "cron": "* * * * *", "schedule_in": 5}), 422,
           "INVALID_ARGUMENT")
     error(await api.a.post("/api/jobs", json={"url": URL, "schedule_in": [1, "fortnight"]}), 422,
