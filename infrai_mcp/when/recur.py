@@ -154,6 +154,10 @@ def _hour_range(s: str) -> tuple[tuple[int, int] | None, str]:
 def to_cron(s: str) -> str:
     """The cron expression for a recurring phrase (normalised, zone already removed)."""
     s = re.sub(r"(?<=[a-z])/(?=[a-z])", " and ", s)
+    m = re.search(r"\bevery (other|second|\d+(?:st|nd|rd|th)?) (" + WEEKDAY_RE + r")s?\b", s)
+    if m:
+        raise _err(f"'every {m.group(1)} {m.group(2)}' cannot be written as one cron (weeks do not line up with "
+                   f"months); use 'every {m.group(2)}' or pass a cron expression yourself")
     excluded: set[int] = set()
     m = re.search(r"\bexcept (?:on |for )?((?:" + _DAYSET + r")(?: (?:and|or|-|through|to) (?:" + _DAYSET
                   + r"))*)", s)

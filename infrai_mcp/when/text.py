@@ -49,6 +49,7 @@ def _num_words(s: str) -> str:
     s = re.sub(r"\bthe second\b(?!s)", "the 2nd", s)
     s = re.sub(r"\b(every|each) (?:second|other) (minute|hour|day|week|month|year)", r"\1 2 \2s", s)
     s = re.sub(r"\b(every|each) (\d+)(?:st|nd|rd|th) (minute|hour|day|week|month|year)s?\b", r"\1 \2 \3s", s)
+    s = re.sub(r"\ba couple(?: of)? (?=seconds?|minutes?|hours?|days?|weeks?)", "2 ", s)
     return s
 
 
@@ -143,13 +144,17 @@ _CN_UNITS = {"秒": "seconds", "秒钟": "seconds", "分": "minutes", "分钟": 
 def _weekdays_cn(m: re.Match[str]) -> str:
     prefix = {"下": " nextweek ", "下个": " nextweek ", "上": " yesterday ", "上个": " yesterday ",
               "这": " ", "这个": " ", "本": " ", "每": " every "}.get(m.group(1) or "", " ")
-    days = [_CN_WEEKDAYS[c] for c in re.findall(_DAYS_CN, m.group(2))]
+    body = m.group(2)
+    if re.fullmatch(_DAYS_CN + "[到至]" + _DAYS_CN, body):  # 周一到五: a range
+        return prefix + f"{_CN_WEEKDAYS[body[0]]} through {_CN_WEEKDAYS[body[2]]} "
+    days = [_CN_WEEKDAYS[c] for c in re.findall(_DAYS_CN, body)]
     return prefix + " and ".join(days) + " "
 
 
 def chinese(s: str) -> str:
-    s = s.replace("：", ":").replace("、", ",").replace("点钟", "点").replace("每隔", "每")
+    s = s.replace("：", ":").replace("、", ",").replace("点钟", "点")
     s = s.replace("每个", "每").replace("每一个", "每")
+    s = re.sub(r"每隔\s*[一1]?\s*[天日]", " every 2 days ", s).replace("每隔", "每")  # 每隔一天: every other day
     more = r"(?:[,和及与到至]?[一二三四五六日天七]|[,和及与到至][1-7])*"
     s = re.sub(r"([下上这本每]个?)?" + _WEEKDAY_CN + "(" + _DAYS_CN + more + ")",
                _weekdays_cn, s)

@@ -22,10 +22,10 @@ WEEKDAY_RE = r"(?:" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")"
 MONTH_RE = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
 ORD = r"(?:st|nd|rd|th)"
 
-FILLER = {"at", "on", "the", "of", "in", "and", "by", "for", "around", "about", "from", "starting",
-          "run", "please", "beginning",
-          "sharp", "exactly", "precisely", "-", "a", "every", "&", "time", "o", "to", "next", "this", "coming", "day",
-          "days", "between", "until", "till", "@", "once", "through", "each", "per", "an", "it", "me", "remind", "then"}
+FILLER = {"at", "on", "the", "of", "in", "and", "by", "for", "around", "about", "from", "starting", "run",
+          "please", "beginning", "sharp", "exactly", "precisely", "during", "-", "a", "every", "&", "time",
+          "o", "to", "next", "this", "coming", "day", "days", "between", "until", "till", "@", "once",
+          "through", "each", "per", "an", "it", "me", "remind", "then"}
 
 
 def weekday_number(word: str) -> int:
