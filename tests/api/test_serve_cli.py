@@ -1,0 +1,53 @@
+"""`infrai-mcp keys create` then `infrai-mcp serve` as real processes: the printed key works
+over HTTP, the printed addresses are right, and SIGTERM stops the server with exit code 0."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_keys_then_serve(tmp_path: Path) -> None:
+    env = {**os.environ, "INFRAI_HOME": str(tmp_path)}
+    env.pop("INFRAI_DATABASE_URL", None)
+    cli = [sys.executable, "-m", "infrai_mcp.cli"]
+    made = subprocess.run([*cli, "keys", "create", "--project", "acme"], env=env, capture_output=True, text=True,
+                          timeout=60, check=True)
+    key = made.stdout.strip()
+    assert re.fullmatch(r"ifr_[A-Za-z0-9_\-]{40,}", key)
+
+    log = tmp_path / "serve.err"
+    with log.open("w") as err:
+        proc = subprocess.Popen([*cli, "serve", "--port", "0"], env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        deadline = time.monotonic() + 30
+        while not (m := re.search(r"REST API at (http://127\.0\.0\.1:\d+)/v1/", log.read_text())):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        base = m.group(1)
+        assert f"MCP over Streamable HTTP at {base}/mcp" in log.read_text()
+        with httpx.Client(base_url=base, timeout=10) as http:
+            assert http.get("/healthz").json()["status"] == "ok"
+            assert http.get("/v1/cron/list").status_code == 401
+            auth = {"Authorization": f"Bearer {key}"}
+            made_job = http.post("/v1/cron/create", headers=auth, json={
+                "cron_expr": "0 9 * * 1", "task_type": "http_url", "task_url": "https://api.acme.com/weekly"})
+            assert made_job.status_code == 200, made_job.text
+            listed = http.get("/v1/cron/list", headers=auth).json()["data"]["items"]
+            assert [j["cron_id"] for j in listed] == [made_job.json()["data"]["cron_id"]]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
