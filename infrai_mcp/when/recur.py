@@ -134,7 +134,7 @@ def _minute_only(s: str) -> tuple[int | None, str]:
 
 
 def _hour_range(s: str) -> tuple[tuple[int, int] | None, str]:
-    t = r"(\d{1,2}(?::00)?(?: ?(?:am|pm))?|noon|midnight)"
+    t = r"(\d{1,2}(?::\d{2})?(?: ?(?:am|pm))?|noon|midnight)"
     m = re.search(rf"\b(?:between|from) {t} (?:and|to|until|till|through|-) {t}\b", s) or re.search(
         rf"\b{t} ?(?:-|to|until|till) ?{t}\b(?= |$)", s
     )
@@ -146,6 +146,8 @@ def _hour_range(s: str) -> tuple[tuple[int, int] | None, str]:
         if len(times) != 1 or times[0].minute:
             raise _err(f"could not read '{g}' as a whole hour in '{m.group(0)}'")
         ends.append(times[0].hour)
+    if ends[0] > ends[1] and ends[1] < 12 and not re.search(r"am|pm|:|midnight", m.group(2)):
+        ends[1] += 12  # "between 9 and 5": office hours
     if ends[0] > ends[1]:
         raise _err(f"the hour range '{m.group(0)}' runs backwards")
     return (ends[0], ends[1]), _cut(s, m)
@@ -176,8 +178,10 @@ def to_cron(s: str) -> str:
     times, part, s = extract_times(s)
     unit, n, s = _interval(s)
     dows = _days(s)
+    s = re.sub(r"\b(" + WEEKDAY_RE + r")s? (?:through|to|until|till|-) (" + WEEKDAY_RE + r")s?\b", " ", s)
     s = re.sub(r"\b(" + _DAYSET + r")\b", " ", s)
-    s = re.sub(r"\b(?:through|to|until|till)\b", " ", s)
+    if re.search(r"\b(?:until|till|for)\b (?!the\b)", s):
+        raise _err("an end date or a number of runs is not supported in a schedule; create it and delete it later")
     months: set[int] = set()
     doms: set[int] = set()
     for m in re.finditer(r"\b(" + MONTH_RE + r") (\d{1,2})" + ORD + r"?\b|\b(\d{1,2})" + ORD + r"? (?:of )?("
@@ -194,7 +198,8 @@ def to_cron(s: str) -> str:
     s = re.sub(r"\b(\d{1,2})" + ORD + r"\b|\bday (\d{1,2})\b", " ", s)
     if re.search(r"\blast\b|\bend of\b", s):
         raise _err("'last day' / 'end of the month' is not supported: give a day number such as 'on the 28th'")
-    rest = leftover(s, {"month", "months", "week", "weeks", "hour", "hours", "year", "years", "every"})
+    s = re.sub(r"\b(?:of|in) (?:the|each|every|a) (?:month|year)\b", " ", s)
+    rest = leftover(s, {"every"})
     if rest:
         seen = _understood(unit, n, dows, doms, months, times)
         raise _err(f"could not understand {' '.join(rest)!r} in a recurring schedule"
