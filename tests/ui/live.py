@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -51,9 +52,13 @@ def require_browser() -> None:
 
 
 class Server:
-    """``python -m infrai_mcp.cli <args>`` with its first stdout line giving the URL."""
+    """``python -m infrai_mcp.cli <args>``; the URL is read from the first line of ``stream``
+    that matches ``pattern`` (group 1), within START_TIMEOUT seconds."""
 
-    def __init__(self, args: list[str], env: dict[str, str], url_prefix: str) -> None:
+    def __init__(
+        self, args: list[str], env: dict[str, str], pattern: str = r"infrai-mcp dashboard: (\S+)",
+        stream: str = "stdout",
+    ) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "infrai_mcp.cli", *args],
             cwd=ROOT,
@@ -63,23 +68,27 @@ class Server:
             text=True,
         )
         lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
 
-        def pump() -> None:
-            assert self.proc.stdout is not None
-            for line in self.proc.stdout:
-                lines.put(line)
+        def pump(src: Any, watched: bool) -> None:
+            for line in src:
+                self.output.append(line)
+                if watched:
+                    lines.put(line)
 
-        threading.Thread(target=pump, daemon=True).start()
+        threading.Thread(target=pump, args=(self.proc.stdout, stream == "stdout"), daemon=True).start()
+        threading.Thread(target=pump, args=(self.proc.stderr, stream == "stderr"), daemon=True).start()
+        found = re.compile(pattern)
         try:
             while True:
-                line = lines.get(timeout=START_TIMEOUT)
-                if url_prefix in line:
-                    self.url = line.split(url_prefix, 1)[1].strip()
+                m = found.search(lines.get(timeout=START_TIMEOUT))
+                if m:
+                    self.url = m.group(1)
                     break
         except queue.Empty:
             self.stop()
-            err = self.proc.stderr.read() if self.proc.stderr else ""
-            raise AssertionError(f"server did not print its URL within {START_TIMEOUT} s: {err[-2000:]}") from None
+            said = "".join(self.output)[-2000:]
+            raise AssertionError(f"server did not print its URL within {START_TIMEOUT} s: {said}") from None
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -174,3 +183,37 @@ def screenshot(driver: Any, name: str) -> Path:
     )
     path.write_bytes(base64.b64decode(shot["data"]))
     return path
+
+
+class McpHttpTools:
+    """The MCP tools of a running ``infrai-mcp serve``, over Streamable HTTP with a bearer key."""
+
+    def __init__(self, base_url: str, key: str) -> None:
+        self.base_url = base_url
+        self.key = key
+
+    def __call__(self, name: str, /, **args: Any) -> dict[str, Any]:
+        return asyncio.run(self._call(name, args))
+
+    async def _call(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        import httpx2
+        from mcp import Client
+        from mcp.client.streamable_http import streamable_http_client
+
+        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {self.key}"}, timeout=30)
+        async with Client(streamable_http_client(f"{self.base_url}/mcp", http_client=http)) as client:
+            res = await client.call_tool(name, args)
+        text = res.content[0].text if res.content else ""  # type: ignore[union-attr]
+        if res.is_error:
+            raise AssertionError(f"{name} failed: {text}")
+        out: dict[str, Any] = json.loads(text)
+        return out
+
+
+def create_key(env: dict[str, str], project: str) -> str:
+    """``infrai-mcp keys create --project <project>``: the key is the one line on stdout."""
+    done = subprocess.run(
+        [sys.executable, "-m", "infrai_mcp.cli", "keys", "create", "--project", project],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+    )
+    return done.stdout.strip()

@@ -42,7 +42,7 @@ def tools(home: Path) -> McpTools:
 @pytest.fixture(scope="module")
 def ui(home: Path) -> Iterator[Server]:
     require_browser()
-    server = Server(["ui", "--port", "0", "--refresh", "2"], ui_env(home), "infrai-mcp dashboard: ")
+    server = Server(["ui", "--port", "0", "--refresh", "2"], ui_env(home))
     yield server
     server.stop()
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_ui_command_serves_the_local_data_dir_without_a_key(tmp_path: Path) -> None:
-    server = Server(["ui", "--port", "0", "--no-dispatch"], ui_env(tmp_path), "infrai-mcp dashboard: ")
+    server = Server(["ui", "--port", "0", "--no-dispatch"], ui_env(tmp_path))
     try:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/ui/", server.url)
         with httpx.Client(timeout=10) as http:
