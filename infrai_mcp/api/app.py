@@ -26,6 +26,7 @@ from infrai_mcp.api.auth import AuthMiddleware
 from infrai_mcp.api.common import error_response
 from infrai_mcp.api.metrics import HttpCounters, HttpMetrics, metrics_endpoint
 from infrai_mcp.api.openapi import build_openapi
+from infrai_mcp.api.ratelimit import RateLimit
 from infrai_mcp.api.spec import Op
 from infrai_mcp.backends.base import Backend
 from infrai_mcp.config import Settings
@@ -78,11 +79,13 @@ def create_app(
     mcp_app: ASGIApp | None = None,
     require_auth: bool = True,
     backend_for: Callable[[str], Backend] | None = None,
+    rate_limit: float | None = None,
 ) -> Starlette:
     """The REST API (and, when given, the MCP Streamable HTTP app at ``/mcp``) over ``engine``.
 
     ``backend_for(project)`` defaults to ``EmbeddedBackend(engine, project)``. With
     ``require_auth=False`` every request acts for the ``default`` project (local use only).
+    ``rate_limit``: requests per second per project (burst twice that); None or 0: no limit.
     """
     if backend_for is None:
         from infrai_mcp.backends.embedded import EmbeddedBackend
@@ -131,6 +134,7 @@ def create_app(
         middleware=[
             Middleware(HttpMetrics, routes=[r for r in routes if isinstance(r, Route)], sink=counters),
             Middleware(AuthMiddleware, keys=engine.store, require_auth=require_auth),
+            Middleware(RateLimit, per_second=rate_limit or 0),
         ],
         exception_handlers=handlers,
         lifespan=lifespan,

@@ -66,7 +66,7 @@ class AuthMiddleware:
         if scope["path"] == MCP_PATH:
             sid = header(scope.get("headers", []), b"mcp-session-id")
             if sid is not None and self._sessions.get(sid, project) != project:
-                await _reply(send, 404, {"error": {"code": "NOT_FOUND", "message": "unknown MCP session"}})
+                await reply(send, 404, {"error": {"code": "NOT_FOUND", "message": "unknown MCP session"}})
                 return
             send = self._pin_sessions(send, project)
         scope.setdefault("state", {})["infrai_project"] = project
@@ -91,10 +91,10 @@ class AuthMiddleware:
 
 
 async def _deny(send: Send) -> None:
-    await _reply(send, 401, {"error": _DENIED.to_dict()}, [(b"www-authenticate", b"Bearer")])
+    await reply(send, 401, {"error": _DENIED.to_dict()}, [(b"www-authenticate", b"Bearer")])
 
 
-async def _reply(send: Send, status: int, payload: dict[str, object],
+async def reply(send: Send, status: int, payload: dict[str, object],
                  extra: list[tuple[bytes, bytes]] | None = None) -> None:
     body = json.dumps(payload).encode()
     await send({

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -52,9 +53,10 @@ async def serve_http(
     mcp_app: ASGIApp | None = None,
     *,
     require_auth: bool = True,
+    rate_limit: float | None = None,
 ) -> None:
     """Serve REST (and MCP at /mcp) until SIGTERM/SIGINT; the caller owns the engine's lifecycle."""
-    app = create_app(engine, settings, mcp_app=mcp_app, require_auth=require_auth)
+    app = create_app(engine, settings, mcp_app=mcp_app, require_auth=require_auth, rate_limit=rate_limit)
     server = server_for(app, host, port, log_level="warning")
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():
@@ -73,8 +75,23 @@ async def serve_http(
     await task
 
 
+DEFAULT_RATE_LIMIT = 100.0  # requests per second per project; INFRAI_RATE_LIMIT=0 turns it off
+
+
+def rate_limit_from_env() -> float:
+    raw = os.environ.get("INFRAI_RATE_LIMIT", "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_RATE_LIMIT
+    except ValueError:
+        raise SystemExit(f"INFRAI_RATE_LIMIT must be a number of requests per second, got {raw!r}") from None
+    if value < 0:
+        raise SystemExit("INFRAI_RATE_LIMIT must be 0 (no limit) or more")
+    return value
+
+
 async def serve_api(engine: Engine, host: str = "127.0.0.1", port: int = 8787) -> None:
     """What ``infrai-mcp serve`` runs beside the engine: REST and MCP on one port."""
     from infrai_mcp.api.mcp_mount import build_mcp_app
 
-    await serve_http(engine, engine.settings, host, port, mcp_app=build_mcp_app(engine, engine.settings, host))
+    await serve_http(engine, engine.settings, host, port, mcp_app=build_mcp_app(engine, engine.settings, host),
+                     rate_limit=rate_limit_from_env())

@@ -214,3 +214,20 @@ async def test_openapi_lists_every_route(api: Api) -> None:
     cron_body = doc["paths"]["/v1/scheduling/cron/create"]["post"]["requestBody"]["content"]["application/json"]
     props = cron_body["schema"]["properties"]
     assert {"schedule", "cron_expr", "url", "task", "task_url", "retries", "retry"} <= set(props)
+
+
+async def test_rate_limit_per_project(api: Api) -> None:
+    from infrai_mcp.api import create_app
+
+    limited = create_app(api.engine, api.engine.settings, rate_limit=1)  # burst 2, then 1 per second
+    transport = httpx.ASGITransport(app=limited)
+    auth_a, auth_b = api.a.headers["Authorization"], api.b.headers["Authorization"]
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        got = [(await http.get("/v1/cron/list", headers={"Authorization": auth_a})) for _ in range(3)]
+        assert [r.status_code for r in got] == [200, 200, 429]
+        err = error(got[2], 429, "RATE_LIMITED")
+        assert got[2].headers["retry-after"] == "1" and "per second" in err["message"]
+        # Another project has its own bucket; health checks are never limited.
+        assert (await http.get("/v1/cron/list", headers={"Authorization": auth_b})).status_code == 200
+        health = [(await http.get("/healthz")).status_code for _ in range(5)]
+        assert health == [200] * 5
