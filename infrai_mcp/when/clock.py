@@ -85,12 +85,13 @@ def extract_times(s: str) -> tuple[list[Clock], str | None, str]:
         s = re.sub(r"\b(early morning|morning|noonish|afternoon|evening|night) (?:at )?(\d{1,2})(?::(\d{2}))?\b"
                    r"(?!\s*(?:am|pm|:))", _bind_part, s)
     for kind, rx in _TIME_RES:
+        pos = 0
         while True:
-            m = rx.search(s)
+            m = rx.search(s, pos)
             if not m:
                 break
             if kind == "bare" and not found and not m.group(0).startswith(("at", "@")):
-                s = s[: m.start()] + " ¤ " + s[m.start() + 1 :]  # "and 5" with no time before it
+                pos = m.end()  # "and 5" with no time before it is not a time
                 continue
             src = m.group(0)
             if kind == "hm":

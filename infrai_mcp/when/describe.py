@@ -12,9 +12,10 @@ from datetime import datetime
 from infrai_mcp.when.cron import explain, normalize_cron
 from infrai_mcp.when.model import When
 from infrai_mcp.when.text import ordinal
-from infrai_mcp.when.vocab import DAY_NAMES, MONTH_NAMES
+from infrai_mcp.when.vocab import DAY_NAMES, MONTH_NAMES, MONTHS, WEEKDAYS
 from infrai_mcp.when.zones import local_now
 
+_NAMES = {k: v for k, v in (WEEKDAYS | MONTHS).items() if len(k) == 3}
 _NUM_LIST = re.compile(r"^\d+(,\d+)*$")
 
 
@@ -23,6 +24,7 @@ def _expand(field: str, lo: int, hi: int) -> list[int] | None:
     if field == "*" or "/" in field:
         return None
     out: list[int] = []
+    field = re.sub(r"[a-z]{3}", lambda m: str(_NAMES.get(m.group(0), 99)), field.lower())
     for part in field.split(","):
         if "-" in part:
             a, b = (int(x) for x in part.split("-"))
@@ -109,6 +111,9 @@ def _describe_fields(sec: str, m: str, h: str, dom: str, mon: str, dow: str) -> 
         else:
             return None
         return _with_days(base, dom, mon, dow)
+    if _NUM_LIST.match(m) and h == "*" and "," in m:
+        mins = sorted(int(x) for x in m.split(","))
+        return _with_days("Every hour at " + _join([f":{x:02d}" for x in mins]), dom, mon, dow)
     if m.isdigit():
         step = re.fullmatch(r"(?:\*|(\d+)-(\d+))(?:/(\d+))?", h)
         if step and (h == "*" or "/" in h or hours_range):

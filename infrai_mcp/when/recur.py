@@ -110,7 +110,16 @@ def _interval(s: str) -> tuple[str | None, float, str]:
     return None, 1.0, s
 
 
-def _minute_only(s: str) -> tuple[int | None, str]:
+def _minute_only(s: str) -> tuple[str | None, str]:
+    """The minute field for 'every hour at :15' style phrases (':00 and :30' gives '0,30')."""
+    listed = list(re.finditer(r"(?:\bat )?(?<![\d:])(?:xx)?:(\d{2})\b", s))
+    if len(listed) > 1:
+        values = {int(m.group(1)) for m in listed}
+        if max(values) > 59:
+            raise _err(f"minute {max(values)} is out of range (0-59)")
+        for lm in reversed(listed):
+            s = _cut(s, lm)
+        return _field(values, 0, 59), s
     pats = [
         (r"(?:\bat )?(?<![\d:])(?:xx)?:(\d{2})\b", None),
         (r"\b(?:at )?(\d{1,2}|quarter|half) (?:minutes? )?(?:past|after) (?:the |every |each )?hour\b", None),
@@ -129,7 +138,7 @@ def _minute_only(s: str) -> tuple[int | None, str]:
             minute = val if val is not None else int(m.group(1))
             if minute > 59:
                 raise _err(f"minute {minute} is out of range (0-59)")
-            return minute, _cut(s, m)
+            return str(minute), _cut(s, m)
     return None, s
 
 
@@ -262,7 +271,7 @@ def _check_div(n: float, base: int, unit: str) -> int:
 
 
 def _assemble(unit: str | None, n: float, count: tuple[int, str] | None, clocks: list[Clock],
-              minute_only: int | None, hour_range: tuple[int, int] | None, dows: set[int],
+              minute_only: str | None, hour_range: tuple[int, int] | None, dows: set[int],
               doms: set[int], months: set[int], start: Clock | None = None) -> str:
     dow_f = _field(dows, 0, 6) if dows else "*"
     dom_f = _field(doms, 1, 31) if doms else "*"
@@ -300,7 +309,7 @@ def _assemble(unit: str | None, n: float, count: tuple[int, str] | None, clocks:
             h = "*" if k == 1 else (f"*/{k}" if first == 0 else f"{first}-23/{k}")
             return _final(f"{start.minute} {h} {dom_f} {mon_f} {dow_f}")
         h = hours if k == 1 else (f"{hours}/{k}" if hour_range else f"*/{k}")
-        return _final(f"{minute_only or 0} {h} {dom_f} {mon_f} {dow_f}")
+        return _final(f"{minute_only or '0'} {h} {dom_f} {mon_f} {dow_f}")
     if count:
         k, per = count
         if per == "hour":

@@ -114,6 +114,16 @@ def test_describe(phrase: str, text: str) -> None:
     assert describe(parse_when(phrase, now=NOW, timezone=NY)) == text
 
 
+@pytest.mark.parametrize("expr", ["0 9 * * MON-FRI", "0 9 * JAN-MAR MON-FRI", "*/5 * * * SAT,SUN", "0 0 * * 7",
+                                  "15 10 * * 1-7", "0,30 * * * *", "0 0 * * * *", "5 4 * * sun", "0 22 * * 1-5",
+                                  "0 12 1,15 * *", "30 */6 * * *", "0 9-17 * * 1-5", "*/20 9-16 * * *"])
+def test_describe_of_raw_cron_reads_back_as_the_same_schedule(expr: str) -> None:
+    w = When(type="cron", cron=expr, timezone="Asia/Kolkata")
+    back = parse_when(describe(w), timezone="UTC")
+    assert back.timezone == "Asia/Kolkata"
+    assert next_fires(back, 50, after=NOW) == next_fires(w, 50, after=NOW)
+
+
 def test_next_fires_for_each_type() -> None:
     cron = parse_when("every weekday at 9am", now=NOW, timezone=NY)
     got = next_fires(cron, 3, after=NOW)
