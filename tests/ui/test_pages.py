@@ -12,7 +12,7 @@ from starlette.routing import Mount
 
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.errors import NotFound
-from infrai_mcp.models import CronCreate, MessageIn, QueueCreate, ScheduleCreate, TaskCreate
+from infrai_mcp.models import CronCreate, MessageIn, QueueCreate, ScheduleCreate, TaskCreate, WebhookSend
 from infrai_mcp.ui import create_ui_app
 from tests.receiver import Receiver
 from tests.ui.conftest import CSRF, client_for, post, until
@@ -275,6 +275,31 @@ async def test_timeline_converts_zones_and_includes_due_tasks(
 async def test_webhooks_page_explains_lookup(client: httpx.AsyncClient) -> None:
     r = await client.get("/webhooks")
     assert r.status_code == 200 and "Delivery id" in r.text
+
+
+async def test_webhook_delivery_shows_every_attempt(
+    client: httpx.AsyncClient, backend: EmbeddedBackend, receiver: Receiver
+) -> None:
+    from tests.receiver import Reply
+
+    receiver.program("/flaky", [Reply(503, body="busy"), Reply(200, body="thanks")])
+    d = await backend.webhook_send(
+        WebhookSend.model_validate({"url": receiver.url("/flaky"), "payload": {"x": 1}, "retries": 2,
+                                    "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+    )
+
+    async def done() -> bool:
+        return (await backend.webhook_get(d.delivery_id)).state == "succeeded"
+
+    await until(done, what="the delivery succeeded on its second attempt")
+    for path in (f"/webhooks?id={d.delivery_id}", f"/webhooks/{d.delivery_id}"):
+        page = (await client.get(path)).text
+        attempts = page[page.index("<h3>Attempts</h3>"):]
+        assert ">503<" in attempts and ">200<" in attempts and "st-succeeded" in page
+        assert "whsec_" not in page
+    missing = await client.get("/webhooks?id=dlv_nope")
+    assert missing.status_code == 200 and "dlv_nope" in missing.text and 'class="error"' in missing.text
+    assert (await client.get("/webhooks/dlv_nope")).status_code == 404
 
 
 async def test_mounted_under_ui_prefix_builds_links_with_it(backend: EmbeddedBackend) -> None:
