@@ -35,14 +35,19 @@ def paths(suffix: str) -> tuple[str, ...]:
     return tuple(base + suffix for base in BASES)
 
 
-def cron_body(data: JSON) -> JSON:
-    take_alias(data, "schedule", "cron_expr")
+def target_body(data: JSON) -> JSON:
+    """The seed spellings of a job's target (cron jobs and one-shot tasks alike)."""
     take_alias(data, "url", "task", "task_url")
     take_alias(data, "retries", "retry")
     task_type = data.pop("task_type", None)
     if task_type is not None and task_type != "http_url":
         raise InvalidInput("task_type: only 'http_url' is supported (the job POSTs to url)", field="task_type")
     return data
+
+
+def cron_body(data: JSON) -> JSON:
+    take_alias(data, "schedule", "cron_expr")
+    return target_body(data)
 
 
 async def _ignore_body(request: Request) -> None:

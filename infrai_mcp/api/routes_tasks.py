@@ -10,11 +10,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from infrai_mcp.api.common import backend, dump, ok, page_args, parse, query_choice, read_json, take_alias
-from infrai_mcp.api.routes_cron import CRON_BODY_EXTRA
+from infrai_mcp.api.common import backend, dump, ok, page_args, parse, query_choice, read_json
+from infrai_mcp.api.routes_cron import CRON_BODY_EXTRA, target_body
 from infrai_mcp.api.spec import PAGE_QUERY, STR, Param, Registry, page_of, ref
 from infrai_mcp.api.views import page_view, view
-from infrai_mcp.errors import InvalidInput
 from infrai_mcp.models import TaskCreate, WebhookSend
 
 registry = Registry("tasks")
@@ -26,12 +25,7 @@ TASK_BODY_EXTRA = {k: v for k, v in CRON_BODY_EXTRA.items() if k != "cron_expr"}
 @registry.op("POST", "/v1/scheduling/task/schedule", summary="Schedule a one-shot HTTP request (run_at or delay)",
              body=TaskCreate, body_extra=TASK_BODY_EXTRA, body_required=True, response=ref("Task"))
 async def task_schedule(request: Request) -> JSONResponse:
-    data = await read_json(request)
-    take_alias(data, "url", "task", "task_url")
-    take_alias(data, "retries", "retry")
-    task_type = data.pop("task_type", None)
-    if task_type is not None and task_type != "http_url":
-        raise InvalidInput("task_type: only 'http_url' is supported", field="task_type")
+    data = target_body(await read_json(request))
     return ok(view(await backend(request).task_schedule(parse(TaskCreate, data))))
 
 

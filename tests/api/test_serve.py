@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -34,41 +36,44 @@ async def tool(client: Client, name: str, /, **args: Any) -> Any:
     return json.loads(text)
 
 
-async def test_mcp_and_rest_share_keys_and_projects(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path, timezone="UTC")
+@contextlib.asynccontextmanager
+async def served(home: Path) -> AsyncIterator[tuple[str, str, str]]:
+    """REST + MCP on uvicorn over a fresh engine; yields (base URL, key of acme, key of umbrella)."""
+    settings = Settings(home=home, timezone="UTC")
     async with Engine(settings, dispatch=False) as engine:
         _, key_a = await create_key(engine.store, "acme")
         _, key_b = await create_key(engine.store, "umbrella")
         app = create_app(engine, settings, mcp_app=build_mcp_app(engine, settings))
         async with running_uvicorn(app) as url:
-            async with mcp_client(url, key_a) as a:
-                job = await tool(a, "cron_create", name="digest", schedule="every weekday at 9am",
-                                 url="https://example.com/d")
-                assert job["schedule"] == "0 9 * * 1-5"
-            async with mcp_client(url, key_b) as b:
-                assert (await tool(b, "cron_list"))["items"] == []
+            yield url, key_a, key_b
 
-            async with httpx.AsyncClient(base_url=url) as rest:
-                seen_a = (await rest.get("/v1/cron/list", headers={"Authorization": f"Bearer {key_a}"})).json()
-                seen_b = (await rest.get("/v1/cron/list", headers={"Authorization": f"Bearer {key_b}"})).json()
-                assert [j["cron_id"] for j in seen_a["data"]["items"]] == [job["cron_id"]]
-                assert seen_b["data"]["items"] == []
-                # No key, no MCP: the same 401 as REST.
-                denied = await rest.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
-                                         headers={"Accept": "application/json, text/event-stream"})
-                assert denied.status_code == 401 and denied.json()["error"]["code"] == "UNAUTHORIZED"
+
+async def test_mcp_and_rest_share_keys_and_projects(tmp_path: Path) -> None:
+    async with served(tmp_path) as (url, key_a, key_b):
+        async with mcp_client(url, key_a) as a:
+            job = await tool(a, "cron_create", name="digest", schedule="every weekday at 9am",
+                             url="https://example.com/d")
+            assert job["schedule"] == "0 9 * * 1-5"
+        async with mcp_client(url, key_b) as b:
+            assert (await tool(b, "cron_list"))["items"] == []
+
+        async with httpx.AsyncClient(base_url=url) as rest:
+            seen_a = (await rest.get("/v1/cron/list", headers={"Authorization": f"Bearer {key_a}"})).json()
+            seen_b = (await rest.get("/v1/cron/list", headers={"Authorization": f"Bearer {key_b}"})).json()
+            assert [j["cron_id"] for j in seen_a["data"]["items"]] == [job["cron_id"]]
+            assert seen_b["data"]["items"] == []
+            # No key, no MCP: the same 401 as REST.
+            denied = await rest.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                                     headers={"Accept": "application/json, text/event-stream"})
+            assert denied.status_code == 401 and denied.json()["error"]["code"] == "UNAUTHORIZED"
 
 
 async def test_an_mcp_session_stays_with_its_project(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path, timezone="UTC")
-    async with Engine(settings, dispatch=False) as engine:
-        _, key_a = await create_key(engine.store, "acme")
-        _, key_b = await create_key(engine.store, "umbrella")
-        app = create_app(engine, settings, mcp_app=build_mcp_app(engine, settings))
+    async with served(tmp_path) as (url, key_a, key_b):
         init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
         accept = {"Accept": "application/json, text/event-stream"}
-        async with running_uvicorn(app) as url, httpx.AsyncClient(base_url=url) as http:
+        async with httpx.AsyncClient(base_url=url) as http:
             opened = await http.post("/mcp", json=init, headers={**accept, "Authorization": f"Bearer {key_a}"})
             assert opened.status_code == 200, opened.text
             sid = opened.headers["mcp-session-id"]
