@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dispatch_clients import ReceiverProcess, ceiling
 
+from infrai_mcp.commands.engine_cmd import tune_gc
 from infrai_mcp.config import Settings
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import TaskCreate
@@ -129,6 +130,7 @@ def main() -> None:
     ap.add_argument("--skip-apscheduler", action="store_true")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    tune_gc()  # as `infrai-mcp serve` does
     rx = ReceiverProcess()
     try:
         client, conc, rate = asyncio.run(ceiling(rx.url + "/ceiling"))

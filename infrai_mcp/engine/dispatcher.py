@@ -88,11 +88,13 @@ class Dispatcher:
         server_mode: bool = False,
         allow_private_targets: tuple[str, ...] | list[str] = (),
         max_concurrency: int = 256,
+        per_host: int = 32,
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
     ) -> None:
         self.policy = Policy(enabled=server_mode, allow=allow_private_targets)
         self.max_concurrency = max_concurrency
+        self.per_host = per_host
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self._session: aiohttp.ClientSession | None = None
@@ -103,7 +105,10 @@ class Dispatcher:
         if self._session is None or self._session.closed or self._sem is None:
             connector = aiohttp.TCPConnector(
                 limit=self.max_concurrency,
-                limit_per_host=0,
+                # Per host: polite to receivers, and aiohttp's per-request cost grows with the
+                # number of open connections (bench/README.md), so one busy host does not
+                # fan out to 256 sockets.
+                limit_per_host=self.per_host,
                 resolver=GuardedResolver(self.policy),
                 ttl_dns_cache=10,
             )

@@ -92,10 +92,13 @@ ORDER BY r.lease_expires_at LIMIT :limit;
 UPDATE runs SET state = 'running', lease_owner = :owner, lease_expires_at = :until,
     attempts = attempts + 1, next_attempt_at = NULL
 WHERE id IN (SELECT value FROM json_each(:ids))
-RETURNING *;
+RETURNING id, project, job_id, job_kind, attempts, scheduled_for, webhook_id;
 
 -- name: jobs_by_ids
-SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(:ids));
+-- Only what the executor needs: converting wide rows for thousands of runs is measurable.
+SELECT id, project, kind, agent_id, name, url, method, headers, payload, retries, timeout_seconds,
+    secret, on_failure_webhook, callback_type, callback_id, overlap_policy
+FROM jobs WHERE id IN (SELECT value FROM json_each(:ids));
 
 -- name: tasks_mark_running
 UPDATE jobs SET status = 'running', updated_at = :now
