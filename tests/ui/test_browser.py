@@ -233,7 +233,21 @@ def test_overview_timeline_and_chart_and_live_refresh(browser: Any, ui: Server, 
     assert browser.execute_script("return window.__same_document === true")
 
 
-def test_webhooks_page_renders(browser: Any, ui: Server) -> None:
+def test_webhook_delivery_lookup_shows_every_attempt(
+    browser: Any, ui: Server, tools: McpTools, receiver: Receiver
+) -> None:
+    from tests.receiver import Reply
+
+    receiver.program("/hook", [Reply(503, body="busy"), Reply(200, body="thanks")])
+    sent = tools("webhook_send", url=receiver.url("/hook"), payload={"event": "done"}, retries=2)
+    delivery_id = sent["delivery_id"]
+    receiver.wait_for_sync(2, path="/hook", timeout=WAIT)  # the retry comes after a backoff
     open_page(browser, ui.url + "webhooks")
-    assert "Webhook deliveries" in browser.title
+    box = css(browser, 'input[name="id"]')
+    box.send_keys(delivery_id)
+    css(browser, "form[data-get] button").click()
+    # The live refresh brings the final state if the page loaded mid-delivery.
+    wait(browser, lambda d: "st-succeeded" in d.page_source and d.page_source.count("<tr><td class=\"num\">") >= 2)
+    assert delivery_id in browser.current_url
+    assert tools("webhook_get", delivery_id=delivery_id)["state"] == "succeeded"
     screenshot(browser, "webhooks")
