@@ -125,7 +125,8 @@ async def jobs(request: Request, backend: Backend) -> Response:
     )
     next_params = None
     if result.cursors:
-        keep = {k: v for k, v in (("type", kind), ("status", status), ("agent", agent)) if v}
+        keep = {k: v for k, v in (("type", kind), ("status", status), ("agent", agent),
+                                  ("limit", request.query_params.get("limit"))) if v}
         next_params = {**keep, **{f"{k}_cursor": v for k, v in result.cursors.items()}}
     return render(
         request,
