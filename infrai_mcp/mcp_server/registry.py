@@ -17,6 +17,7 @@ its toolset's list; ``sdk_tool`` wraps it for ``MCPServer(tools=...)``:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -196,10 +197,14 @@ def describe_validation(exc: ValidationError, accepted: list[str]) -> str:
     return "; ".join(parts) or "invalid arguments"
 
 
+_CALL_HINT = re.compile(r"\s*Call \w+ to see [^.]*\.\s*$")
+
+
 def error_text(exc: InfraiError, list_hint: str | None) -> str:
     msg = exc.message
-    if isinstance(exc, NotFound) and list_hint and list_hint not in msg:
-        msg = f"{msg.rstrip('.')}. Call {list_hint} to see valid ids."
+    if isinstance(exc, NotFound) and list_hint:
+        # The backend names the list call of its own surface (REST, CLI); name this server's tool.
+        msg = f"{_CALL_HINT.sub('', msg).rstrip('.')}. Call {list_hint} to see valid ids."
     return msg
 
 
