@@ -30,8 +30,11 @@ def server(**env: str) -> StdioServerParameters:
         raise SystemExit("infrai-mcp is not installed: pip install -e . first")
     home = tempfile.mkdtemp(prefix="infrai-example-")
     atexit.register(shutil.rmtree, home, ignore_errors=True)
+    # The SDK starts the server with a minimal environment: pass on the zone and PYTHONPATH.
+    passed = {k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ}
     return StdioServerParameters(
-        command=exe, env={"INFRAI_HOME": home, "INFRAI_TIMEZONE": os.environ.get("INFRAI_TIMEZONE", "UTC"), **env}
+        command=exe,
+        env={"INFRAI_HOME": home, "INFRAI_TIMEZONE": os.environ.get("INFRAI_TIMEZONE", "UTC"), **passed, **env},
     )
 
 

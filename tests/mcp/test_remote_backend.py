@@ -16,6 +16,7 @@ from mcp import Client, StdioServerParameters
 
 from tests.mcp.conftest import Tools
 from tests.mcp.test_http import free_port
+from tests.mcp.test_stdio import PASS_THROUGH
 from tests.receiver import Receiver
 
 pytestmark = pytest.mark.slow
@@ -58,7 +59,8 @@ async def test_mcp_over_remote_backend(serve: tuple[str, str], tmp_path: Path, r
     local = tmp_path / "mcp-home"
     params = StdioServerParameters(
         command=str(BIN / "infrai-mcp"),
-        env={"INFRAI_HOME": str(local), "INFRAI_BASE_URL": base_url, "INFRAI_API_KEY": key, "INFRAI_TIMEZONE": "UTC"},
+        env={"INFRAI_HOME": str(local), "INFRAI_BASE_URL": base_url, "INFRAI_API_KEY": key, "INFRAI_TIMEZONE": "UTC",
+             **PASS_THROUGH},
     )
     async with Client(params, read_timeout_seconds=30) as client:
         tools = Tools(client)

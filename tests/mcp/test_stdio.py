@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,16 @@ from tests.receiver import Receiver
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 BIN = Path(sys.executable).parent
+# The SDK starts servers with a minimal environment; keep PYTHONPATH so a checkout under test
+# (PYTHONPATH=/path/to/checkout) is the code the subprocess runs too.
+PASS_THROUGH = {k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ}
 
 
 def params(home: Path, *args: str, **env: str) -> StdioServerParameters:
     return StdioServerParameters(
         command=str(BIN / "infrai-mcp"),
         args=list(args),
-        env={"INFRAI_HOME": str(home), "INFRAI_TIMEZONE": TZ, **env},
+        env={"INFRAI_HOME": str(home), "INFRAI_TIMEZONE": TZ, **PASS_THROUGH, **env},
     )
 
 
