@@ -7,7 +7,7 @@ Per-message transactions would cap out near 5k msg/s (the WAL commit), batches n
 
 from __future__ import annotations
 
-import secrets
+import json
 import sqlite3
 from typing import Any
 
@@ -28,6 +28,10 @@ from infrai_mcp.engine.webhook_sqlite import SqliteWebhookStore, dlq_target, ide
 from infrai_mcp.errors import Conflict, InvalidInput
 
 LEASE_EXPIRED = "visibility timeout expired before an ack"
+
+
+def _delivery_order(row: sqlite3.Row) -> tuple[int, int]:
+    return (-row[1], row[0])  # (rank DESC, seq): the claim index's order
 
 
 def _rank_on(queue: Row) -> bool:
@@ -235,45 +239,42 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
         def tx(conn: sqlite3.Connection) -> list[Row]:
             qrow = self._queue(conn, project, queue)
             self._reap(conn, qrow, now)
-            args = {"project": project, "queue": queue, "now": now, "limit": limit}
-            picked: list[sqlite3.Row] = []
+            until = now + (lease_seconds if lease_seconds is not None else qrow["visibility_timeout_default"])
+            args = {"project": project, "queue": queue, "now": now, "limit": limit, "until": until}
             if qrow["type"] == "fifo":
+                picked: list[int] = []
                 held = {r[0] for r in conn.execute(q["message_inflight_groups"], args)}
-                for r in conn.execute(q["message_fifo_order"], args):
-                    group = r["group_id"] or ""
+                for seq, group_id, visible_at in conn.execute(q["message_fifo_order"], args):
+                    group = group_id or ""
                     if group in held:
                         continue
-                    if r["visible_at"] > now:
+                    if visible_at > now:
                         held.add(group)  # a delayed head holds its group: publish order is kept
                         continue
-                    picked.append(r)
+                    picked.append(seq)
                     if len(picked) >= limit:
                         break
+                if not picked:
+                    return []
+                rows = conn.execute(q["message_lease_seqs"], {"until": until, "seqs": json.dumps(picked)}).fetchall()
             else:
-                picked = conn.execute(q["message_claim_order"], args).fetchall()
-            until = now + (lease_seconds if lease_seconds is not None else qrow["visibility_timeout_default"])
-            out: list[Row] = []
-            updates = []
-            for r in picked:
-                count = r["receive_count"] + 1
-                receipt = f"{r['id']}.{count}.{secrets.token_hex(8)}"
-                updates.append((until, receipt, r["seq"]))
-                out.append(
-                    {
-                        "id": r["id"],
-                        "queue": queue,
-                        "payload": r["payload"],
-                        "priority": r["priority"],
-                        "group_id": r["group_id"],
-                        "receive_count": count,
-                        "attempts": r["attempts"] + 1,
-                        "receipt": receipt,
-                        "enqueued_at": r["enqueued_at"],
-                        "visible_at": until,
-                    }
-                )
-            conn.executemany(q["message_lease"], updates)
-            return out
+                rows = conn.execute(q["message_claim"], args).fetchall()
+            rows.sort(key=_delivery_order)
+            return [
+                {
+                    "id": r[2],
+                    "queue": queue,
+                    "payload": r[3],
+                    "priority": r[4],
+                    "group_id": r[5],
+                    "receive_count": r[6],
+                    "attempts": r[7],
+                    "receipt": r[9],
+                    "enqueued_at": r[8],
+                    "visible_at": until,
+                }
+                for r in rows
+            ]
 
         return await self.db.write(tx)
 
@@ -300,20 +301,31 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
 
     async def ack(self, project: str, queue: str, handles: list[Handle], now: float) -> list[Settled]:
         sql = self.db.queries["message_delete"]
-        fast = self.db.queries["message_ack_receipt"]
+        many = self.db.queries["message_ack_many"]
 
         def tx(conn: sqlite3.Connection) -> list[Settled]:
             self._queue(conn, project, queue)
+            # Fast path: one DELETE for every handle with a consistent receipt, succeeding
+            # only under current leases; handles it did not delete are diagnosed one by one.
+            ids: list[str] = []
+            receipts: list[str] = []
+            for h in handles:
+                mid = receipt_message_id(h.receipt) if h.receipt else None
+                if mid and h.receipt and (h.message_id is None or h.message_id == mid):
+                    ids.append(mid)
+                    receipts.append(h.receipt)
+            done: set[str] = set()
+            if ids:
+                args = {"project": project, "queue": queue, "now": now, "ids": json.dumps(ids),
+                        "receipts": json.dumps(receipts)}
+                done = {r[0] for r in conn.execute(many, args).fetchall()}
             out: list[Settled] = []
             for h in handles:
-                # Fast path: one DELETE that succeeds only under the current lease; the
-                # diagnosis below runs only for handles it refused.
                 mid = h.message_id or (receipt_message_id(h.receipt) if h.receipt else None)
-                if mid and h.receipt and (h.message_id is None or h.message_id == mid):
-                    args = {"project": project, "queue": queue, "id": mid, "receipt": h.receipt, "now": now}
-                    if conn.execute(fast, args).rowcount == 1:
-                        out.append(Settled(mid))
-                        continue
+                if mid in done and h.receipt:
+                    done.discard(mid)  # the same receipt twice in one batch: the second is unknown
+                    out.append(Settled(mid))
+                    continue
                 found = self._leased(conn, project, queue, h, now)
                 if isinstance(found, Settled):
                     out.append(found)

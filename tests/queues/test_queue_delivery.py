@@ -242,7 +242,7 @@ async def test_batch_is_all_or_nothing_and_in_order(engine: Engine) -> None:
     # the rows already inserted by the same batch.
     store = engine.store
     broken = [NewMessage(payload="1"), NewMessage(payload=None)]  # type: ignore[arg-type]
-    with pytest.raises(Exception, match="NOT NULL"):
+    with pytest.raises(Exception, match=r"(?i)not.null"):  # SQLite and PostgreSQL wording
         await store.publish(P, "q", broken, now=clock_now(engine), dedup_since=0.0)
     assert (await qs.queue_stats(P, "q")).available == 0
 

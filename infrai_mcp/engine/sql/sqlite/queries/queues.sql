@@ -64,15 +64,22 @@ SELECT seq, attempts FROM queue_messages
 WHERE project = :project AND queue = :queue AND state = 'leased' AND visible_at <= :now
 ORDER BY seq;
 
--- name: message_claim_order
--- Standard queues: visible messages in delivery order (the claim index, visible_at filtered).
-SELECT seq, id, payload, priority, group_id, receive_count, attempts, enqueued_at FROM queue_messages
-WHERE project = :project AND queue = :queue AND state = 'ready' AND visible_at <= :now
-ORDER BY rank DESC, seq LIMIT :limit;
+-- name: message_claim
+-- Standard queues, one statement: lease the first visible messages in delivery order
+-- (the claim index, visible_at filtered). The receipt is built here, from the values
+-- before the update, so it carries the new receive_count. RETURNING order is unspecified:
+-- the store sorts by (rank DESC, seq).
+UPDATE queue_messages
+SET state = 'leased', visible_at = :until, receive_count = receive_count + 1, attempts = attempts + 1,
+    receipt = id || '.' || (receive_count + 1) || '.' || lower(hex(randomblob(8)))
+WHERE seq IN (SELECT seq FROM queue_messages
+              WHERE project = :project AND queue = :queue AND state = 'ready' AND visible_at <= :now
+              ORDER BY rank DESC, seq LIMIT :limit)
+RETURNING seq, rank, id, payload, priority, group_id, receive_count, attempts, enqueued_at, receipt;
 
 -- name: message_fifo_order
 -- FIFO queues: every ready message in publish order; the store skips held groups.
-SELECT seq, id, payload, priority, group_id, receive_count, attempts, enqueued_at, visible_at FROM queue_messages
+SELECT seq, group_id, visible_at FROM queue_messages
 WHERE project = :project AND queue = :queue AND state = 'ready'
 ORDER BY rank DESC, seq;
 
@@ -80,18 +87,25 @@ ORDER BY rank DESC, seq;
 SELECT DISTINCT COALESCE(group_id, '') AS g FROM queue_messages
 WHERE project = :project AND queue = :queue AND state = 'leased';
 
--- name: message_lease
-UPDATE queue_messages SET state = 'leased', visible_at = ?, receipt = ?,
-    receive_count = receive_count + 1, attempts = attempts + 1
-WHERE seq = ?;
+-- name: message_lease_seqs
+-- FIFO queues: lease the messages the store picked (``seqs`` is a JSON array).
+UPDATE queue_messages
+SET state = 'leased', visible_at = :until, receive_count = receive_count + 1, attempts = attempts + 1,
+    receipt = id || '.' || (receive_count + 1) || '.' || lower(hex(randomblob(8)))
+WHERE seq IN (SELECT value FROM json_each(:seqs))
+RETURNING seq, rank, id, payload, priority, group_id, receive_count, attempts, enqueued_at, receipt;
 
 -- name: message_by_id
 SELECT * FROM queue_messages WHERE project = :project AND queue = :queue AND id = :id;
 
--- name: message_ack_receipt
+-- name: message_ack_many
+-- One statement per ack batch. A receipt names its message, so "current receipt in the
+-- list" is a per-message match; the id list is there for the index lookup (the unary +
+-- keeps the planner off the claim index, which would walk every leased message).
 DELETE FROM queue_messages
-WHERE id = :id AND project = :project AND queue = :queue AND state = 'leased' AND receipt = :receipt
-  AND visible_at > :now;
+WHERE id IN (SELECT value FROM json_each(:ids)) AND +project = :project AND +queue = :queue
+  AND +state = 'leased' AND visible_at > :now AND receipt IN (SELECT value FROM json_each(:receipts))
+RETURNING id;
 
 -- name: message_delete
 DELETE FROM queue_messages WHERE seq = :seq;
