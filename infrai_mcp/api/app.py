@@ -80,12 +80,14 @@ def create_app(
     require_auth: bool = True,
     backend_for: Callable[[str], Backend] | None = None,
     rate_limit: float | None = None,
+    ui: bool = True,
 ) -> Starlette:
     """The REST API (and, when given, the MCP Streamable HTTP app at ``/mcp``) over ``engine``.
 
     ``backend_for(project)`` defaults to ``EmbeddedBackend(engine, project)``. With
     ``require_auth=False`` every request acts for the ``default`` project (local use only).
     ``rate_limit``: requests per second per project (burst twice that); None or 0: no limit.
+    ``ui``: mount the dashboard at ``/ui`` (it checks the same keys itself, see auth.py).
     """
     if backend_for is None:
         from infrai_mcp.backends.embedded import EmbeddedBackend
@@ -116,6 +118,10 @@ def create_app(
     if mcp_app is not None:
         # A Route (not a Mount) keeps the path "/mcp" intact for the MCP app's own router.
         routes.append(Route("/mcp", mcp_app))
+    if ui:
+        from infrai_mcp.ui.server import ui_mount  # the dashboard at /ui (docs/UI.md)
+
+        routes.append(ui_mount(engine.store, backend_for, require_auth=require_auth))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

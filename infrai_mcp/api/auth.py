@@ -20,6 +20,9 @@ from infrai_mcp.errors import Unauthorized
 
 DEFAULT_PROJECT = "default"
 OPEN_PATHS = frozenset({"/healthz"})
+# The dashboard checks the same keys itself (a browser's first visit has no header and must
+# get its HTML key form, not JSON); a valid key is still resolved here for it (docs/UI.md).
+SELF_AUTH_PREFIX = "/ui"
 MCP_PATH = "/mcp"
 MAX_PINNED_SESSIONS = 100_000
 current_project: contextvars.ContextVar[str] = contextvars.ContextVar("infrai_project")
@@ -61,7 +64,11 @@ class AuthMiddleware:
             info = await authenticate(self.keys, token) if token else None
             project = info.project if info else None
         if project is None:
-            await _deny(send)
+            path = scope["path"]
+            if path == SELF_AUTH_PREFIX or path.startswith(SELF_AUTH_PREFIX + "/"):
+                await self.app(scope, receive, send)
+            else:
+                await _deny(send)
             return
         if scope["path"] == MCP_PATH:
             sid = header(scope.get("headers", []), b"mcp-session-id")

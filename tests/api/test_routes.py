@@ -231,3 +231,11 @@ async def test_rate_limit_per_project(api: Api) -> None:
         assert (await http.get("/v1/cron/list", headers={"Authorization": auth_b})).status_code == 200
         health = [(await http.get("/healthz")).status_code for _ in range(5)]
         assert health == [200] * 5
+
+
+async def test_dashboard_is_mounted_behind_the_same_keys(api: Api) -> None:
+    page = await api.anon.get("/ui/")
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    assert "umbrella" not in page.text
+    assert (await api.a.get("/ui/")).status_code == 200
+    assert (await api.anon.get("/ui/", headers={"Authorization": "Bearer ifr_wrong"})).status_code == 401
