@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("infrai.runs")
 
 FAILURE_NOTICE_ATTEMPTS = 3
+FLUSH_LINGER = 0.02
 
 
 def iso(ts: float | None) -> str | None:
@@ -85,7 +86,12 @@ class Executor:
             response_status=result.status, response_excerpt=result.response_excerpt, error=result.error,
             duration_ms=result.duration_ms, next_attempt_at=next_at,
         )
-        applied = await self.record(outcome)
+        try:
+            applied = await self.record(outcome)
+        except Exception:
+            # Not recorded (store unavailable): the lease expires and the run is retried.
+            log.exception("run %s: outcome could not be recorded; it will be retried", run["id"])
+            return
         target = job["url"] or f"{job['callback_type']}:{job['callback_id']}"
         status = result.status if result.status is not None else "-"
         log.info(
@@ -188,6 +194,9 @@ class Executor:
         return await fut
 
     async def _flush(self) -> None:
+        # Linger briefly so outcomes finishing close together share one transaction; a
+        # run's outcome is durable ~20 ms later, while the run itself already finished.
+        await asyncio.sleep(FLUSH_LINGER)
         while self._pending:
             batch, self._pending = self._pending, []
             try:

@@ -220,7 +220,10 @@ class Scheduler:
                     if due is not None and (due > now + self.lookahead or limit == 0):
                         # Work due within the horizon that claim left alone is blocked
                         # (overlap 'queue'); wait for a wake-up or the poll instead.
-                        timeout = min(self.poll_interval, max(0.0, due - self.lookahead - self._now()))
+                        # Otherwise wake when the next due time is half a lookahead away:
+                        # each claim then takes half a lookahead's worth of work in one
+                        # transaction instead of one claim per run under steady load.
+                        timeout = min(self.poll_interval, max(0.0, due - self.lookahead / 2 - self._now()))
             except Exception:
                 log.exception("scheduler iteration failed; retrying in %.1f s", self.poll_interval)
             with contextlib.suppress(TimeoutError):

@@ -134,3 +134,21 @@ async def test_retention_prunes_old_finished_runs(engine: Engine, receiver: Rece
     await asyncio.sleep(0.01)  # finished_at must be strictly older than now - 0 days
     assert await prune_once(engine) == 1
     assert (await engine.jobs.cron_runs_list(P, job.cron_id)).items == []
+
+
+async def test_background_tasks_start_with_the_engine_and_restart_after_errors(tmp_path: Path) -> None:
+    calls: list[int] = []
+    done = asyncio.Event()
+
+    async def flaky_loop() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("first run fails")  # the engine logs it and restarts the loop
+        done.set()
+        await asyncio.Event().wait()
+
+    eng = make_engine(tmp_path)
+    eng.add_background(flaky_loop, name="flaky")
+    async with eng:
+        await asyncio.wait_for(done.wait(), 10)
+    assert len(calls) == 2
