@@ -20,6 +20,7 @@ import os
 import re
 import time
 from collections.abc import Sequence
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -42,8 +43,15 @@ def required() -> bool:
 
 
 def db_url(name: str) -> str:
-    """The admin URL pointing at database ``name`` (same host, user, options)."""
-    params = conninfo_to_dict(admin_url())
+    """The admin URL pointing at database ``name`` (same host, user, options).
+
+    A ``postgresql://`` URL stays a URL: ``INFRAI_DATABASE_URL`` selects PostgreSQL by that
+    scheme, and worker subprocesses get this value."""
+    url = admin_url()
+    if url.startswith(("postgresql://", "postgres://")):
+        parts = urlsplit(url)
+        return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+    params = conninfo_to_dict(url)
     params["dbname"] = name
     return make_conninfo("", **params)  # type: ignore[arg-type]
 
