@@ -255,3 +255,33 @@ async def test_same_transcript(opener: BackendOpener) -> None:
             transcripts.append(normalise(await scenario(b), {}))
     assert transcripts[0] == transcripts[1] == transcripts[2]
     assert any("error" in step for step in transcripts[0])  # errors are part of the comparison
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_work_really_fires(opener: BackendOpener, kind: str) -> None:
+    """With the dispatcher on, a task and a webhook reach a real receiver whichever way the
+    backend is reached, and the outcome reads back the same."""
+    from tests.engine.conftest import until
+    from tests.receiver import Receiver
+
+    with Receiver() as rx:
+        async with opener(kind, dispatch=True) as b:
+            task = await b.task_schedule(TaskCreate(url=rx.url("/task"), delay_seconds=0, payload={"k": kind}))
+            sent = await b.webhook_send(WebhookSend(url=rx.url("/hook"), payload={"k": kind}))
+
+            async def task_done() -> Any:
+                t = await b.task_get(task.task_id)
+                return t if t.state == "succeeded" else None
+
+            done = await until(task_done, what=f"task fired via {kind}")
+            (got,) = await rx.wait_for(1, path="/task", timeout=10)
+            assert got.json() == {"k": kind} and got.headers["webhook-id"]
+            runs = await b.run_list(job_id=task.task_id)
+            assert [(r.run_id, r.state, r.response_status) for r in runs.items] == [(done.run_id, "succeeded", 200)]
+
+            async def delivered() -> Any:
+                d = await b.webhook_get(sent.delivery_id)
+                return d if d.state == "succeeded" else None
+
+            d = await until(delivered, what=f"webhook delivered via {kind}")
+            assert d.response_status == 200 and len(d.attempts) == 1
