@@ -179,8 +179,16 @@ async def schedule_update(ctx: ToolContext, args: ScheduleUpdateIn) -> ScheduleC
     tz = zone(args.timezone, ctx.timezone) if args.timezone else None
     timing: dict[str, Any] = {}
     if any(getattr(args, f) is not None for f in ("when", "next_run", "delay_seconds", "cron_expression")):
-        base = tz or (await ctx.backend.schedule_get(args.agent_id, args.schedule_id)).timezone
-        timing, tz = _timing(ctx, args, base, creating=False)
+        current = await ctx.backend.schedule_get(args.agent_id, args.schedule_id)
+        timing, tz = _timing(ctx, args, tz or current.timezone, creating=False)
+        if args.when is not None and ("cron_expression" in timing) != (current.type == "cron"):
+            # A schedule keeps its type; say so in terms of the argument the caller used.
+            wanted = "a recurrence such as 'every day at 9am'" if current.type == "cron" else "one time or a delay"
+            raise InvalidInput(
+                f"when: schedule {current.id} is type '{current.type}', so when must be {wanted}; "
+                "to change the type, schedule_delete it and schedule_create a new one",
+                field="when",
+            )
     fields = pick(
         args, "name", "status", "callback_type", "callback_id", "callback_url", "callback_method",
         "callback_headers", "payload",

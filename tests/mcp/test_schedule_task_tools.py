@@ -123,3 +123,14 @@ async def test_task_delay_cancel_and_errors(tools: Tools, receiver: Receiver) ->
     assert "run_at" in text and "delay" in text
     text = await tools.err("task_cancel", task_id="tk_nope")
     assert "tk_nope" in text and "run_list" in text and "task_list" not in text  # no such tool here
+
+
+async def test_schedule_update_keeps_the_type(tools: Tools, receiver: Receiver) -> None:
+    cron = await tools.ok("schedule_create", name="c", when="every day at 9am", callback_url=receiver.url())
+    text = await tools.err("schedule_update", schedule_id=cron["id"], when="in 5 minutes")
+    assert "when" in text and "'cron'" in text and "schedule_create" in text
+    once = await tools.ok("schedule_create", name="o", when="tomorrow at 3pm", callback_url=receiver.url())
+    moved = await tools.ok("schedule_update", schedule_id=once["id"], when="in 2 hours")
+    assert timedelta(minutes=119) < ts(moved["next_run"]) - datetime.now(UTC) <= timedelta(hours=2)
+    text = await tools.err("schedule_update", schedule_id=once["id"], when="every monday")
+    assert "when" in text and "'once'" in text

@@ -132,3 +132,38 @@ async def test_secrets_are_never_returned(tools: Tools) -> None:
     full: dict[str, Any] = await tools.ok("cron_get", cron_id=job["cron_id"])
     dumped = json.dumps(full)
     assert "sk-live-123" not in dumped and "c2VjcmV0" not in dumped and full["has_secret"] is True
+
+
+async def test_every_tool_rejects_unknown_arguments_by_name(tools: Tools) -> None:
+    listed = await tools.client.list_tools()
+    for tool in listed.tools:
+        text = await tools.err(tool.name, bogus_field=1)
+        assert "unknown argument 'bogus_field'" in text, (tool.name, text)
+
+
+ID_TOOLS = [
+    ("cron_get", {"cron_id": "cj_nope"}, "cron_list"),
+    ("cron_update", {"cron_id": "cj_nope", "name": "x"}, "cron_list"),
+    ("cron_delete", {"cron_id": "cj_nope"}, "cron_list"),  # idempotent for a deleted job, not an unknown id
+    ("cron_resume", {"cron_id": "cj_nope"}, "cron_list"),
+    ("cron_runs_list", {"cron_id": "cj_nope"}, "cron_list"),
+    ("cron_run_get", {"cron_id": "cj_nope", "run_id": "run_nope"}, "cron_list"),
+    ("cron_retention_set", {"cron_id": "cj_nope", "retention_days": 1}, "cron_list"),
+    ("schedule_update", {"schedule_id": "sch_nope", "name": "x"}, "schedule_list"),
+    ("queue_get", {"queue": "nope"}, "queue_list"),
+    ("queue_update", {"queue": "nope", "max_retries": 1}, "queue_list"),
+    ("queue_purge", {"queue": "nope"}, "queue_list"),
+    ("queue_consume", {"queue": "nope"}, "queue_list"),
+    ("queue_ack", {"queue": "nope", "message_id": "msg_nope"}, "queue_list"),
+    ("queue_nack", {"queue": "nope", "message_id": "msg_nope"}, "queue_list"),
+    ("queue_dlq_list", {"queue": "nope"}, "queue_list"),
+    ("queue_dlq_redrive", {"queue": "nope"}, "queue_list"),
+    ("queue_push_subscribe", {"queue": "nope", "url": "http://127.0.0.1:9/x"}, "queue_list"),
+    ("queue_publish_batch", {"queue": "nope", "messages": [{"payload": 1}]}, "queue_list"),
+]
+
+
+@pytest.mark.parametrize(("tool", "args", "hint"), ID_TOOLS, ids=[t[0] for t in ID_TOOLS])
+async def test_unknown_ids_name_the_list_tool(tools: Tools, tool: str, args: dict[str, Any], hint: str) -> None:
+    text = await tools.err(tool, **args)
+    assert hint in text and "Traceback" not in text, text
