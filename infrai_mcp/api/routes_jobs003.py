@@ -168,6 +168,7 @@ JOB_SCHEMA = obj({
     "args": {"type": "object"},
 })
 
+
 @registry.op("POST", "/api/jobs", summary="Schedule an HTTP request (seed 003)", body=JobCreate, body_required=True,
              response=JOB_SCHEMA)
 async def job_create(request: Request) -> JSONResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import os
 import signal
 import sys
@@ -75,6 +76,13 @@ async def serve_http(
     await task
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 DEFAULT_RATE_LIMIT = 100.0  # requests per second per project; INFRAI_RATE_LIMIT=0 turns it off
 
 
@@ -93,5 +101,9 @@ async def serve_api(engine: Engine, host: str = "127.0.0.1", port: int = 8787) -
     """What ``infrai-mcp serve`` runs beside the engine: REST and MCP on one port."""
     from infrai_mcp.api.mcp_mount import build_mcp_app
 
+    if not engine.server_mode and not _is_loopback(host):
+        # Anyone with a key could then make this server call addresses only it can reach.
+        print(f"infrai-mcp: WARNING: listening on {host} without --server-mode: jobs may target private, "
+              "loopback and cloud-metadata addresses; add --server-mode", file=sys.stderr, flush=True)
     await serve_http(engine, engine.settings, host, port, mcp_app=build_mcp_app(engine, engine.settings, host),
                      rate_limit=rate_limit_from_env())

@@ -83,3 +83,11 @@ async def test_an_mcp_session_stays_with_its_project(tmp_path: Path) -> None:
             assert other.status_code == 404 and other.json()["error"]["message"] == "unknown MCP session"
             same = await http.post("/mcp", json=ping, headers={**session, "Authorization": f"Bearer {key_a}"})
             assert same.status_code == 200, same.text
+
+
+@pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("::1", True), ("[::1]", True),
+                                                ("localhost", True), ("0.0.0.0", False), ("10.0.0.5", False)])
+def test_non_loopback_hosts_are_warned_about(host: str, loopback: bool) -> None:
+    from infrai_mcp.api.server import _is_loopback
+
+    assert _is_loopback(host) is loopback
