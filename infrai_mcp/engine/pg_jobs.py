@@ -212,11 +212,16 @@ class PgJobStore(JobStore):
     async def claim_runs(
         self, now: float, owner: str, lease_until: float, limit: int, planner: Planner
     ) -> list[Claimed]:
+        return await self.claim_runs_ahead(now, now, owner, lease_until, limit, planner)
+
+    async def claim_runs_ahead(
+        self, now: float, horizon: float, owner: str, lease_until: float, limit: int, planner: Planner
+    ) -> list[Claimed]:
         q = self.db.queries
 
         async def tx(conn: Conn) -> list[Claimed]:
-            await self._materialise(conn, now, max(limit, 100), planner)
-            params = {"now": now, "owner": owner, "until": lease_until, "limit": limit}
+            await self._materialise(conn, now, horizon, max(limit, 100), planner)
+            params = {"now": now, "horizon": horizon, "owner": owner, "until": lease_until, "limit": limit}
             runs = await _all(conn, q["claim_expired"], params)
             if len(runs) < limit:
                 runs += await _all(conn, q["claim_waiting"], {**params, "limit": limit - len(runs)})
@@ -227,14 +232,19 @@ class PgJobStore(JobStore):
             task_ids = [i for i in job_ids if jobs[i]["kind"] == "task"]
             if task_ids:
                 await conn.execute(q["tasks_mark_running"], {"ids": task_ids, "now": now})
-            return [Claimed(run=r, job=jobs[r["job_id"]]) for r in runs]
+            claimed = []
+            for r in runs:
+                due = float(r.pop("due"))
+                claimed.append(Claimed(run=r, job=jobs[r["job_id"]], due=max(now, due)))
+            claimed.sort(key=lambda c: c.due)
+            return claimed
 
         return await self.db.write(tx)
 
-    async def _materialise(self, conn: Conn, now: float, limit: int, planner: Planner) -> None:
-        """Turn due jobs (locked, SKIP LOCKED) into runs and advance them, in the caller's tx."""
+    async def _materialise(self, conn: Conn, now: float, horizon: float, limit: int, planner: Planner) -> None:
+        """Turn jobs due by ``horizon`` (locked, SKIP LOCKED) into runs and advance them."""
         q = self.db.queries
-        due = await _all(conn, q["due_jobs"], {"now": now, "limit": limit})
+        due = await _all(conn, q["due_jobs"], {"horizon": horizon, "limit": limit})
         if not due:
             return
         counted = [j["id"] for j in due if j["overlap_policy"] != "allow"]
@@ -281,7 +291,7 @@ class PgJobStore(JobStore):
         runs = [{
             "id": o.run_id, "state": o.state, "response_status": o.response_status,
             "response_excerpt": o.response_excerpt, "error": o.error, "duration_ms": o.duration_ms,
-            "finished_at": o.finished_at if o.state in ("succeeded", "failed") else None,
+            "started_at": o.started_at, "finished_at": o.finished_at if o.state in ("succeeded", "failed") else None,
             "next_attempt_at": o.next_attempt_at,
         } for o in outcomes]
 

@@ -199,3 +199,18 @@ async def test_many_workers_claim_every_run_exactly_once(pg_url: str) -> None:
     finally:
         for w in workers:
             await w.db.close()
+
+
+async def test_claim_ahead_returns_when_to_send_and_finish_sets_started_at(store: JobsOnly) -> None:
+    await store.insert_job(job(at=T0 + 0.4))
+    assert await store.claim_runs_ahead(T0, T0 + 0.3, "w1", T0 + 30, 10, planner) == []
+    [c] = await store.claim_runs_ahead(T0, T0 + 0.5, "w1", T0 + 30, 10, planner)
+    assert c.due == T0 + 0.4 and c.run["started_at"] is None
+    assert await store.finish_runs("w1", [outcome(c.run)]) == [c.run["id"]]
+    run = await store.get_run("p", c.run["id"])
+    assert run is not None and run["started_at"] == T0  # the attempt's start
+    # An expired lease is due at once, never ahead.
+    await store.insert_job(job(at=T0))
+    [d] = await store.claim_runs(T0, "w1", T0 + 1, 10, planner)
+    [again] = await store.claim_runs_ahead(T0 + 2, T0 + 3, "w2", T0 + 30, 10, planner)
+    assert again.run["id"] == d.run["id"] and again.due == T0 + 2

@@ -53,7 +53,7 @@ SELECT * FROM attempts WHERE project = %(project)s AND run_id = %(run_id)s ORDER
 -- Row locks taken here are what make a fire happen once: a second worker skips these
 -- jobs, and after commit their next_run_at has moved on.
 SELECT * FROM jobs
-WHERE next_run_at IS NOT NULL AND next_run_at <= %(now)s AND deleted_at IS NULL
+WHERE next_run_at IS NOT NULL AND next_run_at <= %(horizon)s AND deleted_at IS NULL
 ORDER BY next_run_at LIMIT %(limit)s
 FOR UPDATE SKIP LOCKED;
 
@@ -76,26 +76,26 @@ WITH c AS (
     ORDER BY lease_expires_at LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED)
 UPDATE runs r SET lease_owner = %(owner)s, lease_expires_at = %(until)s,
-    started_at = COALESCE(r.started_at, %(now)s), attempts = r.attempts + 1, next_attempt_at = NULL
+    attempts = r.attempts + 1, next_attempt_at = NULL
 FROM c WHERE r.id = c.id
-RETURNING r.*;
+RETURNING r.*, %(now)s::float8 AS due;
 
 -- name: claim_waiting
 -- Overlap 'queue': only the job's oldest unfinished run is claimable. A concurrent claim
 -- of an older run is either committed (then it is 'running' here) or holds its row lock
 -- (then this snapshot still sees it 'pending'): either way the EXISTS keeps us off.
 WITH c AS (
-    SELECT r.id FROM runs r JOIN jobs j ON j.id = r.job_id
-    WHERE r.state IN ('pending', 'retrying') AND r.next_attempt_at <= %(now)s
+    SELECT r.id, r.next_attempt_at AS due FROM runs r JOIN jobs j ON j.id = r.job_id
+    WHERE r.state IN ('pending', 'retrying') AND r.next_attempt_at <= %(horizon)s
       AND NOT (j.overlap_policy = 'queue' AND EXISTS (
           SELECT 1 FROM runs r2 WHERE r2.job_id = r.job_id AND r2.id < r.id
             AND r2.state IN ('pending', 'running', 'retrying')))
     ORDER BY r.next_attempt_at LIMIT %(limit)s
     FOR UPDATE OF r SKIP LOCKED)
 UPDATE runs r SET state = 'running', lease_owner = %(owner)s, lease_expires_at = %(until)s,
-    started_at = COALESCE(r.started_at, %(now)s), attempts = r.attempts + 1, next_attempt_at = NULL
+    attempts = r.attempts + 1, next_attempt_at = NULL
 FROM c WHERE r.id = c.id
-RETURNING r.*;
+RETURNING r.*, c.due;
 
 -- name: jobs_by_ids
 SELECT * FROM jobs WHERE id = ANY(%(ids)s::text[]);
@@ -105,13 +105,16 @@ UPDATE jobs SET status = 'running', updated_at = %(now)s
 WHERE id = ANY(%(ids)s::text[]) AND kind = 'task' AND status = 'scheduled';
 
 -- name: runs_finish
+-- The first attempt's start becomes the run's started_at (claims may happen ahead of time).
 UPDATE runs r SET state = v.state, response_status = v.response_status,
     response_excerpt = v.response_excerpt, error = v.error, duration_ms = v.duration_ms,
+    started_at = COALESCE(r.started_at, v.started_at),
     finished_at = v.finished_at, next_attempt_at = v.next_attempt_at,
     lease_owner = NULL, lease_expires_at = NULL
 FROM unnest(%(id)s::text[], %(state)s::text[], %(response_status)s::int[], %(response_excerpt)s::text[],
-    %(error)s::text[], %(duration_ms)s::int[], %(finished_at)s::float8[], %(next_attempt_at)s::float8[])
-    AS v(id, state, response_status, response_excerpt, error, duration_ms, finished_at, next_attempt_at)
+    %(error)s::text[], %(duration_ms)s::int[], %(started_at)s::float8[], %(finished_at)s::float8[],
+    %(next_attempt_at)s::float8[])
+    AS v(id, state, response_status, response_excerpt, error, duration_ms, started_at, finished_at, next_attempt_at)
 WHERE r.id = v.id AND r.state = 'running' AND r.lease_owner = %(owner)s
 RETURNING r.id, r.job_id, r.job_kind, r.state;
 
