@@ -7,6 +7,7 @@ other crons fall back to cronsim's ``explain()``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 from infrai_mcp.when.cron import explain, normalize_cron
@@ -40,6 +41,23 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _runs(values: list[int], name: Callable[[int], str]) -> list[str]:
+    """[1, 2, 3, 4, 9] → ['1st through 4th', '9th']: runs of three or more as ranges."""
+    out: list[str] = []
+    vals = sorted(set(values))
+    i = 0
+    while i < len(vals):
+        j = i
+        while j + 1 < len(vals) and vals[j + 1] == vals[j] + 1:
+            j += 1
+        if j - i >= 2:
+            out.append(f"{name(vals[i])} through {name(vals[j])}")
+        else:
+            out.extend(name(v) for v in vals[i : j + 1])
+        i = j + 1
+    return out
+
+
 def _days_text(dow: str) -> str | None:
     days = _expand(dow, 0, 7)
     if days is None:
@@ -64,16 +82,16 @@ def _date_part(dom: str, mon: str, dow: str) -> str | None:
         if days is None:
             return None
         if months:
-            return f", {days} in {_join([MONTH_NAMES[m - 1] for m in months])}"
+            return f", {days} in {_months(months)}"
         return None if mon != "*" else f", {days}"
     if dom == "*":
         if months:
-            return f", every day in {_join([MONTH_NAMES[m - 1] for m in months])}"
+            return f", every day in {_months(months)}"
         return ", every day" if mon == "*" else None
     doms = _expand(dom, 1, 31)
     if doms is None:
         return None
-    ords = _join([ordinal(d) for d in doms])
+    ords = _join(_runs(doms, ordinal))
     if mon == "*":
         return f", on the {ords} of every month"
     if mon.startswith("*/"):
@@ -81,6 +99,10 @@ def _date_part(dom: str, mon: str, dow: str) -> str | None:
     if months and len(months) == 1 and len(doms) == 1:
         return f", on {MONTH_NAMES[months[0] - 1]} {doms[0]} every year"
     return None
+
+
+def _months(months: list[int]) -> str:
+    return _join(_runs(months, lambda m: MONTH_NAMES[m - 1]))
 
 
 def describe_cron(expr: str) -> str:

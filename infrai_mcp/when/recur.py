@@ -91,7 +91,8 @@ def _interval(s: str) -> tuple[str | None, float, str]:
     m = re.search(r"\bevery (quarter|half) (?:an? |of an? )?hour\b", s)
     if m:
         return "minute", 15 if m.group(1) == "quarter" else 30, _cut(s, m)
-    m = re.search(r"\bevery (?:(\d+(?:\.\d+)?) ?)?(second|minute|hour|day|week|month|year)s?\b", s)
+    found = list(re.finditer(r"\bevery (?:(\d+(?:\.\d+)?) ?)?(second|minute|hour|day|week|month|year)s?\b", s))
+    m = min(found, key=lambda f: _UNITS.index(f.group(2))) if found else None  # the finest one
     if m:
         n = float(m.group(1)) if m.group(1) else 1.0
         unit = m.group(2)
@@ -122,8 +123,9 @@ def _minute_only(s: str) -> tuple[str | None, str]:
         return _field(values, 0, 59), s
     pats = [
         (r"(?:\bat )?(?<![\d:])(?:xx)?:(\d{2})\b", None),
-        (r"\b(?:at )?(\d{1,2}|quarter|half) (?:minutes? )?(?:past|after) (?:the |every |each )?hour\b", None),
-        (r"\b(?:at )?(\d{1,2}|quarter|half) (?:minutes? )?past\b(?! \d)", None),
+        (r"(?<!every )\b(?:at )?(\d{1,2}|quarter|half) (?:minutes? )?(?:past|after) (?:the |every |each )?hour\b",
+         None),
+        (r"(?<!every )\b(?:at )?(\d{1,2}|quarter|half) (?:minutes? )?past\b(?! \d)", None),
         (r"\bat minute (\d{1,2})\b", None),
         (r"\bon the half hour\b", 30),
         (r"\b(?:at )?(?:the )?top of (?:the|every|each) hour\b", 0),
@@ -162,6 +164,34 @@ def _hour_range(s: str) -> tuple[tuple[int, int] | None, str]:
     return (ends[0], ends[1]), _cut(s, m)
 
 
+def _ranges(s: str) -> tuple[set[int], set[int], bool, str]:
+    """Month and day-of-month ranges: 'from January through September', 'in every 3rd month',
+    'on the 1st through the 7th', 'days 1-7'. Returns (months, days, daily-in-months, rest)."""
+    months: set[int] = set()
+    doms: set[int] = set()
+    daily_in_months = False
+    m = re.search(r"\bin every (\d+) months\b|\bin every month\b", s)  # "at 9 in every 3rd month": daily
+    if m:
+        months = set(range(1, 13, int(m.group(1)))) if m.group(1) else set()
+        daily_in_months = True
+        s = _cut(s, m)
+    for m in list(re.finditer(r"\b(" + MONTH_RE + r") (?:through|to|until|till|-) (" + MONTH_RE + r")\b", s))[::-1]:
+        a, b = MONTHS[m.group(1)], MONTHS[m.group(2)]
+        months |= {(a - 1 + i) % 12 + 1 for i in range((b - a) % 12 + 1)}
+        s = _cut(s, m)
+    dom_range = (r"\b(?:days? |the )?(\d{1,2})" + ORD + r"?(?: ?- ?| (?:through|to|until|till) )(?:the )?(\d{1,2})"
+                 + ORD + r"?(?: days?)?\b(?! ?(?:am|pm|:|hours?|minutes?))")
+    for m in list(re.finditer(dom_range, s))[::-1]:
+        if not (re.search(ORD + r"\b", m.group(0)) or re.match(r"days? ", m.group(0))):
+            continue
+        a, b = int(m.group(1)), int(m.group(2))
+        if not 1 <= a <= b <= 31:
+            raise _err(f"'{m.group(0)}' is not a range of days of the month")
+        doms |= set(range(a, b + 1))
+        s = _cut(s, m)
+    return months, doms, daily_in_months, s
+
+
 def to_cron(s: str) -> str:
     """The cron expression for a recurring phrase (normalised, zone already removed)."""
     s = re.sub(r"(?<=[a-z])/(?=[a-z])", " and ", s)
@@ -175,6 +205,7 @@ def to_cron(s: str) -> str:
     if m:
         excluded = _days(m.group(1))
         s = _cut(s, m)
+    months, doms, daily_in_months, s = _ranges(s)
     minute_only, s = _minute_only(s)
     hour_range, s = _hour_range(s)
     count: tuple[int, str] | None = None
@@ -186,13 +217,15 @@ def to_cron(s: str) -> str:
     starting = bool(re.search(r"\b(?:starting|beginning|from)\b", s))
     times, part, s = extract_times(s)
     unit, n, s = _interval(s)
+    if unit in _UNITS:  # "every hour on Jan 1 every year": a coarser 'every' is redundant
+        coarser = "|".join(u for u in ("day", "month", "year") if _UNITS.index(u) > _UNITS.index(unit))
+        if coarser:
+            s = re.sub(rf"\b(?:of )?every (?:{coarser})\b", " ", s)
     dows = _days(s)
     s = re.sub(r"\b(" + WEEKDAY_RE + r")s? (?:through|to|until|till|-) (" + WEEKDAY_RE + r")s?\b", " ", s)
     s = re.sub(r"\b(" + _DAYSET + r")\b", " ", s)
     if re.search(r"\b(?:until|till|for)\b (?!the\b)", s):
         raise _err("an end date or a number of runs is not supported in a schedule; create it and delete it later")
-    months: set[int] = set()
-    doms: set[int] = set()
     for m in re.finditer(r"\b(" + MONTH_RE + r") (\d{1,2})" + ORD + r"?\b|\b(\d{1,2})" + ORD + r"? (?:of )?("
                          + MONTH_RE + r")\b", s):
         months.add(MONTHS[m.group(1) or m.group(4)])
@@ -224,6 +257,10 @@ def to_cron(s: str) -> str:
     dow_f = _field(dows, 0, 6) if dows else "*"
     if dow_f == "*" and dows and len(dows) < 7:
         dow_f = "*"
+    if daily_in_months and unit is None and not doms and not dows:
+        unit = "day"
+    if hour_range and unit not in ("minute", "hour"):
+        raise _err("an hour range ('between 9am and 5pm') needs 'every N minutes' or 'every hour'")
     start: Clock | None = None
     if unit == "hour" and n > 1 and starting and len(clocks) == 1 and not hour_range and minute_only is None:
         start, clocks = clocks[0], []  # "every 4 hours starting at 1am"

@@ -260,3 +260,40 @@ def test_any_text_gives_when_or_when_error(text: str, zone: str) -> None:
 
     with contextlib.suppress(WhenError):
         parse_when(text, now=datetime(2026, 11, 22, 12, tzinfo=UTC), timezone=zone)
+
+
+def _any_field(lo: int, hi: int, names: list[str] | None = None) -> st.SearchStrategy[str]:
+    num = st.integers(lo, hi)
+    atom = num.map(str) if not names else st.one_of(num.map(str), st.sampled_from(names))
+    rng = st.tuples(num, num).map(lambda p: f"{min(p)}-{max(p)}")
+    step = st.tuples(st.sampled_from(["*", f"{lo}-{hi}"]), st.integers(2, 12)).map(lambda p: f"{p[0]}/{p[1]}")
+    lst = st.lists(st.one_of(atom, rng), min_size=2, max_size=3).map(",".join)
+    return st.one_of(st.just("*"), atom, rng, step, lst)
+
+
+raw_crons = st.tuples(
+    _any_field(0, 59), _any_field(0, 23), st.one_of(_any_field(1, 28), st.just("L")),
+    _any_field(1, 12, ["JAN", "mar", "Dec"]), _any_field(0, 7, ["MON", "fri", "Sun"]),
+    st.one_of(st.none(), _any_field(0, 59)),
+).map(lambda f: " ".join(([f[5]] if f[5] is not None else []) + list(f[:5])))
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw_crons, st.sampled_from(ZONES))
+def test_describe_any_raw_cron(expr: str, zone: str) -> None:
+    from infrai_mcp.when import WhenError
+
+    try:
+        w = parse_when(expr, timezone=zone)
+    except WhenError:
+        return  # e.g. day 31 in February only
+    text = describe(w)
+    assert text.endswith(f"({zone})")
+    try:
+        back = parse_when(text, timezone="UTC")
+    except WhenError:
+        return  # described with cronsim's explain(), which is for people only
+    if back.type != "cron":
+        return  # explain() wording such as "At 00:00 on January 1" reads as a single date
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    assert next_fires(back, 40, after=start) == next_fires(w, 40, after=start), text
