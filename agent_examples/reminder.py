@@ -42,7 +42,8 @@ async def main() -> None:
 
         for _ in range(50):
             done = await call(client, "schedule_get", schedule_id=sched["id"], agent_id="ops-bot")
-            if done["status"] == "completed":
+            # the execution's outcome is recorded a moment after the schedule completes
+            if done["status"] == "completed" and done["executions"][0]["status"] == "success":
                 break
             await asyncio.sleep(0.1)
         assert done["status"] == "completed", done
