@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
 import os
 import socket
@@ -129,7 +131,17 @@ class Scheduler:
         self._event: asyncio.Event | None = None
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
-        self.in_flight: dict[str, asyncio.Task[None]] = {}
+        self.in_flight: dict[str, asyncio.Task[None]] = {}  # runs being executed
+        # Runs claimed ahead and not yet due: a heap the feeder turns into tasks on time, so
+        # a claim of a thousand runs costs a thousand heap pushes, not a thousand tasks.
+        self._waiting: list[tuple[float, int, Claimed]] = []
+        self._seq = itertools.count()
+        self._feed: asyncio.Event | None = None
+
+    @property
+    def held(self) -> int:
+        """Runs this process holds leases for (waiting for their time or executing)."""
+        return len(self.in_flight) + len(self._waiting)
 
     def wake(self) -> None:
         """Re-evaluate the next due time now (after a create/update or a finished run)."""
@@ -144,9 +156,11 @@ class Scheduler:
 
     async def start(self) -> None:
         self._event = asyncio.Event()
+        self._feed = asyncio.Event()
         self._stopping = False
         self._tasks = [
             asyncio.create_task(self._loop(), name="infrai-scheduler"),
+            asyncio.create_task(self._feeder(), name="infrai-feeder"),
             asyncio.create_task(self._renew_loop(), name="infrai-lease-renewal"),
         ]
 
@@ -160,18 +174,20 @@ class Scheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        unfinished = [c.run["id"] for _, _, c in self._waiting]  # claimed ahead, never started
+        self._waiting = []
         pending = list(self.in_flight.values())
         if pending:
             _, still = await asyncio.wait(pending, timeout=self.stop_grace)
-            unfinished = [rid for rid, t in self.in_flight.items() if t in still]
+            unfinished += [rid for rid, t in self.in_flight.items() if t in still]
             for t in still:
                 t.cancel()
             await asyncio.gather(*still, return_exceptions=True)
-            if unfinished:
-                # Released runs are claimable at once by the next process, and the cut-off
-                # attempt is not counted against the job's retries.
-                await self.engine.store.release_runs(self.owner, unfinished, self._now())
-                log.info("released %d unfinished run(s) for retry", len(unfinished))
+        if unfinished:
+            # Released runs are claimable at once by the next process, and the cut-off
+            # attempt is not counted against the job's retries.
+            await self.engine.store.release_runs(self.owner, unfinished, self._now())
+            log.info("released %d unfinished run(s) for retry", len(unfinished))
         await self.executor.drain()
         if self.holding:
             with contextlib.suppress(Exception):
@@ -188,7 +204,7 @@ class Scheduler:
                     self.holding = await store.take_lease(DISPATCH_LEASE, self.owner, now, now + self.lease_seconds)
                     if not self.holding:
                         log.warning("lost the dispatch lease; another process fires work now")
-                if self.in_flight:
+                if self.held:
                     await store.renew_run_leases(self.owner, now + self.lease_seconds)
             except Exception:
                 log.exception("lease renewal failed; will retry")
@@ -205,7 +221,7 @@ class Scheduler:
                     if self.holding:
                         log.info("holding the dispatch lease (owner %s)", self.owner)
                 if self.holding:
-                    free = self.max_in_flight - len(self.in_flight)
+                    free = self.max_in_flight - self.held
                     limit = min(self.batch, free)
                     claimed: list[Claimed] = []
                     if limit > 0:
@@ -231,13 +247,39 @@ class Scheduler:
             self._event.clear()
 
     def _spawn(self, claimed: Claimed) -> None:
+        """Hold a claimed run until it is due (the feeder starts it)."""
+        assert self._feed is not None
+        head = self._waiting[0][0] if self._waiting else None
+        heapq.heappush(self._waiting, (claimed.due, next(self._seq), claimed))
+        if head is None or claimed.due < head:
+            self._feed.set()  # a new earliest run: the feeder re-plans its sleep
+
+    async def _feeder(self) -> None:
+        """Start each waiting run as it comes due, yielding every 100 so sends begin at once."""
+        assert self._feed is not None
+        while True:
+            started = 0
+            while self._waiting and self._waiting[0][0] <= self._now():
+                _, _, claimed = heapq.heappop(self._waiting)
+                self._start(claimed)
+                started += 1
+                if started % 100 == 0:
+                    await asyncio.sleep(0)
+            # No await between computing the timeout and waiting: nothing can slip in.
+            self._feed.clear()
+            timeout = self._waiting[0][0] - self._now() if self._waiting else None
+            if timeout is None or timeout > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._feed.wait(), timeout)
+
+    def _start(self, claimed: Claimed) -> None:
         run_id = claimed.run["id"]
         task = asyncio.create_task(self.executor.execute(claimed), name=f"infrai-run:{run_id}")
         self.in_flight[run_id] = task
 
         def done(_: asyncio.Task[None]) -> None:
             self.in_flight.pop(run_id, None)
-            if len(self.in_flight) == self.max_in_flight - 1:
+            if self.held == self.max_in_flight - 1:
                 self.wake()  # a slot freed up after we were saturated
 
         task.add_done_callback(done)
