@@ -242,18 +242,7 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
             until = now + (lease_seconds if lease_seconds is not None else qrow["visibility_timeout_default"])
             args = {"project": project, "queue": queue, "now": now, "limit": limit, "until": until}
             if qrow["type"] == "fifo":
-                picked: list[int] = []
-                held = {r[0] for r in conn.execute(q["message_inflight_groups"], args)}
-                for seq, group_id, visible_at in conn.execute(q["message_fifo_order"], args):
-                    group = group_id or ""
-                    if group in held:
-                        continue
-                    if visible_at > now:
-                        held.add(group)  # a delayed head holds its group: publish order is kept
-                        continue
-                    picked.append(seq)
-                    if len(picked) >= limit:
-                        break
+                picked = self._pick_fifo(conn, args, limit, now)
                 if not picked:
                     return []
                 rows = conn.execute(q["message_lease_seqs"], {"until": until, "seqs": json.dumps(picked)}).fetchall()
@@ -277,6 +266,33 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
             ]
 
         return await self.db.write(tx)
+
+    def _pick_fifo(self, conn: sqlite3.Connection, args: Row, limit: int, now: float) -> list[int]:
+        """Seqs to lease from a FIFO queue: publish order per group, held groups skipped.
+
+        Walking every ready message would make each claim O(backlog) while a big no-group
+        backlog is held behind one message in flight; the grouped-only walk (a partial
+        index) and the early stop keep that case O(grouped messages)."""
+        q = self.db.queries
+        held = {r[0] for r in conn.execute(q["message_inflight_groups"], args)}
+        has_grouped = bool(conn.execute(q["message_fifo_has_grouped"], args).fetchone()[0])
+        if "" in held and not has_grouped:
+            return []
+        walk = q["message_fifo_grouped_order"] if "" in held else q["message_fifo_order"]
+        picked: list[int] = []
+        for seq, group_id, visible_at in conn.execute(walk, args):
+            group = group_id or ""
+            if group in held:
+                continue
+            if visible_at > now:
+                held.add(group)  # a delayed head holds its group: publish order is kept
+                if group == "" and not has_grouped:
+                    break  # nothing after it can be claimed
+                continue
+            picked.append(seq)
+            if len(picked) >= limit:
+                break
+        return picked
 
     def _leased(self, conn: sqlite3.Connection, project: str, queue: str, h: Handle, now: float) -> Row | Settled:
         """The message row if ``h`` holds its current lease, else why not."""

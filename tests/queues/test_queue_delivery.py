@@ -181,6 +181,22 @@ async def test_fifo_holds_the_next_message_per_group(engine: Engine) -> None:
     assert a1.payload == "a1"
 
 
+async def test_fifo_no_group_backlog_held_while_groups_flow(engine: Engine) -> None:
+    qs = engine.queues
+    await qs.queue_create(P, QueueCreate(name="f", type="fifo"))
+    await qs.queue_publish_batch(P, "f", [MessageIn(payload=f"n{i}") for i in range(100)])
+    (head,) = await qs.queue_consume(P, "f")
+    assert head.payload == "n0"
+    assert await qs.queue_consume(P, "f", max_messages=10) == []  # the no-group backlog is held
+    await qs.queue_publish(P, "f", MessageIn(payload="g0", group_id="g"))
+    await qs.queue_publish(P, "f", MessageIn(payload="later", group_id="h", delay_seconds=60))
+    got = await qs.queue_consume(P, "f", max_messages=10)
+    assert [m.payload for m in got] == ["g0"]  # a group flows past the held backlog; h is delayed
+    await qs.queue_ack(P, "f", receipt=head.receipt)
+    nxt = await qs.queue_consume(P, "f", max_messages=3)
+    assert [m.payload for m in nxt] == ["n1", "n2", "n3"]
+
+
 async def test_fifo_order_under_concurrent_consumers(engine: Engine) -> None:
     qs = engine.queues
     await qs.queue_create(P, QueueCreate(name="f", type="fifo"))

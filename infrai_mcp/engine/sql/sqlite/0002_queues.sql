@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS queue_messages (
 CREATE UNIQUE INDEX IF NOT EXISTS queue_messages_by_id ON queue_messages (id);
 -- The claim index: ready messages of one queue in delivery order (rank DESC, seq).
 CREATE INDEX IF NOT EXISTS queue_messages_claim ON queue_messages (project, queue, state, rank DESC, seq);
+-- FIFO claims: messages that carry a group. Partial, so queues without groups pay nothing
+-- for it; it lets a claim skip a held no-group backlog without walking it.
+CREATE INDEX IF NOT EXISTS queue_messages_grouped ON queue_messages (project, queue, state, seq)
+    WHERE group_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS queue_messages_dead ON queue_messages (project, source_queue, id)
     WHERE source_queue IS NOT NULL;
 CREATE INDEX IF NOT EXISTS queue_messages_in_dlq ON queue_messages (project, queue, id)

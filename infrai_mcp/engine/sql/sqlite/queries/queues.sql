@@ -83,6 +83,16 @@ SELECT seq, group_id, visible_at FROM queue_messages
 WHERE project = :project AND queue = :queue AND state = 'ready'
 ORDER BY rank DESC, seq;
 
+-- name: message_fifo_grouped_order
+-- FIFO queues whose no-group messages are held: only grouped messages can be claimed.
+SELECT seq, group_id, visible_at FROM queue_messages
+WHERE project = :project AND queue = :queue AND state = 'ready' AND group_id IS NOT NULL
+ORDER BY seq;
+
+-- name: message_fifo_has_grouped
+SELECT EXISTS (SELECT 1 FROM queue_messages
+               WHERE project = :project AND queue = :queue AND state = 'ready' AND group_id IS NOT NULL);
+
 -- name: message_inflight_groups
 SELECT DISTINCT COALESCE(group_id, '') AS g FROM queue_messages
 WHERE project = :project AND queue = :queue AND state = 'leased';
