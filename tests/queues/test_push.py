@@ -1,4 +1,5 @@
-"""Push subscriptions against a real receiver that fails the first attempts.
+"""Push subscriptions against a real receiver that fails the first attempts; the engine's
+own background loops (push, sweep).
 
 The engine's own background loop delivers; signatures are checked with ``standardwebhooks``.
 """
@@ -6,14 +7,19 @@ The engine's own background loop delivers; signatures are checked with ``standar
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from standardwebhooks import Webhook
 
+from infrai_mcp.config import Settings
+from infrai_mcp.engine import queues as queues_module
+from infrai_mcp.engine.clock import OffsetClock
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.errors import InvalidInput, NotFound
 from infrai_mcp.models import MessageIn, QueueCreate, SubscriptionCreate
-from tests.queues.conftest import until
+from tests.queues.conftest import StoreFactory, until
 from tests.receiver import Receiver, Reply
 
 pytestmark = pytest.mark.anyio
@@ -86,3 +92,29 @@ async def test_subscribe_list_unsubscribe_and_bad_input(live_engine: Engine, rec
     await qs.queue_publish(P, "q", MessageIn(payload=1))
     assert len(await qs.queue_consume(P, "q", wait_seconds=0)) == 1
     assert receiver.received("/q") == []
+
+
+async def test_engine_sweeps_by_itself(
+    tmp_path: Path, make_store: StoreFactory, clock: OffsetClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retention and lease expiry happen in the engine's background loop, with no consumer."""
+    monkeypatch.setattr(queues_module, "SWEEP_SECONDS", 0.05)
+    async with Engine(Settings(home=tmp_path), store=make_store(tmp_path), clock=clock, dispatch=True) as eng:
+        qs = eng.queues
+        await qs.queue_create(P, QueueCreate(name="dlq"))
+        spec = QueueCreate(name="q", message_retention_days=1, max_retries=0, dead_letter_queue="dlq")
+        await qs.queue_create(P, spec)
+        await qs.queue_publish_batch(P, "q", [MessageIn(payload="leased"), MessageIn(payload="old")])
+        await qs.queue_consume(P, "q", visibility_timeout=60)
+        clock.offset += timedelta(minutes=2)
+
+        async def moved() -> bool:
+            return (await qs.queue_stats(P, "dlq")).available == 1
+        await until(moved, what="expired lease dead-lettered by the sweep")
+
+        clock.offset += timedelta(days=2)
+
+        async def expired() -> bool:
+            s = await qs.queue_stats(P, "q")
+            return s.available == 0 and s.in_flight == 0
+        await until(expired, what="old message removed by retention")
