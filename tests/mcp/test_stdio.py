@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
@@ -59,3 +62,20 @@ async def test_mcp_command_with_toolsets_and_read_only(tmp_path: Path) -> None:
     async with Client(params(tmp_path, INFRAI_TOOLSETS="webhook"), read_timeout_seconds=30) as client:
         names = {t.name for t in (await client.list_tools()).tools}
     assert names == {"webhook_send", "webhook_get"}
+
+
+async def test_work_due_while_no_server_ran_fires_at_the_next_start(tmp_path: Path, receiver: Receiver) -> None:
+    async with Client(params(tmp_path), read_timeout_seconds=30) as client:
+        task = await Tools(client).ok("task_schedule", run_at="in 3 seconds", url=receiver.url("/late"))
+    # the server has exited before the task was due; wait until it is overdue
+    assert not [r for r in receiver.requests if r.path == "/late"]
+    await anyio.sleep(max(0.0, datetime.fromisoformat(task["run_at"]).timestamp() - time.time()) + 1)
+    assert not [r for r in receiver.requests if r.path == "/late"]
+    async with Client(params(tmp_path), read_timeout_seconds=30) as client:
+        await receiver.wait_for(1, path="/late", timeout=15)
+
+        async def done() -> list[dict[str, Any]]:
+            runs = await Tools(client).ok("run_list", job_id=task["task_id"], state="succeeded")
+            return runs["items"]  # type: ignore[no-any-return]
+
+        await until(done, what="the late task's run recorded")
