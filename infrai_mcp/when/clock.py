@@ -58,6 +58,8 @@ _TIME_PATTERNS: list[tuple[str, str]] = [
     ("midnight", r"\bmidnight\b"),
     ("mil", r"\b(?:at|@) ([01]\d|2[0-3])([0-5]\d)\b(?! *(?:-|/))"),
     ("part", r"\b(\d{1,2}) (?:in the (morning|afternoon|evening)|at (night))\b"),
+    ("numpart", r"(?<![:\d])\b(\d{1,2})(?=\s+(?:tomorrow |today |this |every )?(?:early morning|morning|afternoon|"
+                r"evening|tonight|night)\b)"),
     ("bare", r"\b(?:at|@|and|&)\s+(\d{1,2})\b(?!\s*(?::|st\b|nd\b|rd\b|th\b|seconds|minutes|hours|days|weeks|"
              r"months|times|/|-\d|\.\d))"),
 ]
@@ -93,6 +95,9 @@ def extract_times(s: str) -> tuple[list[Clock], str | None, str]:
             if kind == "bare" and not found and not m.group(0).startswith(("at", "@")):
                 pos = m.end()  # "and 5" with no time before it is not a time
                 continue
+            if kind == "numpart" and (found or re.search(r"[a-z]{3}\s+$|[-/]$", s[: m.start()])):
+                pos = m.end()  # "march 5 morning 10:00": 5 is the day
+                continue
             src = m.group(0)
             if kind == "hm":
                 mer = m.group(4) or ({"a": "am", "p": "pm"}.get(m.group(5) or ""))
@@ -117,6 +122,8 @@ def extract_times(s: str) -> tuple[list[Clock], str | None, str]:
                 c = Clock(0, 0, 0, "am", midnight=True)
             elif kind == "mil":
                 c = Clock(int(m.group(1)), int(m.group(2)))
+            elif kind == "numpart":
+                c = Clock(_hour(int(m.group(1)), None, src), 0)
             elif kind == "part":
                 p = m.group(2) or m.group(3)
                 c = Clock(_hour(int(m.group(1)), None, src), 0).with_part(p)

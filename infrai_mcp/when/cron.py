@@ -118,8 +118,9 @@ def iter_fires(expr: str, timezone: str, after: datetime) -> Iterator[datetime]:
     if after.tzinfo is None:
         raise ValueError("after must be timezone-aware")
     local = after.astimezone(zone)
-    # cronsim yields the first match >= its start; start one second (or one minute for
-    # 5-field crons, after truncation) past ``after`` to make the result strictly later.
+    # cronsim ticks once before matching, so it yields matches strictly after its (truncated)
+    # start. A fixed-time job reads the start as a naive wall time, so in a repeated hour it
+    # can yield the first-pass instant again; the ``utc > after`` filter drops such fires.
     if len(cron.split(" ")) == 6:
         local = local.replace(microsecond=0)
     else:

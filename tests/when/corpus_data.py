@@ -281,6 +281,9 @@ ONCE_SUN: list[tuple[str, str]] = [
     ("Friday, December 4th, 2026 at 3pm", "2026-12-04 15:00"),
     ("December 25, 2027 at 9am", "2027-12-25 09:00"),
     ("Sat 2027-01-02 10:00", "2027-01-02 10:00"),
+    ("8 tomorrow morning", "2026-11-23 08:00"),
+    ("9 tonight", "2026-11-22 21:00"),
+    ("7 this evening", "2026-11-22 19:00"),
     # dates our rules leave unread go to dateparser (calendar day only; the clock and zone stay ours)
     ("2027 march 5 at 9am", "2027-03-05 09:00"),
     ("on march 5th of 2027 at 6pm", "2027-03-05 18:00"),
