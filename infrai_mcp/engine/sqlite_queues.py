@@ -1,7 +1,7 @@
 """SQLite implementation of QueueStore (queries in sql/sqlite/queries/queues.sql).
 
 Throughput comes from doing a whole batch in one write transaction: a consume of 100
-messages is one claim query plus one ``executemany``; an ack batch is one transaction.
+messages is one claim statement (UPDATE ... RETURNING); an ack batch one DELETE ... RETURNING.
 Per-message transactions would cap out near 5k msg/s (the WAL commit), batches near 140k.
 """
 
@@ -11,6 +11,7 @@ import json
 import sqlite3
 from typing import Any
 
+from infrai_mcp.engine.queue_sqlite_admin import SqliteQueueAdmin, rank_on
 from infrai_mcp.engine.sqlite_db import SqliteDB
 from infrai_mcp.engine.store_queues import (
     Handle,
@@ -18,14 +19,12 @@ from infrai_mcp.engine.store_queues import (
     QueueStore,
     Row,
     Settled,
-    check_dead_letter_target,
     message_ids,
     no_message,
-    no_queue,
     receipt_message_id,
 )
-from infrai_mcp.engine.webhook_sqlite import SqliteWebhookStore, dlq_target, idem_get, idem_put, row_dict
-from infrai_mcp.errors import Conflict, InvalidInput
+from infrai_mcp.engine.webhook_sqlite import dlq_target, idem_get, idem_put, row_dict
+from infrai_mcp.errors import InvalidInput
 
 LEASE_EXPIRED = "visibility timeout expired before an ack"
 
@@ -34,21 +33,10 @@ def _delivery_order(row: sqlite3.Row) -> tuple[int, int]:
     return (-row[1], row[0])  # (rank DESC, seq): the claim index's order
 
 
-def _rank_on(queue: Row) -> bool:
-    # Priority orders standard queues only; FIFO order is publish order by definition.
-    return bool(queue["enable_priority"]) and queue["type"] == "standard"
-
-
-class SqliteQueueStore(SqliteWebhookStore, QueueStore):
+class SqliteQueueStore(SqliteQueueAdmin, QueueStore):
     db: SqliteDB
 
     # -- helpers (run on the DB thread, inside the caller's transaction) ------------------
-    def _queue(self, conn: sqlite3.Connection, project: str, name: str) -> Row:
-        found = dlq_target(conn, self.db.queries["queue_get"], project, name)
-        if found is None:
-            raise no_queue(name)
-        return found
-
     def _fail(
         self,
         conn: sqlite3.Connection,
@@ -74,7 +62,7 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
         if target is not None:
             conn.execute(
                 q["message_to_dlq"],
-                {"seq": seq, "dlq": target["name"], "now": now, "error": error, "rank_on": _rank_on(target)},
+                {"seq": seq, "dlq": target["name"], "now": now, "error": error, "rank_on": rank_on(target)},
             )
         else:
             conn.execute(q["message_hold_dead"], {"seq": seq, "now": now, "error": error})
@@ -87,105 +75,6 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
         for r in rows:
             self._fail(conn, queue, r["seq"], r["attempts"], requeue=True, error=LEASE_EXPIRED, now=now)
         return len(rows)
-
-    # -- queues -------------------------------------------------------------------------
-    async def insert_queue(self, row: Row, idempotency_key: str | None, dedup_since: float) -> tuple[Row, bool]:
-        q = self.db.queries
-        project, name = row["project"], row["name"]
-
-        def tx(conn: sqlite3.Connection) -> tuple[Row, bool]:
-            if idempotency_key:
-                first = idem_get(conn, q["idem_get"], project, "queue_create", idempotency_key, dedup_since)
-                existing = dlq_target(conn, q["queue_get"], project, first) if first else None
-                if existing is not None:
-                    return existing, False
-            if dlq_target(conn, q["queue_get"], project, name) is not None:
-                raise Conflict(f"A queue named {name!r} already exists. Use it, or call queue_update to change it.")
-            dlq = row.get("dead_letter_queue")
-            if dlq:
-                target = dlq_target(conn, q["queue_get"], project, dlq)
-                check_dead_letter_target(project, name, row["type"], target, dlq, "dead_letter_queue")
-            conn.execute(q["queue_insert"], row)
-            if idempotency_key:
-                idem_put(conn, q["idem_put"], project, "queue_create", idempotency_key, name, row["created_at"])
-            return self._queue(conn, project, name), True
-
-        return await self.db.write(tx)
-
-    async def get_queue(self, project: str, name: str) -> Row | None:
-        sql = self.db.queries["queue_get"]
-        return await self.db.read(lambda conn: dlq_target(conn, sql, project, name))
-
-    async def list_queues(self, project: str, *, cursor: str | None, limit: int) -> list[Row]:
-        sql = self.db.queries["queue_list"]
-        args = {"project": project, "cursor": cursor or "", "limit": limit}
-        return await self.db.read(lambda conn: [dict(r) for r in conn.execute(sql, args)])
-
-    async def update_queue(self, project: str, name: str, changes: Row) -> Row:
-        q = self.db.queries
-
-        def tx(conn: sqlite3.Connection) -> Row:
-            current = self._queue(conn, project, name)
-            new = {**current, **changes}
-            dlq = new.get("dead_letter_queue")
-            if dlq and dlq != current.get("dead_letter_queue"):
-                target = dlq_target(conn, q["queue_get"], project, dlq)
-                check_dead_letter_target(project, name, current["type"], target, dlq, "dead_letter_queue")
-                # Refuse cycles (a -> b -> a): a dead letter would bounce between them forever.
-                hop: Row | None = target
-                for _ in range(64):
-                    if hop is None or not hop["dead_letter_queue"]:
-                        break
-                    if hop["dead_letter_queue"] == name:
-                        raise InvalidInput(
-                            f"dead_letter_queue: {dlq!r} already dead-letters (directly or through others) "
-                            f"into {name!r}; a DLQ chain must not loop",
-                            field="dead_letter_queue",
-                        )
-                    hop = dlq_target(conn, q["queue_get"], project, hop["dead_letter_queue"])
-            conn.execute(q["queue_update"], {key: new[key] for key in _UPDATE_COLUMNS})
-            return self._queue(conn, project, name)
-
-        return await self.db.write(tx)
-
-    async def delete_queue(self, project: str, name: str) -> None:
-        q = self.db.queries
-        args = {"project": project, "name": name}
-
-        def tx(conn: sqlite3.Connection) -> None:
-            self._queue(conn, project, name)
-            users = [r[0] for r in conn.execute(q["queue_dlq_users"], args)]
-            if users:
-                raise Conflict(
-                    f"Queue {name!r} is the dead-letter queue of {', '.join(map(repr, users))}. "
-                    "Point those at another queue (queue_update dead_letter_queue) or delete them first."
-                )
-            conn.execute(q["queue_delete_messages"], args)
-            conn.execute(q["queue_delete_subscriptions"], args)
-            conn.execute(q["queue_delete"], args)
-
-        await self.db.write(tx)
-
-    async def purge_queue(self, project: str, name: str) -> int:
-        q = self.db.queries
-
-        def tx(conn: sqlite3.Connection) -> int:
-            self._queue(conn, project, name)
-            return conn.execute(q["queue_purge"], {"project": project, "name": name}).rowcount
-
-        return await self.db.write(tx)
-
-    async def queue_stats(self, project: str, name: str, now: float) -> Row:
-        q = self.db.queries
-        args = {"project": project, "name": name, "now": now}
-
-        def tx(conn: sqlite3.Connection) -> Row:
-            self._queue(conn, project, name)
-            stats = dict(conn.execute(q["queue_stats"], args).fetchone())
-            stats["dlq"] = conn.execute(q["queue_dlq_count"], args).fetchone()[0]
-            return stats
-
-        return await self.db.read(tx)
 
     # -- messages -----------------------------------------------------------------------
     async def publish(
@@ -206,7 +95,7 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
                 first = idem_get(conn, q["idem_get"], project, f"batch:{queue}", batch_key, dedup_since)
                 if first is not None:
                     return [(mid, True) for mid, _ in first]
-            rank_on = _rank_on(qrow)
+            by_priority = rank_on(qrow)
             scope = f"publish:{queue}"
             out: list[tuple[str, bool]] = []
             rows: list[tuple[Any, ...]] = []
@@ -220,7 +109,7 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
                         out.append((first_id, True))
                         continue
                 mid = next(fresh)
-                rank = m.priority if rank_on else 0
+                rank = m.priority if by_priority else 0
                 rows.append((mid, project, queue, m.payload, m.priority, rank, m.group_id, now + m.delay_seconds, now))
                 if key:
                     seen[key] = mid
@@ -414,7 +303,7 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
                         )
                     continue  # source deleted: leave it listed rather than guess a destination
                 conn.execute(
-                    q["message_redrive"], {"seq": r["seq"], "target": name, "now": now, "rank_on": _rank_on(target)}
+                    q["message_redrive"], {"seq": r["seq"], "target": name, "now": now, "rank_on": rank_on(target)}
                 )
                 moved += 1
             return moved
@@ -444,14 +333,3 @@ class SqliteQueueStore(SqliteWebhookStore, QueueStore):
             return float(value) if value is not None else None
 
         return await self.db.read(tx)
-
-
-_UPDATE_COLUMNS = (
-    "project",
-    "name",
-    "dead_letter_queue",
-    "max_retries",
-    "message_retention_days",
-    "visibility_timeout_default",
-    "enable_priority",
-)

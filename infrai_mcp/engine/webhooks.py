@@ -21,7 +21,8 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from infrai_mcp.engine.queues import DEDUP_WINDOW_SECONDS, at, encode_payload, ts
+from infrai_mcp.engine.queue_records import at, encode_payload, ts
+from infrai_mcp.engine.queues import DEDUP_WINDOW_SECONDS
 from infrai_mcp.engine.store_queues import Row
 from infrai_mcp.errors import NotFound
 from infrai_mcp.ids import new_id

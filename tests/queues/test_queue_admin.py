@@ -174,7 +174,7 @@ def test_trusted_records_equal_validated_ones() -> None:
     """The fast record path (queues.trusted) must be indistinguishable from validation."""
     from datetime import UTC, datetime
 
-    from infrai_mcp.engine.queues import message_record
+    from infrai_mcp.engine.queue_records import message_record
     from infrai_mcp.models import Message
 
     now = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
