@@ -64,9 +64,11 @@ def _days_text(dow: str) -> str | None:
         return None
     days = sorted({d % 7 for d in days})
     ordered = sorted(days, key=lambda d: (d + 6) % 7)  # Monday first
-    if len(ordered) >= 3 and [(d + 6) % 7 for d in ordered] == list(range((ordered[0] + 6) % 7,
-                                                                         (ordered[0] + 6) % 7 + len(ordered))):
-        return f"{DAY_NAMES[ordered[0]]} through {DAY_NAMES[ordered[-1]]}"
+    if 3 <= len(days) < 7:
+        for first in days:  # a run, possibly across the week's end ("Sunday through Thursday")
+            run = [(first + i) % 7 for i in range(len(days))]
+            if set(run) == set(days):
+                return f"{DAY_NAMES[run[0]]} through {DAY_NAMES[run[-1]]}"
     return "every " + _join([DAY_NAMES[d] for d in ordered])
 
 

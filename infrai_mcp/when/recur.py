@@ -196,7 +196,7 @@ def _assemble(unit: str | None, n: float, count: tuple[int, str] | None, clocks:
             first = start.hour % k
             h = "*" if k == 1 else (f"*/{k}" if first == 0 else f"{first}-23/{k}")
             return _final(f"{start.minute} {h} {dom_f} {mon_f} {dow_f}")
-        h = hours if k == 1 else (f"{hours}/{k}" if hour_range else f"*/{k}")
+        h = hours if k == 1 else (f"{hours}/{k}" if hour_range else f"*/{k}" if k < 24 else "0")
         return _final(f"{minute_only or '0'} {h} {dom_f} {mon_f} {dow_f}")
     if count:
         k, per = count

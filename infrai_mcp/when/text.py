@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from infrai_mcp.when.vocab import WEEKDAY_RE
+
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
@@ -81,6 +83,7 @@ def normalize(text: str) -> str:
     s = re.sub(r"[,;!?\"“”()\[\]]", " ", s)
     s = re.sub(r"(?<![\d])\.(?=\s|$)", " ", s)
     s = _num_words(s)
+    s = re.sub(rf"\b({WEEKDAY_RE})/(?={WEEKDAY_RE}\b)", r"\1 and ", s)  # mon/wed/fri
     s = re.sub(r"(?<=[a-z])-(?=[a-z])", " - ", s)
     s = re.sub(r"\b(\d+)\s*h\s*(\d+)\s*m(?:ins?)?\b", r"\1 hours \2 minutes", s)
     for pat, rep in _REPLACEMENTS_RE:

@@ -53,7 +53,7 @@ CRON_GROUPS: dict[str, list[str]] = {
                   "every day at nine", "every day at 9 o'clock", "Every day at 9 A.M.",
                   "every day at 9:00 in the morning",
                   "daily @ 9am", "once a day at 9am"],
-    "0 0 * * *": ["every day", "daily", "every day at midnight", "@daily", "每天", "every night at midnight",
+    "0 0 * * *": ["every 24 hours", "every day", "daily", "every day at midnight", "@daily", "每天", "every night at midnight",
                   "every day at 12am", "@midnight"],
     "0 12 * * *": ["every day at noon", "daily at 12pm", "每天中午12点", "every day at midday", "every day at 12 noon"],
     "30 20 * * *": ["每天晚上8点半", "every evening at 8:30", "every day at 8:30pm", "daily at 20:30",
@@ -135,6 +135,8 @@ CRON_GROUPS: dict[str, list[str]] = {
     "41 * * 6-8 3": ["At minute 41 of every hour on Wednesday in every month from June through August"],
     "0 * 1 * *": ["every hour on the 1st of every month", "every month on the 1st every hour"],
     "5 5-7 1 1 *": ["Every hour at :05 from 05:00 to 07:00, on January 1 every year"],
+    "0 22 * * 0-4": ["every night at 10pm except friday and saturday", "sunday through thursday at 22:00"],
+    "0 8 * * 1,3,5": ["mon/wed/fri 8am", "every mon/wed/fri at 8"],
     # raw cron passes through (validated)
     "0 9 * * MON-FRI": ["0 9 * * MON-FRI"],
     "30 2 * * *": ["30 2 * * *"],
