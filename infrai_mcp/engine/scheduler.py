@@ -107,7 +107,7 @@ class Scheduler:
         engine: Engine,
         *,
         lease_seconds: float | None = None,
-        batch: int = 1000,
+        batch: int = 200,
         max_in_flight: int = 10000,
         lookahead: float | None = None,
         poll_interval: float = 1.0,

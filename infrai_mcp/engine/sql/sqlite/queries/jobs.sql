@@ -50,7 +50,10 @@ SELECT * FROM attempts WHERE project = :project AND run_id = :run_id ORDER BY at
 SELECT count(*) FROM runs WHERE job_id = :job_id AND state IN ('pending', 'running', 'retrying');
 
 -- name: due_jobs
-SELECT * FROM jobs
+-- The planner's columns only (see scheduler.plan_fire): this runs for every fire.
+SELECT id, project, kind, schedule, timezone, next_run_at, run_count, max_runs, overlap_policy,
+    misfire_policy, status, last_run_at, last_run_id
+FROM jobs
 WHERE next_run_at IS NOT NULL AND next_run_at <= :horizon AND deleted_at IS NULL
 ORDER BY next_run_at LIMIT :limit;
 
