@@ -12,7 +12,7 @@ from infrai_mcp.when.model import EXAMPLES_ALL, EXAMPLES_CRON, EXAMPLES_ONCE, Wh
 from infrai_mcp.when.once import parse_once
 from infrai_mcp.when.recur import is_recurring, to_cron
 from infrai_mcp.when.text import normalize
-from infrai_mcp.when.zones import default_timezone, extract_zone
+from infrai_mcp.when.zones import ABBREVIATIONS, default_timezone, extract_zone, lookup_place
 
 _NAMES = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun"
 _CRON_ATOM = rf"(?:\*|\?|\d+[lw]?|l|lw|{_NAMES})(?:#\d)?"
@@ -36,9 +36,16 @@ def looks_like_cron(text: str) -> bool:
 
 
 def _zone(timezone: str | None) -> str:
+    """The zone argument: an IANA name (any case), or a place or abbreviation we know ("tokyo", "ET")."""
+    if not timezone:
+        return default_timezone()
     try:
-        return validate_timezone(timezone) if timezone else default_timezone()
+        return validate_timezone(timezone)
     except CronError as exc:
+        key = " ".join(timezone.strip().lower().replace("_", " ").split())
+        known = lookup_place(key) or ABBREVIATIONS.get(key) or lookup_place(key.replace(" ", "_"))
+        if known:
+            return known
         raise WhenError(str(exc)) from None
 
 

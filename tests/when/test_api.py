@@ -172,6 +172,13 @@ def test_default_timezone_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(default_timezone(), str) and default_timezone()
 
 
+@pytest.mark.parametrize(("given", "zone"), [
+    ("america/new_york", "America/New_York"), ("Tokyo", "Asia/Tokyo"), ("ET", "America/New_York"), ("utc", "UTC"),
+    ("New York", "America/New_York"), ("Asia/Kolkata", "Asia/Kolkata")])
+def test_timezone_argument_is_forgiving(given: str, zone: str) -> None:
+    assert parse_when("every day at 9am", timezone=given).timezone == zone
+
+
 def test_unknown_timezone_argument() -> None:
     with pytest.raises(WhenError, match="unknown timezone"):
         parse_when("at 9am", timezone="Mars/Olympus")
