@@ -243,6 +243,27 @@ class PgQueueStore(PgWebhookStore, QueueStore):
     async def claim(self, project: str, queue: str, limit: int, lease_seconds: float | None, now: float) -> list[Row]:
         q = self.db.queries
 
+        async def fast(conn: Conn) -> list[Row] | None:
+            # Standard queue, no lease to reap: the claim is one statement. Else None and
+            # the full transaction below runs.
+            qrow = await one(conn, q["queue_for_claim"], {"project": project, "name": queue, "now": now})
+            if qrow is None:
+                raise no_queue(queue)
+            if qrow["type"] != "standard" or qrow["has_expired"]:
+                return None
+            lease = lease_seconds if lease_seconds is not None else qrow["visibility_timeout_default"]
+            rows = await many(conn, q["claim_standard"], {"project": project, "queue": queue, "now": now,
+                                                           "limit": limit, "until": now + lease})
+            rows.sort(key=lambda r: (-r["rank"], r["seq"]))
+            return [{"id": r["id"], "queue": queue, "payload": r["payload"], "priority": r["priority"],
+                     "group_id": r["group_id"], "receive_count": r["receive_count"], "attempts": r["attempts"],
+                     "receipt": r["receipt"], "enqueued_at": r["enqueued_at"], "visible_at": r["visible_at"]}
+                    for r in rows]
+
+        claimed = await self.db.single(fast)
+        if claimed is not None:
+            return claimed
+
         async def tx(conn: Conn) -> list[Row]:
             qrow = await one(conn, q["queue_for_claim"], {"project": project, "name": queue, "now": now})
             if qrow is None:
@@ -307,6 +328,18 @@ class PgQueueStore(PgWebhookStore, QueueStore):
 
     async def ack(self, project: str, queue: str, handles: list[Handle], now: float) -> list[Settled]:
         q = self.db.queries
+        ids = [h.message_id or (receipt_message_id(h.receipt) if h.receipt else None) for h in handles]
+        simple = handles and all(
+            h.receipt and mid and (h.message_id is None or h.message_id == receipt_message_id(h.receipt))
+            for h, mid in zip(handles, ids, strict=True)
+        ) and len(set(ids)) == len(ids)
+        if simple:
+            # Every handle a receipt of a distinct message: one all-or-nothing statement.
+            args = {"project": project, "queue": queue, "now": now, "n": len(handles), "ids": ids,
+                    "receipts": [h.receipt for h in handles]}
+            done = await self.db.single(lambda conn: many(conn, q["ack_all"], args))
+            if len(done) == len(handles):
+                return [Settled(str(mid)) for mid in ids]
 
         async def tx(conn: Conn) -> list[Settled]:
             await self._queue(conn, project, queue)

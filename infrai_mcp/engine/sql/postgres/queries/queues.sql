@@ -88,6 +88,33 @@ FROM queues q WHERE q.project = %(project)s AND q.name = %(name)s;
 -- every consumer to see the others' leases, which SKIP LOCKED alone would hide.
 SELECT pg_advisory_xact_lock(hashtextextended(%(project)s || '/' || %(queue)s, 42));
 
+-- name: claim_standard
+-- The claim of a standard queue with no expired lease, as ONE statement (run in autocommit).
+-- The receipt's random part comes from gen_random_uuid (a strong random source), hashed
+-- to 16 hex characters like the Python stores' secrets.token_hex(8).
+WITH c AS (
+    SELECT seq FROM queue_messages
+    WHERE project = %(project)s AND queue = %(queue)s AND state = 'ready' AND visible_at <= %(now)s
+    ORDER BY rank DESC, seq LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED)
+UPDATE queue_messages m SET state = 'leased', visible_at = %(until)s,
+    receipt = m.id || '.' || (m.receive_count + 1) || '.' || left(md5(gen_random_uuid()::text), 16),
+    receive_count = m.receive_count + 1, attempts = m.attempts + 1
+FROM c WHERE m.seq = c.seq
+RETURNING m.seq, m.rank, m.id, m.payload, m.priority, m.group_id, m.receive_count, m.attempts, m.receipt,
+    m.enqueued_at, m.visible_at;
+
+-- name: ack_all
+-- Ack a batch of receipts as ONE statement, all or nothing: deletes only when every
+-- (id, receipt) holds its current lease; otherwise nothing, and the caller diagnoses each.
+WITH v AS (SELECT * FROM unnest(%(ids)s::text[], %(receipts)s::text[]) AS v(id, receipt)),
+hit AS (
+    SELECT m.seq FROM queue_messages m JOIN v ON m.id = v.id AND m.receipt = v.receipt
+    WHERE m.project = %(project)s AND m.queue = %(queue)s AND m.state = 'leased' AND m.visible_at > %(now)s
+    FOR UPDATE OF m)
+DELETE FROM queue_messages WHERE seq IN (SELECT seq FROM hit) AND (SELECT count(*) FROM hit) = %(n)s
+RETURNING id;
+
 -- name: message_expired_leases
 SELECT seq, attempts FROM queue_messages
 WHERE project = %(project)s AND queue = %(queue)s AND state = 'leased' AND visible_at <= %(now)s

@@ -1,0 +1,239 @@
+"""Queue claim+ack throughput on PostgreSQL: our store vs the raw SKIP LOCKED loop vs procrastinate.
+
+    .venv/bin/pip install -e '.[postgres,bench]'
+    .venv/bin/python bench/pg_throughput.py [--messages 20000] [--batch 100] [--consumers 1,4]
+
+Each scenario gets its own fresh database (created and dropped here) on the server named by
+INFRAI_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test). Messages are
+published first (not timed); then N consumer PROCESSES start together and drain the queue.
+Throughput = messages / (time from the start signal until the last consumer is done).
+
+- raw:           the floor any queue on Postgres pays: one UPDATE ... FOR UPDATE SKIP LOCKED
+                 LIMIT batch RETURNING (lease), then one DELETE by id (ack); sync psycopg,
+                 autocommit (one round trip per statement).
+- infrai:        PgQueueStore.claim(limit=batch) + PgQueueStore.ack(handles), the code
+                 the engine runs (FIFO/priority/visibility/DLQ bookkeeping included).
+- procrastinate: batch_defer_async of async no-op jobs, then one
+                 `run_worker_async(wait=False, concurrency=10)` per process (its best set-up
+                 here; it fetches and finishes one job per round trip each).
+Targets (issue 7): infrai >= 50% of raw; infrai >= 5x procrastinate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+ADMIN = os.environ.get("INFRAI_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def db_url(name: str) -> str:
+    params = conninfo_to_dict(ADMIN)
+    params["dbname"] = name
+    return make_conninfo("", **params)  # type: ignore[arg-type]
+
+
+def admin(stmt: str) -> None:
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(stmt)  # type: ignore[arg-type]
+
+
+# -- raw loop ---------------------------------------------------------------------------
+RAW_SCHEMA = """
+CREATE TABLE raw_q (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text NOT NULL,
+    state text NOT NULL DEFAULT 'ready', visible_at double precision NOT NULL DEFAULT 0);
+CREATE INDEX raw_q_claim ON raw_q (state, id);
+"""
+RAW_CLAIM = """
+WITH c AS (SELECT id FROM raw_q WHERE state = 'ready' ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+UPDATE raw_q q SET state = 'leased', visible_at = extract(epoch from now()) + 30
+FROM c WHERE q.id = c.id RETURNING q.id, q.payload
+"""
+
+
+def raw_setup(url: str, n: int) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(RAW_SCHEMA)
+        conn.execute("INSERT INTO raw_q (payload) SELECT '{\"i\": ' || g || '}' FROM generate_series(1, %s) g", (n,))
+        conn.execute("VACUUM ANALYZE raw_q")
+
+
+def raw_consume(url: str, batch: int) -> int:
+    done = 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        while True:
+            # Autocommit: each statement is its own transaction, one round trip each.
+            ids = [r[0] for r in conn.execute(RAW_CLAIM, (batch,)).fetchall()]
+            if not ids:
+                return done
+            conn.execute("DELETE FROM raw_q WHERE id = ANY(%s)", (ids,))
+            done += len(ids)
+
+
+# -- infrai store -----------------------------------------------------------------------
+def infrai_setup(url: str, n: int) -> None:
+    asyncio.run(_infrai_setup(url, n))
+
+
+async def _infrai_setup(url: str, n: int) -> None:
+    from infrai_mcp.engine.pg_db import PgDB
+    from infrai_mcp.engine.pg_queues import PgQueueStore
+    from infrai_mcp.engine.store_queues import NewMessage
+
+    class Q(PgQueueStore):
+        db = PgDB(url, pool_size=1)
+
+    store = Q()
+    await store.db.start(listen=False)
+    try:
+        now = time.time()
+        await store.insert_queue(_queue_row(now), None, now)
+        for start in range(0, n, 1000):
+            msgs = [NewMessage(payload=f'{{"i": {i}}}') for i in range(start, min(n, start + 1000))]
+            await store.publish("bench", "q", msgs, now=now, dedup_since=now - 86400)
+    finally:
+        await store.db.close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def _queue_row(now: float) -> dict[str, Any]:
+    return {"project": "bench", "name": "q", "id": "q_" + uuid.uuid4().hex, "type": "standard",
+            "dead_letter_queue": None, "max_retries": 3, "message_retention_days": 1,
+            "visibility_timeout_default": 30, "enable_priority": 0, "created_at": now}
+
+
+def infrai_consume(url: str, batch: int) -> int:
+    return asyncio.run(_infrai_consume(url, batch))
+
+
+async def _infrai_consume(url: str, batch: int) -> int:
+    from infrai_mcp.engine.pg_db import PgDB
+    from infrai_mcp.engine.pg_queues import PgQueueStore
+    from infrai_mcp.engine.store_queues import Handle
+
+    class Q(PgQueueStore):
+        db = PgDB(url, pool_size=1)
+
+    store = Q()
+    await store.db.start(listen=False)
+    done = 0
+    try:
+        while True:
+            now = time.time()
+            rows = await store.claim("bench", "q", batch, 30.0, now)
+            if not rows:
+                return done
+            await store.ack("bench", "q", [Handle(receipt=r["receipt"]) for r in rows], now)
+            done += len(rows)
+    finally:
+        await store.db.close()
+
+
+# -- procrastinate ----------------------------------------------------------------------
+# Jobs processed at once per worker process: procrastinate's knob for throughput.
+PROC_CONCURRENCY = 10
+
+
+def _proc_app(url: str) -> Any:
+    import procrastinate
+
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
+
+    # An async no-op: a sync task would run on a thread, which only slows procrastinate down.
+    @app.task(name="noop")
+    async def noop(i: int) -> None:
+        del i
+
+    return app
+
+
+def proc_setup(url: str, n: int) -> None:
+    async def go() -> None:
+        app = _proc_app(url)
+        async with app.open_async():
+            await app.schema_manager.apply_schema_async()
+            task = app.tasks["noop"]
+            for start in range(0, n, 1000):
+                await task.batch_defer_async(*({"i": i} for i in range(start, min(n, start + 1000))))
+
+    asyncio.run(go())
+
+
+def proc_consume(url: str, batch: int) -> int:
+    del batch  # procrastinate has no batch fetch
+
+    async def go() -> None:
+        app = _proc_app(url)
+        async with app.open_async():
+            await app.run_worker_async(wait=False, concurrency=PROC_CONCURRENCY, install_signal_handlers=False,
+                                       delete_jobs="always", listen_notify=False)
+
+    asyncio.run(go())
+    return 0
+
+
+# -- harness ----------------------------------------------------------------------------
+def _consumer(fn: Callable[[str, int], int], url: str, batch: int, go: Any, out: Any) -> None:
+    go.wait()
+    out.put(fn(url, batch))
+
+
+def run(name: str, setup: Callable[[str, int], None], consume: Callable[[str, int], int],
+        n: int, batch: int, consumers: int) -> float:
+    db = f"infrai_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin(f'CREATE DATABASE "{db}"')
+    try:
+        url = db_url(db)
+        setup(url, n)
+        ctx = mp.get_context("spawn")
+        go, out = ctx.Event(), ctx.Queue()
+        procs = [ctx.Process(target=_consumer, args=(consume, url, batch, go, out)) for _ in range(consumers)]
+        for p in procs:
+            p.start()
+        time.sleep(1.5)  # let every process import and connect before the clock starts
+        started = time.perf_counter()
+        go.set()
+        for p in procs:
+            p.join()
+        elapsed = time.perf_counter() - started
+        if any(p.exitcode for p in procs):
+            raise RuntimeError(f"{name}: a consumer process failed")
+        rate = n / elapsed
+        print(f"  {name:<14} consumers={consumers}  {n} msgs in {elapsed:6.2f}s  = {rate:9.0f} msg/s", flush=True)
+        return rate
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--messages", type=int, default=20000)
+    ap.add_argument("--proc-messages", type=int, default=3000, help="procrastinate is slow; fewer messages")
+    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--consumers", default="1,4")
+    args = ap.parse_args()
+    print(f"PostgreSQL {ADMIN}; batch={args.batch}; cpus={os.cpu_count()}")
+    for consumers in [int(c) for c in args.consumers.split(",")]:
+        raw = run("raw", raw_setup, raw_consume, args.messages, args.batch, consumers)
+        ours = run("infrai", infrai_setup, infrai_consume, args.messages, args.batch, consumers)
+        proc = run("procrastinate", proc_setup, proc_consume, args.proc_messages, args.batch, consumers)
+        print(f"  -> consumers={consumers}: infrai/raw = {ours / raw:.0%} (target >= 50%), "
+              f"infrai/procrastinate = {ours / proc:.1f}x (target >= 5x)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
