@@ -66,7 +66,7 @@ async def test_mcp_command_with_toolsets_and_read_only(tmp_path: Path) -> None:
 
 async def test_work_due_while_no_server_ran_fires_at_the_next_start(tmp_path: Path, receiver: Receiver) -> None:
     async with Client(params(tmp_path), read_timeout_seconds=30) as client:
-        task = await Tools(client).ok("task_schedule", run_at="in 3 seconds", url=receiver.url("/late"))
+        task = await Tools(client).ok("task_schedule", run_at="in 5 seconds", url=receiver.url("/late"))
     # the server has exited before the task was due; wait until it is overdue
     assert not [r for r in receiver.requests if r.path == "/late"]
     await anyio.sleep(max(0.0, datetime.fromisoformat(task["run_at"]).timestamp() - time.time()) + 1)
