@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
 from infrai_mcp.api import create_app
 from infrai_mcp.api.keys import create_key
@@ -16,7 +14,6 @@ from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import CronCreate, MessageIn, QueueCreate, TaskCreate
 from infrai_mcp.ui import create_ui_app
-from infrai_mcp.ui.server import ui_mount
 from tests.ui.conftest import client_for, csrf_of
 
 pytestmark = pytest.mark.anyio
@@ -26,10 +23,8 @@ PAGES = ("/", "/jobs", "/queues", "/webhooks", "/cron/cj_x", "/queues/q", "/runs
 
 @pytest.fixture
 async def server_client(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
-    """Server mode: the UI mount (its own key check) beside the REST app, under one app."""
-    ui = ui_mount(engine.store, lambda project: EmbeddedBackend(engine, project))
-    app = Starlette(routes=[ui, Mount("/", app=create_app(engine, engine.settings))])
-    async with client_for(app, "http://127.0.0.1/ui") as c:
+    """Server mode: the REST app of ``infrai-mcp serve``, which mounts the UI at /ui."""
+    async with client_for(create_app(engine, engine.settings), "http://127.0.0.1/ui") as c:
         yield c
 
 
