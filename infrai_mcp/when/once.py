@@ -56,8 +56,8 @@ def _read_date(s: str, today: date, spec: _DateSpec) -> str:
     """Fill ``spec`` from the date words in ``s``; return what was not used."""
     if re.search(r"\b(yesterday|last (?:" + WEEKDAY_RE + r"|week|month|year|night))\b", s):
         raise _err("that time is in the past")
-    if re.search(r"\b(?:end|beginning|start|middle) of\b|\bnext (?:week|month|year)$|\bsoon\b|\blater\b|\bsometime\b",
-                 s) and not re.search(
+    vague = r"\b(?:end|beginning|start|middle) of\b|(?<!of )\bnext (?:week|month|year)$|\bsoon\b|\blater\b|\bsometime\b"
+    if re.search(vague, s) and not re.search(
         r"\bnext week (?:on )?" + WEEKDAY_RE + r"|" + WEEKDAY_RE + r" next week", s):
         raise _err(f"'{s}' is too vague for a single run time; give a date and a clock time")
     explicit = (r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b" + MONTH_RE + r" (?:the )?\d{1,2}" + ORD + r"?\b|\b\d{1,2}"
@@ -85,6 +85,8 @@ def _read_date(s: str, today: date, spec: _DateSpec) -> str:
         (r"\b(?:the )?(\d{1,2})" + ORD + r"? (?:of )?(" + MONTH_RE + r")(?: (\d{4}))?\b",
          lambda m: _md(m, 2, 1, 3, today, spec)),
         (r"\b(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{2,4}))?\b", lambda m: _slash(m, today, spec)),
+        (r"\b(?:on )?(?:the )?(\d{1,2})" + ORD + r"? of next month\b|\bnext month (?:on )?the (\d{1,2})" + ORD + r"\b",
+         lambda m: _next_month(int(m.group(1) or m.group(2)), today, m.group(0))),
         (r"\b(?:on )?the (\d{1,2})" + ORD + r"\b", lambda m: _dom(int(m.group(1)), today)),
     ]
     for pat, fn in rules:
@@ -123,6 +125,11 @@ def _slash(m: re.Match[str], today: date, spec: _DateSpec) -> date:
         return _safe_date(year + 2000 if year < 100 else year, month, day, m.group(0))
     spec.roll_year = True
     return _safe_date(today.year, month, day, m.group(0))
+
+
+def _next_month(day: int, today: date, src: str) -> date:
+    y, mo = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return _safe_date(y, mo, day, src)
 
 
 def _dom(day: int, today: date) -> date:

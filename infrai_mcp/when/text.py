@@ -154,9 +154,27 @@ def _weekdays_cn(m: re.Match[str]) -> str:
     return prefix + " and ".join(days) + " "
 
 
+_CN_PARTS = {"凌晨": "early morning", "早上": "morning", "早晨": "morning", "上午": "morning", "清晨": "morning",
+             "早": "morning", "中午": "noonish", "下午": "afternoon", "傍晚": "evening", "晚上": "evening",
+             "夜里": "evening", "晚": "evening"}
+
+
+def _cn_time_range(m: re.Match[str]) -> str:
+    from infrai_mcp.when.clock import Clock
+
+    ends = []
+    for p, h, mm in ((m.group(1), m.group(2), m.group(3)), (m.group(4), m.group(5), m.group(6))):
+        c = Clock(int(h) % 24, int(mm)).with_part(_CN_PARTS.get(p or "")) if int(h) <= 24 else Clock(int(h), 0)
+        ends.append(f"{c.hour:02d}:{c.minute:02d}")
+    return f" {ends[0]} to {ends[1]} "
+
+
 def chinese(s: str) -> str:
     s = s.replace("：", ":").replace("、", ",").replace("点钟", "点")
-    s = s.replace("每个", "每").replace("每一个", "每")
+    s = s.replace("每个", "每").replace("每一个", "每").replace("今年", "")
+    s = re.sub(r"每个?季度", " quarterly ", s)
+    s = re.sub(r"下个?月", " next month ", s)
+    s = re.sub(r"([一二两三四\d])刻钟", lambda m: f"{cn_number(m.group(1)) * 15}分钟", s)
     s = re.sub(r"每隔\s*[一1]?\s*[天日]", " every 2 days ", s).replace("每隔", "每")  # 每隔一天: every other day
     more = r"(?:[,和及与到至]?[一二三四五六日天七]|[,和及与到至][1-7])*"
     s = re.sub(r"([下上这本每]个?)?" + _WEEKDAY_CN + "(" + _DAYS_CN + more + ")",
@@ -185,6 +203,9 @@ def chinese(s: str) -> str:
     s = re.sub(r"(\d{1,2})[点點时](\d)刻", lambda m: f" {m.group(1)}:{int(m.group(2)) * 15:02d} ", s)
     s = re.sub(r"(\d{1,2})[点點时](\d{1,2})分?", lambda m: f" {m.group(1)}:{int(m.group(2)):02d} ", s)
     s = re.sub(r"(\d{1,2})[点點时]", r" \1:00 ", s)
+    # Time ranges: 上午9点到下午5点 → 09:00 to 17:00 (each end keeps its own part of day).
+    part = r"(凌晨|早上|早晨|上午|清晨|早|中午|下午|傍晚|晚上|夜里|晚)?\s*"
+    s = re.sub(part + r"(\d{1,2}):(\d{2})\s*[到至~\-]\s*" + part + r"(\d{1,2}):(\d{2})", _cn_time_range, s)
     # Dates: 2026年12月1日, 12月1号, 每月1号, 15号.
     s = re.sub(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号號]?",
                lambda m: f" {m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d} ", s)
