@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from infrai_mcp.when.clock import Clock
 from infrai_mcp.when.vocab import WEEKDAY_RE
 
 _UNITS = {
@@ -160,8 +161,6 @@ _CN_PARTS = {"凌晨": "early morning", "早上": "morning", "早晨": "morning"
 
 
 def _cn_time_range(m: re.Match[str]) -> str:
-    from infrai_mcp.when.clock import Clock
-
     ends = []
     for p, h, mm in ((m.group(1), m.group(2), m.group(3)), (m.group(4), m.group(5), m.group(6))):
         c = Clock(int(h) % 24, int(mm)).with_part(_CN_PARTS.get(p or "")) if int(h) <= 24 else Clock(int(h), 0)
