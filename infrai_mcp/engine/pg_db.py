@@ -266,6 +266,7 @@ class PgListener:
     def __init__(self, url: str) -> None:
         self.url = url
         self._events: dict[str, asyncio.Event] = {}
+        self._handlers: dict[str, list[Callable[[str], None]]] = {}
         self._conn: Conn | None = None
         self._task: asyncio.Task[None] | None = None
         self._listening: set[str] = set()
@@ -303,6 +304,12 @@ class PgListener:
                 return
             await asyncio.sleep(0.005)
 
+    def add_handler(self, channel: str, handler: Callable[[str], None]) -> None:
+        """Call ``handler(payload)`` on every notification of ``channel`` (and with "" after
+        a reconnect, when notifications may have been missed)."""
+        self._handlers.setdefault(channel, []).append(handler)
+        self._event(channel)
+
     async def wait(self, channel: str, timeout: float) -> bool:
         ev = self._event(channel)
         try:
@@ -315,6 +322,15 @@ class PgListener:
     def _wake_all(self) -> None:
         for ev in self._events.values():
             ev.set()
+        for channel in self._handlers:
+            self._dispatch(channel, "")
+
+    def _dispatch(self, channel: str, payload: str) -> None:
+        for handler in self._handlers.get(channel, ()):
+            try:
+                handler(payload)
+            except Exception:  # a broken handler must not stop the listener
+                log.exception("notification handler for %s failed", channel)
 
     async def _loop(self) -> None:
         delay = 0.1
@@ -333,6 +349,7 @@ class PgListener:
                         ev = self._events.get(note.channel)
                         if ev is not None:
                             ev.set()
+                        self._dispatch(note.channel, note.payload)
                         if self._changed.is_set():
                             break
             except asyncio.CancelledError:

@@ -11,35 +11,46 @@ in many processes claim from one queue at once:
 - idempotent publishes take their keys with ``INSERT .. ON CONFLICT``: a concurrent
   publisher with the same key waits for the first one's commit and returns its id.
 
-A batch costs a fixed number of round trips: claim = queue row + select + one UPDATE from
-arrays; ack = queue row + select + one DELETE.
+A batch costs a fixed number of round trips, whatever its size. The hot paths run in
+autocommit because their atomic step is one statement (no BEGIN/COMMIT round trips): a
+standard queue's claim is the queue row + one UPDATE .. SKIP LOCKED .. RETURNING; an ack of
+receipts is one all-or-nothing DELETE. Anything else (FIFO, expired leases to reap, a stale
+or id-only handle) runs the full transaction. Publishes, nacks and redrives NOTIFY
+``infrai_queue`` so long-polls in other processes claim at once.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
 
 from infrai_mcp.engine.pg_db import Conn, PgDB
-from infrai_mcp.engine.pg_webhooks import PgWebhookStore, idem_get, many, one, queue_row
+from infrai_mcp.engine.pg_queue_admin import PgQueueAdmin
+from infrai_mcp.engine.pg_webhooks import (
+    QUEUE_CHANNEL,
+    PgWebhookStore,
+    check_lease,
+    many,
+    notify_queue,
+    one,
+    queue_row,
+    take_keys,
+)
 from infrai_mcp.engine.store_queues import (
     Handle,
     NewMessage,
     QueueStore,
     Row,
     Settled,
-    check_dead_letter_target,
     no_message,
     no_queue,
     receipt_message_id,
 )
-from infrai_mcp.errors import Conflict, InvalidInput
+from infrai_mcp.errors import InvalidInput
 from infrai_mcp.ids import new_id
 
+__all__ = ["QUEUE_CHANNEL", "PgQueueStore"]
 LEASE_EXPIRED = "visibility timeout expired before an ack"
-_UPDATE_COLUMNS = ("project", "name", "dead_letter_queue", "max_retries", "message_retention_days",
-                   "visibility_timeout_default", "enable_priority")
 
 
 def _rank_on(queue: Row) -> bool:
@@ -47,16 +58,10 @@ def _rank_on(queue: Row) -> bool:
     return bool(queue["enable_priority"]) and queue["type"] == "standard"
 
 
-class PgQueueStore(PgWebhookStore, QueueStore):
+class PgQueueStore(PgQueueAdmin, PgWebhookStore, QueueStore):
     db: PgDB
 
     # -- helpers (inside the caller's transaction) ----------------------------------------
-    async def _queue(self, conn: Conn, project: str, name: str) -> Row:
-        found = await queue_row(conn, self.db.queries["queue_get"], project, name)
-        if found is None:
-            raise no_queue(name)
-        return found
-
     async def _fail(
         self, conn: Conn, queue: Row, failed: list[tuple[int, int]], *, requeue: bool, error: str | None,
         now: float, delay: float = 0.0, max_retries: int | None = None, dead_letter_queue: str | None = None,
@@ -87,110 +92,6 @@ class PgQueueStore(PgWebhookStore, QueueStore):
                              error=LEASE_EXPIRED, now=now)
         return len(rows)
 
-    # -- queues -------------------------------------------------------------------------
-    async def insert_queue(self, row: Row, idempotency_key: str | None, dedup_since: float) -> tuple[Row, bool]:
-        q = self.db.queries
-        project, name = row["project"], row["name"]
-
-        async def tx(conn: Conn) -> tuple[Row, bool]:
-            if idempotency_key:
-                first = await idem_get(conn, q["idem_get"], project, "queue_create", idempotency_key, dedup_since)
-                existing = await queue_row(conn, q["queue_get"], project, first) if first else None
-                if existing is not None:
-                    return existing, False
-            dlq = row.get("dead_letter_queue")
-            if dlq:
-                target = await queue_row(conn, q["queue_get"], project, dlq)
-                check_dead_letter_target(project, name, row["type"], target, dlq, "dead_letter_queue")
-            # ON CONFLICT DO NOTHING: a concurrent create of the same name waits for ours and
-            # then reports the conflict, instead of failing with a unique violation.
-            inserted = await one(conn, q["queue_insert"], row)
-            if inserted is None:
-                raise Conflict(f"A queue named {name!r} already exists. Use it, or call queue_update to change it.")
-            if idempotency_key:
-                await conn.execute(q["idem_claim"], {
-                    "project": project, "scope": "queue_create", "keys": [idempotency_key],
-                    "results": [json.dumps(name)], "now": row["created_at"], "since": dedup_since})
-            return inserted, True
-
-        return await self.db.write(tx)
-
-    async def get_queue(self, project: str, name: str) -> Row | None:
-        q = self.db.queries["queue_get"]
-        return await self.db.read(lambda conn: queue_row(conn, q, project, name))
-
-    async def list_queues(self, project: str, *, cursor: str | None, limit: int) -> list[Row]:
-        q = self.db.queries["queue_list"]
-        return await self.db.read(lambda c: many(c, q, {"project": project, "cursor": cursor or "", "limit": limit}))
-
-    async def update_queue(self, project: str, name: str, changes: Row) -> Row:
-        q = self.db.queries
-
-        async def tx(conn: Conn) -> Row:
-            current = await self._queue(conn, project, name)
-            new = {**current, **changes}
-            dlq = new.get("dead_letter_queue")
-            if dlq and dlq != current.get("dead_letter_queue"):
-                target = await queue_row(conn, q["queue_get"], project, dlq)
-                check_dead_letter_target(project, name, current["type"], target, dlq, "dead_letter_queue")
-                # Refuse cycles (a -> b -> a): a dead letter would bounce between them forever.
-                hop: Row | None = target
-                for _ in range(64):
-                    if hop is None or not hop["dead_letter_queue"]:
-                        break
-                    if hop["dead_letter_queue"] == name:
-                        raise InvalidInput(
-                            f"dead_letter_queue: {dlq!r} already dead-letters (directly or through others) "
-                            f"into {name!r}; a DLQ chain must not loop",
-                            field="dead_letter_queue",
-                        )
-                    hop = await queue_row(conn, q["queue_get"], project, hop["dead_letter_queue"])
-            updated = await one(conn, q["queue_update"], {key: new[key] for key in _UPDATE_COLUMNS})
-            if updated is None:
-                raise no_queue(name)
-            return updated
-
-        return await self.db.write(tx)
-
-    async def delete_queue(self, project: str, name: str) -> None:
-        q = self.db.queries
-        args = {"project": project, "name": name}
-
-        async def tx(conn: Conn) -> None:
-            await self._queue(conn, project, name)
-            users = [r["who"] for r in await many(conn, q["queue_dlq_users"], args)]
-            if users:
-                raise Conflict(
-                    f"Queue {name!r} is the dead-letter queue of {', '.join(map(repr, users))}. "
-                    "Point those at another queue (queue_update dead_letter_queue) or delete them first."
-                )
-            await conn.execute(q["queue_delete_messages"], args)
-            await conn.execute(q["queue_delete_subscriptions"], args)
-            await conn.execute(q["queue_delete"], args)
-
-        await self.db.write(tx)
-
-    async def purge_queue(self, project: str, name: str) -> int:
-        q = self.db.queries
-
-        async def tx(conn: Conn) -> int:
-            await self._queue(conn, project, name)
-            cur = await conn.execute(q["queue_purge"], {"project": project, "name": name})
-            return cur.rowcount
-
-        return await self.db.write(tx)
-
-    async def queue_stats(self, project: str, name: str, now: float) -> Row:
-        q = self.db.queries
-
-        async def tx(conn: Conn) -> Row:
-            await self._queue(conn, project, name)
-            stats = await one(conn, q["queue_stats"], {"project": project, "name": name, "now": now})
-            assert stats is not None
-            return {k: (int(v) if k in ("available", "in_flight", "delayed", "dlq") else v) for k, v in stats.items()}
-
-        return await self.db.read(tx)
-
     # -- messages -----------------------------------------------------------------------
     async def publish(
         self, project: str, queue: str, messages: list[NewMessage], *, now: float, dedup_since: float,
@@ -204,7 +105,7 @@ class PgQueueStore(PgWebhookStore, QueueStore):
             out: list[tuple[str, bool]] = [(mid, False) for mid in ids]
             if batch_key:
                 # Taking the batch key first serialises concurrent retries of one batch.
-                first = await _take(conn, q, project, f"batch:{queue}", {batch_key: None}, now, dedup_since)
+                first = await take_keys(conn, q, project, f"batch:{queue}", {batch_key: None}, now, dedup_since)
                 if first:
                     return [(mid, True) for mid, _ in first[batch_key]]
             # Keys: the first message with a key in this batch carries it; repeats point at it.
@@ -216,7 +117,7 @@ class PgQueueStore(PgWebhookStore, QueueStore):
                 elif key:
                     keyed[key] = ids[i]
             if keyed:
-                earlier = await _take(conn, q, project, f"publish:{queue}", dict(keyed), now, dedup_since)
+                earlier = await take_keys(conn, q, project, f"publish:{queue}", dict(keyed), now, dedup_since)
                 for i, m in enumerate(messages):
                     key = m.idempotency_key
                     if key and key in earlier:
@@ -232,6 +133,7 @@ class PgQueueStore(PgWebhookStore, QueueStore):
                     "group_id": [m.group_id for _, m in fresh],
                     "visible_at": [now + m.delay_seconds for _, m in fresh],
                 })
+                await notify_queue(conn, project, queue)
             if batch_key:
                 await conn.execute(
                     "UPDATE queue_idempotency SET result = %s WHERE project = %s AND scope = %s AND key = %s",
@@ -323,7 +225,7 @@ class PgQueueStore(PgWebhookStore, QueueStore):
             rows = {r["id"]: r for r in found}
         out: list[Row | Settled] = []
         for h, mid in zip(handles, mids, strict=True):
-            out.append(_check_lease(h, mid, rows.get(mid) if mid else None, now))
+            out.append(check_lease(h, mid, rows.get(mid) if mid else None, now))
         return out
 
     async def ack(self, project: str, queue: str, handles: list[Handle], now: float) -> list[Settled]:
@@ -371,6 +273,7 @@ class PgQueueStore(PgWebhookStore, QueueStore):
             dead = await self._fail(conn, qrow, [(found["seq"], found["attempts"])], requeue=requeue, error=error,
                                     now=now, delay=delay, max_retries=max_retries,
                                     dead_letter_queue=dead_letter_queue)
+            await notify_queue(conn, project, queue if not dead else (dead_letter_queue or qrow["dead_letter_queue"]))
             return Settled(found["id"], requeued=not dead, dead_lettered=bool(dead))
 
         return await self.db.write(tx)
@@ -412,6 +315,7 @@ class PgQueueStore(PgWebhookStore, QueueStore):
                 await conn.execute(q["messages_redrive"], {"seqs": seqs, "target": name, "now": now,
                                                            "rank_on": _rank_on(target)})
                 moved += len(seqs)
+                await notify_queue(conn, project, name)
             return moved
 
         return await self.db.write(tx)
@@ -437,36 +341,3 @@ class PgQueueStore(PgWebhookStore, QueueStore):
             return float(row["v"]) if row and row["v"] is not None else None
 
         return await self.db.read(tx)
-
-
-async def _take(
-    conn: Conn, q: dict[str, str], project: str, scope: str, results: dict[str, Any], now: float, since: float
-) -> dict[str, Any]:
-    """Take idempotency ``keys`` (recording ``results``); return the EARLIER results of the
-    keys that were already taken (live), which the caller must answer with instead."""
-    keys = sorted(results)  # one lock order for every caller: no deadlock between batches
-    params = {"project": project, "scope": scope, "keys": keys, "results": [json.dumps(results[k]) for k in keys],
-              "now": now, "since": since}
-    taken = {r["key"] for r in await many(conn, q["idem_claim"], params)}
-    others = [k for k in keys if k not in taken]
-    if not others:
-        return {}
-    rows = await many(conn, q["idem_results"], {**params, "keys": others})
-    return {r["key"]: json.loads(r["result"]) for r in rows}
-
-
-def _check_lease(h: Handle, mid: str | None, found: Row | None, now: float) -> Row | Settled:
-    if mid is None:
-        return Settled(h.receipt or "", "unknown")
-    if h.message_id and h.receipt and receipt_message_id(h.receipt) != h.message_id:
-        return Settled(mid, "stale", "the receipt belongs to another message")
-    if found is None or found["state"] == "dead":
-        return Settled(mid, "unknown")
-    if found["state"] != "leased":
-        return Settled(mid, "stale", "it is not in flight (its lease expired or it was nacked)")
-    if h.receipt is not None and found["receipt"] != h.receipt:
-        count = found["receive_count"]
-        return Settled(mid, "stale", f"it was delivered again after your lease expired (receive_count {count})")
-    if found["visible_at"] <= now:
-        return Settled(mid, "stale", "your lease expired before this call")
-    return found

@@ -7,11 +7,13 @@ processes on any number of machines may open the same database: see docs/SCALE_O
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from infrai_mcp.engine.pg_db import PgDB
 from infrai_mcp.engine.pg_jobs import DUE_CHANNEL, PgJobStore
 from infrai_mcp.engine.pg_keys import PgKeyStore
-from infrai_mcp.engine.pg_queues import PgQueueStore
+from infrai_mcp.engine.pg_queues import QUEUE_CHANNEL, PgQueueStore
+from infrai_mcp.engine.pg_webhooks import DELIVERY_CHANNEL
 from infrai_mcp.engine.store import Store
 
 
@@ -23,14 +25,32 @@ class PostgresStore(PgJobStore, PgQueueStore, PgKeyStore, Store):
     async def open(self) -> None:
         await self.db.start()
         if self.db.listener is not None:
-            await self.db.listener.listen(DUE_CHANNEL)
+            for channel in (DUE_CHANNEL, QUEUE_CHANNEL, DELIVERY_CHANNEL):
+                await self.db.listener.listen(channel)
 
     async def close(self) -> None:
         await self.db.close()
 
-    async def wait_for_due(self, timeout: float) -> bool:
-        """Sleep until another process wrote due work (NOTIFY) or ``timeout`` passes.
+    def add_wake_listener(self, callback: Callable[[str, str], None]) -> None:
+        """Call ``callback(kind, detail)`` when ANOTHER process (or this one) commits work:
 
-        The scheduler's wait can race this against its own wake event; True when notified.
+        - ``("due", "")``: a job or run became due sooner (scheduler: re-evaluate now);
+        - ``("queue", "<project>/<queue>")``: messages were published or made visible
+          (queue long-polls of that queue: claim again);
+        - ``("delivery", "")``: a webhook delivery was queued.
+
+        After a lost LISTEN connection every callback is called once with detail "" (work
+        may have arrived meanwhile). Delivered on the event loop; keep callbacks cheap. The
+        bounded poll of each loop stays the safety net either way.
         """
+        if self.db.listener is None:
+            raise RuntimeError("open() the store before adding wake listeners")
+        def bound(kind: str) -> Callable[[str], None]:
+            return lambda payload: callback(kind, payload)
+
+        for kind, channel in (("due", DUE_CHANNEL), ("queue", QUEUE_CHANNEL), ("delivery", DELIVERY_CHANNEL)):
+            self.db.listener.add_handler(channel, bound(kind))
+
+    async def wait_for_due(self, timeout: float) -> bool:
+        """Sleep until due work was committed (NOTIFY) or ``timeout`` passes; True when notified."""
         return await self.db.wait(DUE_CHANNEL, timeout)

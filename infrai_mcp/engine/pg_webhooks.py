@@ -6,11 +6,13 @@ import json
 from typing import Any
 
 from infrai_mcp.engine.pg_db import Conn, PgDB
-from infrai_mcp.engine.store_queues import check_dead_letter_target, no_queue
+from infrai_mcp.engine.store_queues import Handle, Settled, check_dead_letter_target, no_queue, receipt_message_id
 from infrai_mcp.engine.webhook_store import Row, WebhookStore
 from infrai_mcp.errors import InvalidInput
 
 DELIVERY_CHANNEL = "infrai_deliveries"
+# Payload "<project>/<queue>": consumers long-polling that queue in any process claim again.
+QUEUE_CHANNEL = "infrai_queue"
 
 
 async def one(conn: Conn, query: str, params: Row | None = None) -> Row | None:
@@ -42,6 +44,44 @@ async def idem_take(
         return None
     found = await one(conn, queries["idem_results"], params)
     return json.loads(found["result"]) if found else None
+
+
+async def notify_queue(conn: Conn, project: str, queue: str | None) -> None:
+    if queue:
+        await conn.execute("SELECT pg_notify(%s, %s)", (QUEUE_CHANNEL, f"{project}/{queue}"))
+
+
+async def take_keys(
+    conn: Conn, q: dict[str, str], project: str, scope: str, results: dict[str, Any], now: float, since: float
+) -> dict[str, Any]:
+    """Take idempotency ``keys`` (recording ``results``); return the EARLIER results of the
+    keys that were already taken (live), which the caller must answer with instead."""
+    keys = sorted(results)  # one lock order for every caller: no deadlock between batches
+    params = {"project": project, "scope": scope, "keys": keys, "results": [json.dumps(results[k]) for k in keys],
+              "now": now, "since": since}
+    taken = {r["key"] for r in await many(conn, q["idem_claim"], params)}
+    others = [k for k in keys if k not in taken]
+    if not others:
+        return {}
+    rows = await many(conn, q["idem_results"], {**params, "keys": others})
+    return {r["key"]: json.loads(r["result"]) for r in rows}
+
+
+def check_lease(h: Handle, mid: str | None, found: Row | None, now: float) -> Row | Settled:
+    if mid is None:
+        return Settled(h.receipt or "", "unknown")
+    if h.message_id and h.receipt and receipt_message_id(h.receipt) != h.message_id:
+        return Settled(mid, "stale", "the receipt belongs to another message")
+    if found is None or found["state"] == "dead":
+        return Settled(mid, "unknown")
+    if found["state"] != "leased":
+        return Settled(mid, "stale", "it is not in flight (its lease expired or it was nacked)")
+    if h.receipt is not None and found["receipt"] != h.receipt:
+        count = found["receive_count"]
+        return Settled(mid, "stale", f"it was delivered again after your lease expired (receive_count {count})")
+    if found["visible_at"] <= now:
+        return Settled(mid, "stale", "your lease expired before this call")
+    return found
 
 
 async def queue_row(conn: Conn, query: str, project: str, name: str) -> Row | None:
