@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from infrai_mcp.when import cron as cronmod
-from infrai_mcp.when.clock import check_delay, duration_phrase
+from infrai_mcp.when.clock import check_delay, duration_phrase, iso_duration
 from infrai_mcp.when.cron import CronError, normalize_cron, validate_timezone
 from infrai_mcp.when.model import EXAMPLES_ALL, EXAMPLES_CRON, EXAMPLES_ONCE, When, WhenError, fail
 from infrai_mcp.when.once import parse_once
@@ -77,6 +77,10 @@ def parse_when(text: str, *, now: datetime | None = None, timezone: str | None =
         return When(type="once", run_at=_iso(raw, iso, at, zone), timezone=zone)
     if raw.lower() in _NOW_WORDS:
         return When(type="delayed", delay_seconds=0, timezone=zone)
+    iso_secs = iso_duration(raw)
+    if iso_secs is not None:
+        return When(type="delayed", delay_seconds=check_delay(iso_secs, raw), timezone=zone)
+    raw = re.sub(r"^\+\s*(?=\d)", "in ", raw)  # "+30 minutes"
     s = normalize(raw)
     try:
         named, s = extract_zone(s)
@@ -154,6 +158,9 @@ def parse_delay(value: str | int | float, *, now: datetime | None = None) -> int
         raise fail("a delay must be a number of seconds or a duration such as '20 minutes'",
                    '"90", "20 minutes", "in 1 hour and 30 minutes"')
     text = value.strip()
+    iso_secs = iso_duration(text)
+    if iso_secs is not None:
+        return check_delay(iso_secs, text)
     if re.fullmatch(r"[+-]?\d+(?:\.\d+)?", text):
         return check_delay(float(text), f"{text} seconds")
     dur = duration_phrase(normalize(text))

@@ -208,3 +208,17 @@ def check_delay(secs: float, src: str) -> int:
     if secs > 366 * 86400:
         raise fail(f"'{src}' is more than 366 days away")
     return int(secs)
+
+
+_ISO_DURATION = re.compile(
+    r"^[+]?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", re.IGNORECASE
+)
+
+
+def iso_duration(text: str) -> float | None:
+    """Seconds for an ISO 8601 duration ("PT30M", "P1DT2H", "PT45S", "P2W"), else None."""
+    m = _ISO_DURATION.match(text.strip())
+    if not m or not any(m.groups()) or text.strip().upper().endswith("T"):
+        return None
+    w, d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+    return w * 604800 + d * 86400 + h * 3600 + mi * 60 + s

@@ -56,6 +56,7 @@ def to_cron(s: str) -> str:
     if m:
         excluded = days(m.group(1))
         s = cut(s, m)
+    s = re.sub(r"\b(?:starting|beginning|from) (?:now|today)(?: on)?\b|\bfrom now on\b", " ", s)
     months, doms, daily_in_months, s = ranges(s)
     minute_only, s = read_minutes(s)
     hour_range, s = read_hour_range(s)

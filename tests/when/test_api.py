@@ -68,7 +68,7 @@ def test_parse_instant_naive_now_is_read_in_zone() -> None:
 @pytest.mark.parametrize(("value", "seconds"), [
     (90, 90), (90.0, 90), ("90", 90), (" 45 ", 45), ("20 minutes", 1200), ("in 20 minutes", 1200),
     ("1 hour and 30 minutes", 5400), ("an hour and a half", 5400), ("2h30m", 9000), ("半小时", 1800),
-    ("10分钟后", 600), ("366 days", 366 * 86400), ("1.5 minutes", 90),
+    ("10分钟后", 600), ("366 days", 366 * 86400), ("1.5 minutes", 90), ("PT20M", 1200), ("P1DT1H", 90000),
 ])
 def test_parse_delay(value: str | int | float, seconds: int) -> None:
     assert parse_delay(value) == seconds
