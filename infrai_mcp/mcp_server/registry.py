@@ -216,7 +216,7 @@ class _Tool(Tool):
             return await super().run(arguments, context, convert_result)
         except ToolError as exc:
             cause = exc.__cause__
-            if isinstance(cause, ValidationError) and not isinstance(cause.__cause__, InfraiError):
+            if isinstance(cause, ValidationError):
                 accepted = sorted(self.fn_metadata.arg_model.model_fields)
                 raise ToolError(f"Invalid arguments for {self.name}: {describe_validation(cause, accepted)}") from cause
             raise

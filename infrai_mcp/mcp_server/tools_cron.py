@@ -27,9 +27,10 @@ class CronJobView(CronJob):
 
 
 def view(job: CronJob, ctx: ToolContext) -> CronJobView:
-    fires = cron_fires(job.schedule, job.timezone, ctx.now()) if job.enabled else []
-    if not fires and job.enabled and job.next_run_at:
-        fires = [job.next_run_at]
+    active = job.status == "active"
+    fires = cron_fires(job.schedule, job.timezone, ctx.now()) if active else []
+    if not fires and active and job.next_run_at:
+        fires = [job.next_run_at]  # a one-shot (run_at) job
     # when_preview's wording first, so the agent sees one phrasing for one schedule
     description = describe_stored(
         "cron" if job.schedule else "once", job.timezone, cron=job.schedule, run_at=job.run_at
