@@ -163,13 +163,21 @@ class PgWebhookStore(WebhookStore):
         q = self.db.queries["delivery_get"]
         return await self.db.read(lambda conn: one(conn, q, {"project": project, "id": delivery_id}))
 
-    async def claim_deliveries(self, now: float, lease_until: float, limit: int) -> list[Row]:
+    async def claim_deliveries(self, now: float, lease_margin: float, limit: int) -> list[Row]:
         q = self.db.queries["delivery_claim"]
 
         async def tx(conn: Conn) -> list[Row]:
-            rows = await many(conn, q, {"now": now, "until": lease_until, "limit": limit})
-            # RETURNING order is not the claim order: oldest due first, as the contract says.
+            rows = await many(conn, q, {"now": now, "margin": lease_margin, "limit": limit})
+            rows.sort(key=lambda r: (r["next_attempt_at"], r["id"]))  # oldest due first
             return rows
+
+        return await self.db.write(tx)
+
+    async def prune_deliveries(self, finished_before: float, limit: int = 5000) -> int:
+        q = self.db.queries["delivery_prune"]
+
+        async def tx(conn: Conn) -> int:
+            return (await conn.execute(q, {"before": finished_before, "limit": limit})).rowcount
 
         return await self.db.write(tx)
 

@@ -244,16 +244,24 @@ RETURNING *;
 SELECT * FROM webhook_deliveries WHERE project = %(project)s AND id = %(id)s;
 
 -- name: delivery_claim
--- Worker query (every project): due deliveries, leased until %(until)s; SKIP LOCKED so
--- several processes deliver disjoint sets.
+-- Worker query (every project): due deliveries, leased until their timeout plus a margin;
+-- SKIP LOCKED so several processes deliver disjoint sets. Returns the rows as they were
+-- before the lease (like the SQLite store).
 WITH c AS (
-    SELECT project, id FROM webhook_deliveries
+    SELECT * FROM webhook_deliveries
     WHERE state IN ('pending', 'delivering') AND next_attempt_at <= %(now)s
     ORDER BY next_attempt_at LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED)
-UPDATE webhook_deliveries d SET state = 'delivering', next_attempt_at = %(until)s
+UPDATE webhook_deliveries d SET state = 'delivering',
+    next_attempt_at = %(now)s + d.timeout_seconds + %(margin)s
 FROM c WHERE d.project = c.project AND d.id = c.id
-RETURNING d.*;
+RETURNING c.*;
+
+-- name: delivery_prune
+-- Worker query: finished deliveries of every project past the history window.
+DELETE FROM webhook_deliveries WHERE (project, id) IN (
+    SELECT project, id FROM webhook_deliveries
+    WHERE state IN ('succeeded', 'failed') AND finished_at < %(before)s LIMIT %(limit)s);
 
 -- name: delivery_get_for_update
 SELECT * FROM webhook_deliveries WHERE project = %(project)s AND id = %(id)s FOR UPDATE;
