@@ -51,6 +51,8 @@ def _hour(h: int, meridiem: str | None, src: str) -> int:
 _MER = r"(?:\s*(am|pm)|(a|p))\b"
 _TIME_PATTERNS: list[tuple[str, str]] = [
     ("hm", r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?" + rf"(?:{_MER})?"),
+    ("spoken", r"\b(?:at|@) (\d{1,2}) ([0-5]\d)\b(?:" + _MER
+               + r")?(?! ?(?:minutes?|hours?|seconds?|days?|st|nd|rd|th)\b)"),
     ("past", r"\b(half|quarter|\d{1,2})(?: minutes?)? past (\d{1,2})(?:" + _MER + r")?(?! hours?)"),
     ("to", r"\b(quarter|\d{1,2} minutes?|(?<=at )\d{1,2}) to (\d{1,2})(?:" + _MER + r")?(?= |$)"),
     ("h_mer", r"\b(\d{1,2})" + _MER),
@@ -120,6 +122,9 @@ def extract_times(s: str) -> tuple[list[Clock], str | None, str]:
                 c = Clock(12, 0, 0, "pm")
             elif kind == "midnight":
                 c = Clock(0, 0, 0, "am", midnight=True)
+            elif kind == "spoken":  # "at nine thirty pm"
+                mer = m.group(3) or ({"a": "am", "p": "pm"}.get(m.group(4) or ""))
+                c = Clock(_hour(int(m.group(1)), mer, src), int(m.group(2)), 0, mer)
             elif kind == "mil":
                 c = Clock(int(m.group(1)), int(m.group(2)))
             elif kind == "numpart":

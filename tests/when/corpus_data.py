@@ -474,6 +474,9 @@ ONCE_SUN: list[tuple[str, str]] = [
     ("next month on the 15th", "2026-12-15 00:00"),
     ("the 31st of next month", "2026-12-31 00:00"),
     ("今年12月25日", "2026-12-25 00:00"),
+    ("at nine thirty pm", "2026-11-22 21:30"),
+    ("tomorrow at seven forty-five am", "2026-11-23 07:45"),
+    ("at 10 to 5 in the afternoon", "2026-11-22 16:50"),
     # dates our rules leave unread go to dateparser (calendar day only; the clock and zone stay ours)
     ("2027 march 5 at 9am", "2027-03-05 09:00"),
     ("on march 5th of 2027 at 6pm", "2027-03-05 18:00"),
