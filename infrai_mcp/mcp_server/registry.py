@@ -4,8 +4,8 @@ A tool is an async handler ``(ctx, args) -> Record`` whose first annotation is i
 input model and whose return annotation is its output model. ``@tool(...)`` records it in
 its toolset's list; ``sdk_tool`` wraps it for ``MCPServer(tools=...)``:
 
-- the input schema is the model's JSON schema, compacted (titles dropped, ``X | None``
-  written as ``type: [X, "null"]``) because the whole tools/list has to stay small;
+- the input and output schemas are the models' JSON schemas, compacted (``compact_schema``)
+  because the whole tools/list goes to the model on every turn and has to stay small;
 - the SDK validates arguments against the model; its error (which quotes the rejected
   values, possibly a secret) is replaced by one that names fields and says what is
   accepted, never echoing a value;
@@ -30,7 +30,6 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from infrai_mcp.backends.base import Backend
-from infrai_mcp.config import Settings
 from infrai_mcp.errors import InfraiError, NotFound
 from infrai_mcp.models import utcnow
 
@@ -48,10 +47,9 @@ class ToolInput(ArgModelBase):
 
 @dataclass
 class ToolContext:
-    """What a handler may use: the backend, the settings and the wall clock."""
+    """What a handler may use: the backend, the default zone and the wall clock."""
 
     backend: Backend
-    settings: Settings
     timezone: str
     clock: Callable[[], datetime] = utcnow
 

@@ -62,7 +62,7 @@ def build_server(
     once per in-memory ``Client`` connection in tests).
     """
     tz = server_timezone(settings.timezone)
-    ctx = ToolContext(backend=backend, settings=settings, timezone=tz)
+    ctx = ToolContext(backend=backend, timezone=tz)
     tools = [sdk_tool(d, ctx) for d in select_tools(settings)]
 
     server_lifespan = None
