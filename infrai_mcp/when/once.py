@@ -36,7 +36,6 @@ class _DateSpec:
     def __init__(self) -> None:
         self.day: date | None = None
         self.roll_year = False  # day+month without a year: next year if passed
-        self.explicit_today = False
         self.said: list[str] = []
         self.weekday: int | None = None  # "Friday, Dec 4": checked against the date
 
@@ -96,8 +95,6 @@ def _read_date(s: str, today: date, spec: _DateSpec) -> str:
                 raise _err(f"two dates given ({spec.said[0]!r} and {m.group(0).strip()!r})")
             spec.day = fn(m)
             spec.said.append(m.group(0).strip())
-            if re.search(r"today|tonight", m.group(0)):
-                spec.explicit_today = True
             s = _cut(s, m)
     return s
 
