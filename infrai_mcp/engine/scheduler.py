@@ -4,7 +4,7 @@ Loop (one per process that holds the 'dispatch' lease of the data dir):
 
 1. ``store.claim_runs_ahead`` in ONE transaction turns due jobs into runs (via ``plan``, pure), advances
    each job's ``next_run_at`` and leases up to ``batch`` claimable runs to this process.
-   Claims look ``lookahead`` (up to 2 s) ahead: a claimed run's task sleeps in memory until
+   Claims look ``lookahead`` (up to 5 s) ahead: a claimed run's task sleeps in memory until
    its exact due time, so store latency under load does not add to fire lateness.
 2. Each claimed run becomes an asyncio task (``Executor`` in runner.py): one attempt
    through the dispatcher, then an ``Outcome`` recorded in batches (many finished runs,
@@ -118,9 +118,11 @@ class Scheduler:
         env_lease = os.environ.get("INFRAI_LEASE_SECONDS")
         self.lease_seconds = lease_seconds or (float(env_lease) if env_lease else 30.0)
         self.batch = batch
-        # Claim up to 2 s ahead so a burst's store work is done before it is due; never
-        # more than a quarter of the lease, so claimed-but-waiting runs keep their lease.
-        self.lookahead = lookahead if lookahead is not None else min(2.0, self.lease_seconds / 4)
+        # Claim up to 5 s ahead: a claim then happens >= 2.5 s before the work is due, so a
+        # store stall (a WAL checkpoint's fsync on a busy disk took ~1 s in the bench) does
+        # not make fires late. Never more than a quarter of the lease, so claimed-but-waiting
+        # runs keep their lease.
+        self.lookahead = lookahead if lookahead is not None else min(5.0, self.lease_seconds / 4)
         self.max_in_flight = max_in_flight
         self.poll_interval = poll_interval
         self.misfire_grace = misfire_grace
