@@ -13,7 +13,7 @@ import pytest
 from mcp import Client
 
 from tests.mcp.conftest import Tools
-from tests.mcp.test_stdio import params
+from tests.mcp.test_mcp_stdio import params
 from tests.receiver import Receiver
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]

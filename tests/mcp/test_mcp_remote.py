@@ -15,8 +15,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from tests.mcp.conftest import Tools
-from tests.mcp.test_http import free_port
-from tests.mcp.test_stdio import PASS_THROUGH
+from tests.mcp.test_mcp_http import free_port
+from tests.mcp.test_mcp_stdio import PASS_THROUGH
 from tests.receiver import Receiver
 
 pytestmark = pytest.mark.slow
