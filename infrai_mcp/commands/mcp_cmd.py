@@ -66,7 +66,10 @@ def make_backend(settings: Settings) -> BackendChoice:
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Environment first, then the flags given on the command line."""
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # e.g. an unknown name in INFRAI_TOOLSETS: say so, no traceback
+        raise SystemExit(f"infrai-mcp: {exc}") from None
     changes: dict[str, Any] = {}
     if args.toolsets:
         names = tuple(t.strip() for t in args.toolsets.split(",") if t.strip())

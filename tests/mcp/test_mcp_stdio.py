@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from datetime import datetime
@@ -79,3 +80,9 @@ async def test_work_due_while_no_server_ran_fires_at_the_next_start(tmp_path: Pa
             return runs["items"]  # type: ignore[no-any-return]
 
         await until(done, what="the late task's run recorded")
+
+
+def test_bad_toolset_is_a_plain_message(tmp_path: Path) -> None:
+    env = {**os.environ, "INFRAI_HOME": str(tmp_path), "INFRAI_TOOLSETS": "cron,bogus"}
+    done = subprocess.run([str(BIN / "infrai-mcp"), "mcp"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "bogus" in done.stderr and "Traceback" not in done.stderr
