@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from infrai_mcp.api.common import JSON, backend, ok, parse, read_json
 from infrai_mcp.api.spec import STR, Registry, nullable, obj
 from infrai_mcp.errors import InvalidInput, NotFound
-from infrai_mcp.models import CronCreate, CronJob, Model, Task, TaskCreate
+from infrai_mcp.models import CronCreate, CronJob, Model, Run, Task, TaskCreate
 
 registry = Registry("jobs (seed 003)")
 UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
@@ -137,7 +137,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def job_view(
     record: Task | CronJob, project: str, args: JSON, idempotency_key: str | None = None,
-    description: str | None = None,
+    description: str | None = None, run: Run | None = None,
 ) -> JSON:
     at: datetime | None
     if isinstance(record, Task):
@@ -152,7 +152,8 @@ def job_view(
         "id": rid, "idempotency_key": idempotency_key, "inserted_at": _iso(record.created_at),
         "name": record.name, "description": description, "user_id": project, "schedule_id": schedule_id,
         "job_id": rid,
-        "job": {"attempted_at": None, "cancelled_at": _iso(cancelled), "completed_at": _iso(completed),
+        "job": {"attempted_at": _iso(run.started_at if run else None), "cancelled_at": _iso(cancelled),
+                "completed_at": _iso(completed),
                 "discarded_at": _iso(discarded), "has_confict": False, "id": rid,
                 "inserted_at": _iso(record.created_at), "scheduled_at": _iso(at), "state": state},
         "args": args,
@@ -200,9 +201,12 @@ async def job_get(request: Request) -> JSONResponse:
     record = await _lookup(request)
     args = {"method": record.method.lower(), "url": record.url, "body": record.payload,
             "headers": record.headers or {}}
+    run = None
     if isinstance(record, CronJob):
         args["cron"] = record.schedule
-    return ok(job_view(record, request.scope["state"]["infrai_project"], args))
+    elif record.run_id:
+        run = await backend(request).run_get(record.run_id)  # when the request was attempted
+    return ok(job_view(record, request.scope["state"]["infrai_project"], args, run=run))
 
 
 @registry.op("DELETE", "/api/jobs/{id}", summary="Cancel a one-shot job or delete a recurring one (extension)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -239,3 +240,30 @@ async def test_dashboard_is_mounted_behind_the_same_keys(api: Api) -> None:
     assert "umbrella" not in page.text
     assert (await api.a.get("/ui/")).status_code == 200
     assert (await api.anon.get("/ui/", headers={"Authorization": "Bearer ifr_wrong"})).status_code == 401
+
+
+async def test_jobs_003_reports_the_attempt(tmp_path: Path) -> None:
+    """With the dispatcher on, GET /api/jobs/{id} shows when the request was attempted."""
+    from infrai_mcp.api import create_app
+    from infrai_mcp.api.keys import create_key
+    from infrai_mcp.config import Settings
+    from infrai_mcp.engine.engine import Engine
+    from tests.engine.conftest import until
+    from tests.receiver import Receiver
+
+    settings = Settings(home=tmp_path)
+    with Receiver() as rx:
+        async with Engine(settings) as engine:
+            _, key = await create_key(engine.store, "acme")
+            transport = httpx.ASGITransport(app=create_app(engine, settings))
+            async with httpx.AsyncClient(transport=transport, base_url="http://t",
+                                         headers={"Authorization": f"Bearer {key}"}) as c:
+                made = data(await c.post("/api/jobs", json={"method": "post", "url": rx.url("/j"), "body": {"x": 1}}))
+
+                async def completed() -> Any:
+                    job = data(await c.get(f"/api/jobs/{made['id']}"))
+                    return job if job["job"]["state"] == "completed" else None
+
+                job = await until(completed, what="the 003 job completed")
+    assert job["job"]["attempted_at"] and job["job"]["completed_at"]
+    assert (await rx.wait_for(1, path="/j", timeout=5))[0].json() == {"x": 1}
