@@ -18,6 +18,6 @@ Layout: ``registry`` (declaring tools, schemas, errors), ``timefields`` (the onl
 
 from __future__ import annotations
 
-from .server import INSTRUCTIONS, build_server, http_app, select_tools
+from .server import build_server, http_app, instructions, select_tools
 
-__all__ = ["INSTRUCTIONS", "build_server", "http_app", "select_tools"]
+__all__ = ["build_server", "http_app", "instructions", "select_tools"]

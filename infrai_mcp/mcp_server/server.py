@@ -25,19 +25,40 @@ from .tools_webhook import webhooks
 ALL_TOOLSETS = (cron, tasks, schedules, queues, webhooks, when_tools)
 assert tuple(t.name for t in ALL_TOOLSETS) == TOOLSETS, "config.TOOLSETS and the toolsets here must agree"
 
-INSTRUCTIONS = """\
-Scheduling tools: cron jobs (recurring HTTP requests), one-shot tasks, agent schedules with callbacks, \
-message queues and signed webhooks.
-- Times: every time field takes plain language ("every weekday at 9am", "in 20 minutes", "tomorrow at 3pm") \
-or the exact form (cron, ISO 8601, seconds). Default timezone: {tz}; pass timezone (IANA) when the user \
-means another. If a time is ambiguous, call when_preview first and confirm it with the user.
-- Every create/update answers with the normalised schedule, its description and next fire times (UTC): \
-tell the user what was scheduled.
-- To be woken up later: schedule_create with callback_type="queue" and callback_id=<your inbox queue> \
-(create it with queue_create); when it fires, a message {{schedule_id, agent_id, run_id, fired_at, payload}} \
-arrives there: queue_consume it and queue_ack what you handled. \
-callback_type="url" calls a URL; "workflow" starts a workflow run.
-- Errors say what to change; unknown ids: call the matching *_list tool."""
+_INTRO = (
+    "Scheduling tools: cron jobs (recurring HTTP requests), one-shot tasks, agent schedules with callbacks, "
+    "message queues and signed webhooks."
+)
+_TIMES = (
+    '- Times: every time field takes plain language ("every weekday at 9am", "in 20 minutes", "tomorrow at 3pm") '
+    "or the exact form (cron, ISO 8601, seconds). Default timezone: {tz}; pass timezone (IANA) when the user "
+    "means another."
+)
+_PREVIEW = " If a time is ambiguous, call when_preview first and confirm it with the user."
+_CONFIRM = (
+    "- Every create/update answers with the normalised schedule, its description and next fire times (UTC): "
+    "tell the user what was scheduled."
+)
+_WAKE = (
+    '- To be woken up later: schedule_create with callback_type="queue" and callback_id=<your inbox queue> '
+    "(create it with queue_create); when it fires, a message {schedule_id, agent_id, run_id, fired_at, payload} "
+    'arrives there: queue_consume it and queue_ack what you handled. callback_type="url" calls a URL; '
+    '"workflow" starts a workflow run.'
+)
+_ERRORS = "- Errors say what to change; unknown ids: call the matching *_list tool."
+
+
+def instructions(tz: str, tools: list[ToolDef]) -> str:
+    """A few lines on using the tools, leaving out the ones about tools this server does not
+    expose (toolsets, read-only): pointing the model at a tool it cannot see costs a failed call."""
+    names = {t.name for t in tools}
+    lines = [_INTRO, _TIMES.format(tz=tz) + (_PREVIEW if "when_preview" in names else "")]
+    if any(not t.read_only for t in tools):
+        lines.append(_CONFIRM)
+    if {"schedule_create", "queue_consume"} <= names:
+        lines.append(_WAKE)
+    lines.append(_ERRORS)
+    return "\n".join(lines)
 
 
 def select_tools(settings: Settings) -> list[ToolDef]:
@@ -63,7 +84,8 @@ def build_server(
     """
     tz = server_timezone(settings.timezone)
     ctx = ToolContext(backend=backend, timezone=tz)
-    tools = [sdk_tool(d, ctx) for d in select_tools(settings)]
+    chosen = select_tools(settings)
+    tools = [sdk_tool(d, ctx) for d in chosen]
 
     server_lifespan = None
     if lifespan is not None:
@@ -79,7 +101,7 @@ def build_server(
     return MCPServer(
         name="infrai-mcp",
         version=__version__,
-        instructions=INSTRUCTIONS.format(tz=tz),
+        instructions=instructions(tz, chosen),
         tools=tools,
         lifespan=server_lifespan,
     )

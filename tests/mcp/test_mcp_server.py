@@ -167,3 +167,14 @@ ID_TOOLS = [
 async def test_unknown_ids_name_the_list_tool(tools: Tools, tool: str, args: dict[str, Any], hint: str) -> None:
     text = await tools.err(tool, **args)
     assert hint in text and "Traceback" not in text, text
+
+
+async def test_instructions_leave_out_tools_the_server_does_not_have(engine: Engine, tmp_path: Path) -> None:
+    ro = settings_for(tmp_path, read_only=True)
+    async with Client(build_server(EmbeddedBackend(engine), ro)) as client:
+        text = client.instructions or ""
+    assert "when_preview" in text and "schedule_create" not in text and "create/update" not in text
+    cron_only = settings_for(tmp_path, toolsets=("cron",))
+    async with Client(build_server(EmbeddedBackend(engine), cron_only)) as client:
+        text = client.instructions or ""
+    assert TZ in text and "when_preview" not in text and "queue_consume" not in text
