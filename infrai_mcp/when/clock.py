@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from infrai_mcp.when.model import EXAMPLES_ALL, WhenError, fail
 
-PARTS = ("early morning", "morning", "noonish", "afternoon", "evening", "tonight", "night")
+# "zhongwu" (中午, around noon: 1 means 13:00) is internal; Chinese text is rewritten to it.
+PARTS = ("early morning", "morning", "zhongwu", "afternoon", "evening", "tonight", "night")
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Clock:
         h = self.hour
         if part in ("morning", "early morning"):
             h = 0 if h == 12 else h
-        elif part == "noonish":
+        elif part == "zhongwu":
             h = h + 12 if 1 <= h <= 5 else h
         elif part in ("afternoon", "evening"):
             h = h + 12 if h < 12 else (0 if part == "evening" else 12)
@@ -72,7 +73,7 @@ def _minutes(word: str) -> int:
     return {"half": 30, "quarter": 15}.get(word) or int(word)
 
 
-_PART_WORDS = r"\b(?:early morning|morning|noonish|afternoon|evening|tonight|night)\b"
+_PART_WORDS = r"\b(?:early morning|morning|zhongwu|afternoon|evening|tonight|night)\b"
 
 
 def _bind_part(m: re.Match[str]) -> str:
@@ -86,7 +87,7 @@ def extract_times(s: str) -> tuple[list[Clock], str | None, str]:
     part: str | None = None
     if len(re.findall(_PART_WORDS, s)) >= 2:
         # "morning 8:00 and evening 8:00" (每天早上8点和晚上8点): each part word binds to its own time.
-        s = re.sub(r"\b(early morning|morning|noonish|afternoon|evening|night) (?:at )?(\d{1,2})(?::(\d{2}))?\b"
+        s = re.sub(r"\b(early morning|morning|zhongwu|afternoon|evening|night) (?:at )?(\d{1,2})(?::(\d{2}))?\b"
                    r"(?!\s*(?:am|pm|:))", _bind_part, s)
     for kind, rx in _TIME_RES:
         pos = 0
@@ -138,14 +139,14 @@ def extract_times(s: str) -> tuple[list[Clock], str | None, str]:
             keep = "at " if kind == "bare" and src.startswith("and") else ""
             s = s[: m.start()] + f" {keep}¤ " + s[m.end() :]
     s = s.replace("¤", " ")
-    pm = re.search(r"\b(this |in the |every |at )?(early morning|morning|noonish|afternoon|evening|tonight|night)\b", s)
+    pm = re.search(r"\b(this |in the |every |at )?(early morning|morning|zhongwu|afternoon|evening|tonight|night)\b", s)
     if pm:
         part = pm.group(2)
         if pm.group(1) == "this " and part in ("evening", "night"):
             part = "tonight"
         prefix = "today " if pm.group(1) == "this " or part == "tonight" else ""
         s = s[: pm.start()] + f" {prefix}" + s[pm.end() :]
-        if re.search(r"\b(early morning|morning|noonish|afternoon|evening|tonight|night)\b", s):
+        if re.search(r"\b(early morning|morning|zhongwu|afternoon|evening|tonight|night)\b", s):
             raise fail("the phrase names two different parts of the day")
     found.sort(key=lambda t: t[0])
     return [c for _, c in found], part, re.sub(r"\s+", " ", s).strip()

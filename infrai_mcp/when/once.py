@@ -146,6 +146,12 @@ def _dom(day: int, today: date) -> date:
 
 def parse_once(s: str, now: datetime, zone: str) -> datetime:
     """A single future instant (UTC) for a normalised date/time phrase in ``zone``."""
+    same = re.search(r"\b(?:at )?(?:this|the same|same) time\b", s)
+    if same:  # "this time tomorrow": the current wall time on the named day
+        if not re.search(r"\b(?:tomorrow|next|in \d+ (?:days?|weeks?)|" + WEEKDAY_RE + r")\b", s):
+            raise _err(f"'{same.group(0)}' needs a day, e.g. 'this time tomorrow'")
+        wall_now = local_now(now, zone)
+        s = _cut(s, same) + f" at {wall_now.hour:02d}:{wall_now.minute:02d}"
     times, part, s = extract_times(s)
     if len(times) > 1:
         raise _err("several clock times were given for a single run; for a repeating schedule say "

@@ -68,7 +68,7 @@ _REPLACEMENTS = [
     (r"\b(\d{1,2})h(\d{2})\b", r"\1:\2"), (r"\bat (\d{1,2})\.(\d{2})\b", r"at \1:\2"),
     (r"^(?:please |kindly )?(?:remind (?:me|us)|run (?:it|this|the job)?|schedule (?:it|this)?|do it|"
      r"start(?: it)?|trigger(?: it)?)\b ?", ""), (r"\bmins?\b", "minutes"), (r"\bsingle\b", ""),
-    (r"\bnightly\b", "every night"), (r"\bweek days?\b", "weekdays"),
+    (r"\bnightly\b", "every night"), (r"\bon the dot\b", ""), (r"\bweek days?\b", "weekdays"),
     (r"\bhrs?\b", "hours"), (r"\bh\b", "hours"), (r"\bwks?\b", "weeks"),
 ]
 _REPLACEMENTS_RE = [(re.compile(a), b) for a, b in _REPLACEMENTS]
@@ -137,7 +137,7 @@ _CN_RULES: list[tuple[str, str]] = [
     (r"今天|今日", " today "), (r"昨天|前天", " yesterday "), (r"今晚|今天晚上", " tonight "),
     (r"明早", " tomorrow morning "), (r"明晚", " tomorrow evening "),
     (r"凌晨", " early morning "), (r"中午(?!\s*\d)", " noon "),
-    (r"早上|早晨|上午|清晨|早", " morning "), (r"中午", " noonish "),
+    (r"早上|早晨|上午|清晨|早", " morning "), (r"中午", " zhongwu "),
     (r"下午", " afternoon "), (r"傍晚|晚上|夜里|夜晚|晚", " evening "),
 ]
 _CN_RULES_RE = [(re.compile(a), b) for a, b in _CN_RULES]
@@ -156,7 +156,7 @@ def _weekdays_cn(m: re.Match[str]) -> str:
 
 
 _CN_PARTS = {"凌晨": "early morning", "早上": "morning", "早晨": "morning", "上午": "morning", "清晨": "morning",
-             "早": "morning", "中午": "noonish", "下午": "afternoon", "傍晚": "evening", "晚上": "evening",
+             "早": "morning", "中午": "zhongwu", "下午": "afternoon", "傍晚": "evening", "晚上": "evening",
              "夜里": "evening", "晚": "evening"}
 
 

@@ -23,7 +23,7 @@ MONTH_RE = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
 ORD = r"(?:st|nd|rd|th)"
 
 FILLER = {"at", "on", "the", "of", "in", "and", "by", "for", "around", "about", "from", "starting", "run",
-          "please", "beginning", "sharp", "exactly", "precisely", "during", "-", "a", "every", "&", "time",
+          "please", "beginning", "sharp", "exactly", "precisely", "during", "-", "a", "every", "&",
           "o", "to", "next", "this", "coming", "day", "days", "between", "until", "till", "@", "once",
           "through", "each", "per", "an", "it", "me", "remind", "then"}
 
