@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hmac
 import inspect
+import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
@@ -36,7 +37,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from infrai_mcp.backends.base import Backend
-from infrai_mcp.errors import InfraiError, NotFound, Unauthorized
+from infrai_mcp.errors import InfraiError, InvalidInput, NotFound, Unauthorized
 
 BackendProvider: TypeAlias = Callable[[Request], "Backend | Awaitable[Backend]"]
 PageHandler: TypeAlias = Callable[[Request, Backend], Awaitable[Response]]
@@ -171,13 +172,9 @@ async def body_json(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw:
         return {}
-    import json
-
     try:
         data = json.loads(raw)
     except ValueError:
-        from infrai_mcp.errors import InvalidInput
-
         raise InvalidInput("the request body must be a JSON object") from None
     return data if isinstance(data, dict) else {}
 

@@ -9,13 +9,16 @@ so a project with a huge history cannot make a refresh slow the engine.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from infrai_mcp.backends.base import Backend
-from infrai_mcp.models import CronJob, Run, Schedule, Task
+from infrai_mcp.models import CronJob, Page, Run, Schedule, Task
 from infrai_mcp.when.cron import explain, iter_fires, next_fires
 
+ItemT = TypeVar("ItemT")
 KINDS = ("cron", "task", "schedule")
 END = "-"  # cursor value meaning "this source is exhausted" in the combined job list
 
@@ -278,11 +281,14 @@ def upcoming_fires(expr: str, tz: str, after: datetime, n: int = 5) -> list[date
         return []
 
 
-async def _all_pages(fetch: object, max_pages: int) -> tuple[list[object], bool]:
-    items: list[object] = []
+async def _all_pages(
+    fetch: Callable[[str | None], Awaitable[Page[ItemT]]], max_pages: int
+) -> tuple[list[ItemT], bool]:
+    """Up to ``max_pages`` pages of a list call; True when more pages were left unread."""
+    items: list[ItemT] = []
     cursor: str | None = None
     for _ in range(max_pages):
-        page = await fetch(cursor)  # type: ignore[operator]
+        page = await fetch(cursor)
         items += page.items
         cursor = page.next_cursor
         if not cursor:
@@ -294,9 +300,9 @@ async def timeline(backend: Backend, now: datetime, agent: str | None = None) ->
     """Fires of the next 24 hours: cron expressions expanded with ``when.iter_fires``."""
     end = now + timedelta(hours=24)
     rows: list[TimelineRow] = []
+    jobs: list[CronJob]
     jobs, capped = await _all_pages(lambda c: backend.cron_list(cursor=c, limit=500), TIMELINE_MAX_JOB_PAGES)
     for job in jobs:
-        assert isinstance(job, CronJob)
         if job.status != "active":
             continue
         if job.schedule:
@@ -309,7 +315,6 @@ async def timeline(backend: Backend, now: datetime, agent: str | None = None) ->
         lambda c: backend.task_list(state="scheduled", cursor=c, limit=500), TIMELINE_MAX_JOB_PAGES
     )
     for task in tasks:
-        assert isinstance(task, Task)
         if now <= task.run_at <= end or task.run_at < now:
             rows.append(TimelineRow(task_row(task), [max(task.run_at, now)], False))
     if agent:
@@ -318,7 +323,6 @@ async def timeline(backend: Backend, now: datetime, agent: str | None = None) ->
         )
         capped = capped or scapped
         for s in scheds:
-            assert isinstance(s, Schedule)
             if s.type == "cron" and s.cron_expression:
                 fires, more = _fires(s.cron_expression, s.timezone, now, end)
             else:

@@ -8,6 +8,7 @@ unset; in CI they must run (tests/ui/install_browser.sh installs them).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -55,9 +56,20 @@ def browser(ui: Server) -> Iterator[Any]:
 
 
 def wait(driver: Any, cond: Callable[[Any], T], timeout: float = WAIT) -> T:
+    from selenium.common.exceptions import (
+        ElementClickInterceptedException,
+        ElementNotInteractableException,
+        NoSuchElementException,
+        StaleElementReferenceException,
+    )
     from selenium.webdriver.support.ui import WebDriverWait
 
-    result: T = WebDriverWait(driver, timeout, poll_frequency=0.1).until(cond)
+    # The live refresh replaces <main> every few seconds: an element found a moment ago may
+    # be gone (stale) when read or clicked, or a notice may cover it for a moment; the
+    # condition is then simply evaluated again.
+    ignored = (NoSuchElementException, StaleElementReferenceException, ElementClickInterceptedException,
+               ElementNotInteractableException)
+    result: T = WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=ignored).until(cond)
     return result
 
 
@@ -82,13 +94,36 @@ def present(selector: str) -> Callable[[Any], Any]:
     return check
 
 
+def snap(driver: Any, selector: str) -> dict[str, Any] | None:
+    """Text, HTML and attributes of the first match, read in one script call: atomic with
+    respect to the page's own script, so a live refresh cannot make the read stale."""
+    found: dict[str, Any] | None = driver.execute_script(
+        """const el = document.querySelector(arguments[0]);
+        if (!el) { return null; }
+        const out = {text: el.innerText || el.textContent, html: el.innerHTML};
+        for (const a of el.attributes) { out[a.name] = a.value; }
+        return out;""",
+        selector,
+    )
+    return found
+
+
+def click(driver: Any, selector: str) -> None:
+    """Click the first match, again if a refresh replaced it between finding and clicking."""
+    wait(driver, lambda d: css(d, selector).click() or True)
+
+
+def type_into(driver: Any, selector: str, text: str) -> None:
+    wait(driver, lambda d: css(d, selector).send_keys(text) or True)
+
+
 def open_page(driver: Any, url: str) -> None:
     driver.get(url)
     wait(driver, lambda d: d.execute_script("return document.body.getAttribute('data-ready')") == "1")
 
 
 def click_action(driver: Any, verb_path: str) -> None:
-    wait(driver, present(f'form.action[action$="{verb_path}"] button:enabled')).click()
+    click(driver, f'form.action[action$="{verb_path}"] button:enabled')
 
 
 def notice(driver: Any, text: str) -> None:
@@ -111,14 +146,15 @@ def test_job_list_shows_weekday_cron_with_its_next_run(
     job = tools("cron_create", name="Weekday digest", schedule="every weekday at 9am", url=receiver.url("/digest"))
     assert job["schedule"] == "0 9 * * 1-5"
     open_page(browser, ui.url + "jobs")
-    row = wait(browser, present(f'tr[data-id="{job["cron_id"]}"]'))
-    assert "Weekday digest" in row.text and "0 9 * * 1-5" in row.text and "America/New_York" in row.text
-    nxt = row.find_element("css selector", "td.next time")
+    row = wait(browser, lambda d: snap(d, f'tr[data-id="{job["cron_id"]}"]'))
+    assert "Weekday digest" in row["text"] and "0 9 * * 1-5" in row["text"] and "America/New_York" in row["text"]
+    nxt = snap(browser, f'tr[data-id="{job["cron_id"]}"] td.next time')
+    assert nxt is not None
     got = tools("cron_get", cron_id=job["cron_id"])
-    assert parse(nxt.get_attribute("datetime")) == parse(got["next_run_at"])
+    assert parse(nxt["datetime"]) == parse(got["next_run_at"])
     # Shown in the viewer's zone (New York here): the 9am of the phrase; UTC on hover.
-    assert "09:00" in nxt.text and "UTC" not in nxt.text
-    assert "UTC" in nxt.get_attribute("title")
+    assert "09:00" in nxt["text"] and "UTC" not in nxt["text"]
+    assert "UTC" in nxt["title"]
     screenshot(browser, "jobs")
     no_csp_errors(browser)
 
@@ -129,11 +165,11 @@ def test_pausing_from_the_ui_changes_what_cron_get_sees(browser: Any, ui: Server
     open_page(browser, ui.url + f"cron/{cid}")
     click_action(browser, "/pause")
     notice(browser, "Paused")
-    wait(browser, lambda d: css(d, "h1 .badge").text == "paused")
+    wait(browser, lambda d: (snap(d, "h1 .badge") or {}).get("text") == "paused")
     assert tools("cron_get", cron_id=cid)["status"] == "paused"
     click_action(browser, "/resume")
     notice(browser, "Resumed")
-    wait(browser, lambda d: css(d, "h1 .badge").text == "active")
+    wait(browser, lambda d: (snap(d, "h1 .badge") or {}).get("text") == "active")
     assert tools("cron_get", cron_id=cid)["status"] == "active"
 
 
@@ -156,10 +192,10 @@ def test_trigger_now_shows_a_new_run_that_succeeds(
     wait(browser, present('tr[data-run][data-state="succeeded"]'))
     runs = tools("cron_runs_list", cron_id=cid)["items"]
     assert len(runs) == 1 and runs[0]["state"] == "succeeded" and runs[0]["trigger"] == "manual"
-    row = css(browser, "tr[data-run]")
-    assert row.get_attribute("data-run") == runs[0]["run_id"] and "200" in row.text
+    row = snap(browser, "tr[data-run]")
+    assert row is not None and row["data-run"] == runs[0]["run_id"] and "200" in row["text"]
     screenshot(browser, "job")
-    row.find_element("css selector", "a").click()
+    click(browser, "tr[data-run] a")
     wait(browser, lambda d: "/runs/" in d.current_url and "Attempts" in d.page_source)
     screenshot(browser, "run")
 
@@ -193,20 +229,20 @@ def test_dlq_redrive_moves_messages_back(browser: Any, ui: Server, tools: McpToo
               error="payment gateway 502")
 
     open_page(browser, ui.url + "queues")
-    row = wait(browser, present('tr[data-queue="orders"]'))
-    assert css(browser, 'tr[data-queue="orders"] td.dlq').text == "2"
-    assert row.find_element("css selector", "td.depth").text == "1"
+    wait(browser, present('tr[data-queue="orders"]'))
+    assert (snap(browser, 'tr[data-queue="orders"] td.dlq') or {}).get("text") == "2"
+    assert (snap(browser, 'tr[data-queue="orders"] td.depth') or {}).get("text") == "1"
     screenshot(browser, "queues")
 
-    row.find_element("css selector", "a").click()
+    click(browser, 'tr[data-queue="orders"] a')
     wait(browser, present("#dlq-table tr[data-message]"))
-    assert css(browser, "#stat-dlq").text == "2"
+    assert (snap(browser, "#stat-dlq") or {}).get("text") == "2"
     screenshot(browser, "queue")
     first = leased[0]["message_id"]
     click_one = f'tr[data-message="{first}"] form.action button'
-    css(browser, click_one).click()
+    click(browser, click_one)
     notice(browser, "Redrove 1")
-    wait(browser, lambda d: not css_all(d, f'tr[data-message="{first}"]') and css(d, "#stat-dlq").text == "1")
+    wait(browser, lambda d: not snap(d, f'tr[data-message="{first}"]') and snap(d, "#stat-dlq")["text"] == "1")
     stats = tools("queue_stats", queue="orders")
     assert (stats["available"], stats["dlq"]) == (2, 1)
 
@@ -220,8 +256,8 @@ def test_dlq_redrive_moves_messages_back(browser: Any, ui: Server, tools: McpToo
 def test_overview_timeline_and_chart_and_live_refresh(browser: Any, ui: Server, tools: McpTools) -> None:
     open_page(browser, ui.url)
     wait(browser, present("svg#runs-chart rect"))  # the runs of the tests above
-    timeline = css(browser, "svg#timeline")
-    assert "Pausable" in timeline.get_attribute("innerHTML")
+    timeline = snap(browser, "svg#timeline")
+    assert timeline is not None and "Pausable" in timeline["html"]
     screenshot(browser, "overview")
     no_csp_errors(browser)
 
@@ -231,6 +267,15 @@ def test_overview_timeline_and_chart_and_live_refresh(browser: Any, ui: Server, 
     job = tools("cron_create", name="Arrives live", schedule="every 5 minutes", url="https://example.com/l")
     wait(browser, present(f'tr[data-id="{job["cron_id"]}"]'))
     assert browser.execute_script("return window.__same_document === true")
+
+    # A field the user is editing is never wiped by a refresh: refreshes wait for it.
+    type_into(browser, 'input[name="agent"]', "agent-typed")
+    loads = browser.execute_script("return document.body.getAttribute('data-loads')")
+    time.sleep(5)  # more than two refresh periods (2 s here); a bounded negative check
+    assert browser.execute_script("return document.body.getAttribute('data-loads')") == loads
+    assert browser.execute_script("return document.querySelector('input[name=agent]').value") == "agent-typed"
+    browser.execute_script("document.querySelector('input[name=agent]').value = ''")
+    wait(browser, lambda d: d.execute_script("return document.body.getAttribute('data-loads')") != loads)
 
 
 def test_webhook_delivery_lookup_shows_every_attempt(
@@ -243,9 +288,8 @@ def test_webhook_delivery_lookup_shows_every_attempt(
     delivery_id = sent["delivery_id"]
     receiver.wait_for_sync(2, path="/hook", timeout=WAIT)  # the retry comes after a backoff
     open_page(browser, ui.url + "webhooks")
-    box = css(browser, 'input[name="id"]')
-    box.send_keys(delivery_id)
-    css(browser, "form[data-get] button").click()
+    type_into(browser, 'input[name="id"]', delivery_id)
+    click(browser, "form[data-get] button")
     # The live refresh brings the final state if the page loaded mid-delivery.
     wait(browser, lambda d: "st-succeeded" in d.page_source and d.page_source.count("<tr><td class=\"num\">") >= 2)
     assert delivery_id in browser.current_url

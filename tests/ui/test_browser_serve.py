@@ -15,7 +15,18 @@ import pytest
 
 from tests.receiver import Receiver
 from tests.ui.live import McpHttpTools, Server, chrome, create_key, require_browser, screenshot, ui_env
-from tests.ui.test_browser import click_action, css, css_all, notice, open_page, parse, present, wait
+from tests.ui.test_browser import (
+    click,
+    click_action,
+    css_all,
+    notice,
+    open_page,
+    parse,
+    present,
+    snap,
+    type_into,
+    wait,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -66,8 +77,8 @@ def visit(driver: Any, serve: Serve, page: str, project: str) -> None:
     if stored_key(driver) != serve.keys[project]:
         driver.execute_script("sessionStorage.removeItem('infrai-api-key')")
         open_page(driver, serve.ui + page)
-        wait(driver, present("#api-key")).send_keys(serve.keys[project])
-        css(driver, "#login-form button").click()
+        type_into(driver, "#api-key", serve.keys[project])
+        click(driver, "#login-form button")
     wait(driver, lambda d: not css_all(d, "#main [data-login]"))
 
 
@@ -95,11 +106,12 @@ def test_cron_from_the_phrase_shows_with_next_run_for_its_project_only(
     assert "Weekday digest" not in browser.page_source
     screenshot(browser, "serve-key-form")
     visit(browser, serve, "jobs", "alpha")
-    row = wait(browser, present(f'tr[data-id="{job["cron_id"]}"]'))
-    assert "0 9 * * 1-5" in row.text
-    nxt = row.find_element("css selector", "td.next time")
-    assert parse(nxt.get_attribute("datetime")) == parse(alpha("cron_get", cron_id=job["cron_id"])["next_run_at"])
-    assert "09:00" in nxt.text  # 9am New York, shown in the viewer's zone (New York)
+    row = wait(browser, lambda d: snap(d, f'tr[data-id="{job["cron_id"]}"]'))
+    assert "0 9 * * 1-5" in row["text"]
+    nxt = snap(browser, f'tr[data-id="{job["cron_id"]}"] td.next time')
+    assert nxt is not None
+    assert parse(nxt["datetime"]) == parse(alpha("cron_get", cron_id=job["cron_id"])["next_run_at"])
+    assert "09:00" in nxt["text"]  # 9am New York, shown in the viewer's zone (New York)
     assert other["cron_id"] not in browser.page_source and "Beta secret job" not in browser.page_source
     screenshot(browser, "serve-jobs")
 
@@ -117,7 +129,7 @@ def test_pause_and_trigger_from_the_ui_as_the_mcp_tools_see_them(
     visit(browser, serve, f"cron/{cid}", "alpha")
     click_action(browser, "/pause")
     notice(browser, "Paused")
-    wait(browser, lambda d: css(d, "h1 .badge").text == "paused")
+    wait(browser, lambda d: (snap(d, "h1 .badge") or {}).get("text") == "paused")
     assert alpha("cron_get", cron_id=cid)["status"] == "paused"
 
     click_action(browser, "/trigger")
@@ -138,7 +150,7 @@ def test_dlq_redrive_in_server_mode(browser: Any, serve: Serve) -> None:
     alpha("queue_nack", queue="jobs", message_id=m["message_id"], receipt=m["receipt"], requeue=False, error="boom")
     visit(browser, serve, "queues/jobs", "alpha")
     wait(browser, present(f'tr[data-message="{m["message_id"]}"]'))
-    css(browser, f'tr[data-message="{m["message_id"]}"] form.action button').click()
+    click(browser, f'tr[data-message="{m["message_id"]}"] form.action button')
     notice(browser, "Redrove 1")
     wait(browser, lambda d: "The dead-letter queue is empty." in d.page_source)
     stats = alpha("queue_stats", queue="jobs")
@@ -148,10 +160,10 @@ def test_dlq_redrive_in_server_mode(browser: Any, serve: Serve) -> None:
 def test_forget_key_then_another_projects_key_sees_only_its_own(browser: Any, serve: Serve) -> None:
     visit(browser, serve, "jobs", "alpha")
     assert "Weekday digest" in browser.page_source
-    css(browser, "#signout").click()  # "Forget key": back to the key form, no data
+    click(browser, "#signout")  # "Forget key": back to the key form, no data
     wait(browser, present("#main [data-login]"))
     assert "Weekday digest" not in browser.page_source and stored_key(browser) is None
-    wait(browser, present("#api-key")).send_keys(serve.keys["beta"])
-    css(browser, "#login-form button").click()
+    type_into(browser, "#api-key", serve.keys["beta"])
+    click(browser, "#login-form button")
     wait(browser, lambda d: "Beta secret job" in d.page_source)
     assert "Weekday digest" not in browser.page_source and "Serve pausable" not in browser.page_source

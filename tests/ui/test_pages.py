@@ -163,6 +163,8 @@ async def test_action_errors_come_back_as_json(client: httpx.AsyncClient, backen
     r = await post(client, f"/cron/{cron_id}/explode")
     assert r.status_code == 422 and r.json()["error"]["code"] == "INVALID_ARGUMENT"
     assert (await client.get("/cron/cj_doesnotexist")).status_code == 404
+    r = await client.post("/queues/q/redrive", content=b"{not json", headers={"X-CSRF-Token": CSRF})
+    assert r.status_code == 422 and "JSON" in r.json()["error"]["message"]
 
 
 async def test_task_page_and_cancel(client: httpx.AsyncClient, backend: EmbeddedBackend) -> None:

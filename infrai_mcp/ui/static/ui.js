@@ -170,7 +170,13 @@
   });
 
   document.addEventListener("input", function (ev) {
-    if (ev.target.matches && ev.target.matches("input[data-filter]")) { applyFilter(ev.target); }
+    if (ev.target.matches && ev.target.matches("input[data-filter]")) {
+      applyFilter(ev.target);
+      // Keep the text in the address, so refreshes (and reloads) render it back.
+      var u = new URL(location.href);
+      if (ev.target.value) { u.searchParams.set(ev.target.name, ev.target.value); } else { u.searchParams.delete(ev.target.name); }
+      history.replaceState(history.state, "", u.toString());
+    }
   });
 
   document.addEventListener("submit", function (ev) {
@@ -232,9 +238,24 @@
     try { sessionStorage.setItem("infrai-live", refreshOn() ? "off" : "on"); } catch (e) { /* private mode */ }
     paintToggle();
   }
+  function dirty() {
+    // A form field the user has changed but not submitted: a refresh would discard it.
+    var els = document.querySelectorAll("#main input, #main select, #main textarea");
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      if (el.type === "hidden" || el.hasAttribute("data-filter")) { continue; }
+      if (el.tagName === "SELECT") {
+        var def = 0;
+        for (var j = 0; j < el.options.length; j++) { if (el.options[j].defaultSelected) { def = j; } }
+        if (el.selectedIndex !== def) { return true; }
+      } else if (el.value !== el.defaultValue) { return true; }
+    }
+    return false;
+  }
   function tick() {
-    // Skip while hidden, mid-load, on the key form, or while a confirm is pending.
-    if (!refreshOn() || busy || document.hidden || document.querySelector("#main [data-login]")) { return; }
+    // Skip while hidden, mid-load, on the key form, while the user edits a field, or while
+    // a confirm is pending (confirm() blocks this timer anyway).
+    if (!refreshOn() || busy || document.hidden || document.querySelector("#main [data-login]") || dirty()) { return; }
     load(location.href, { quiet: true });
   }
 
