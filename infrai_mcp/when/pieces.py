@@ -25,7 +25,8 @@ def cut(s: str, m: re.Match[str], keep: str = " ") -> str:
 def days(text: str) -> set[int]:
     """Weekday numbers named in a piece of text: lists, ranges, weekdays, weekends."""
     out: set[int] = set()
-    for m in re.finditer(r"\b(" + WEEKDAY_RE + r")s? (?:through|to|until|till|-) (" + WEEKDAY_RE + r")s?\b", text):
+    ranges_re = r"\b(" + WEEKDAY_RE + r")s? (?:through|to|until|till|-) (" + WEEKDAY_RE + r")s?\b"
+    for m in reversed(list(re.finditer(ranges_re, text))):
         a, b = weekday_number(m.group(1)), weekday_number(m.group(2))
         d = a
         while True:
