@@ -91,17 +91,18 @@ class PgDB:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def start(self, *, listen: bool = True) -> None:
+    async def start(self, *, listen: bool = True, channels: Sequence[str] = ()) -> None:
+        """Migrate, open the pool and (``listen``) a listener already LISTENing on ``channels``."""
         await self.migrate()
         self._idle = asyncio.Queue()
-        for _ in range(self.pool_size):
-            conn = await connect(self.url)
+        conns = await asyncio.gather(*(connect(self.url) for _ in range(self.pool_size)))
+        for conn in conns:
             self._all.add(conn)
             self._idle.put_nowait(conn)
         self._open = True
         if listen:
             self.listener = PgListener(self.url)
-            await self.listener.start()
+            await self.listener.start(channels)
 
     async def close(self) -> None:
         self._open = False
@@ -273,8 +274,12 @@ class PgListener:
         self._want: set[str] = set()
         self._changed = asyncio.Event()
 
-    async def start(self) -> None:
+    async def start(self, channels: Sequence[str] = ()) -> None:
         self._conn = await connect(self.url, autocommit=True)
+        for channel in channels:
+            self._event(channel)
+        # LISTEN before returning: a notification committed right after start() is not lost.
+        await self._sync_channels(self._conn)
         self._task = asyncio.create_task(self._loop(), name="infrai-pg-listener")
 
     async def close(self) -> None:

@@ -23,10 +23,7 @@ class PostgresStore(PgJobStore, PgQueueStore, PgKeyStore, Store):
         self.db = PgDB(url, pool_size=pool_size or (int(env_pool) if env_pool else 8))
 
     async def open(self) -> None:
-        await self.db.start()
-        if self.db.listener is not None:
-            for channel in (DUE_CHANNEL, QUEUE_CHANNEL, DELIVERY_CHANNEL):
-                await self.db.listener.listen(channel)
+        await self.db.start(channels=(DUE_CHANNEL, QUEUE_CHANNEL, DELIVERY_CHANNEL))
 
     async def close(self) -> None:
         await self.db.close()

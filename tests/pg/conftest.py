@@ -22,13 +22,19 @@ def pg_template() -> Iterator[str]:
     pgutil.drop_template(name)
 
 
+@pytest.fixture(scope="session")
+def pg_pool(pg_template: str) -> Iterator[pgutil.DatabasePool]:
+    pool = pgutil.DatabasePool(pg_template)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def pg_url(pg_template: str) -> Iterator[str]:
+def pg_url(pg_pool: pgutil.DatabasePool) -> Iterator[str]:
     """URL of a fresh database holding the current schema; dropped after the test."""
-    name = pgutil.new_name()
-    pgutil.create_database(name, template=pg_template)
+    name = pg_pool.get()
     yield pgutil.db_url(name)
-    pgutil.drop_database(name)
+    pg_pool.release(name)
 
 
 @pytest.fixture

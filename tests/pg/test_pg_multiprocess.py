@@ -119,6 +119,7 @@ async def test_three_workers_fire_every_run_once(
                               " AND status NOT IN ('succeeded', 'failed')")
         return busy == [(0,)] and waiting == [(0,)]
 
+    paused = datetime.now(UTC)
     for _ in range(600):
         if await quiet():
             break
@@ -150,4 +151,5 @@ async def test_three_workers_fire_every_run_once(
     # No fire was materialised twice (two workers planning the same due job).
     assert sql(pg_url, "SELECT job_id, scheduled_for FROM runs GROUP BY 1, 2 HAVING count(*) > 1") == []
     print(f"created {TASKS} tasks in {creating:.1f} s (due {burst:%H:%M:%S}+2 s); {len(cron_runs)} cron runs; "
-          f"redelivered {len(twice)} (of {len(held)} held by the killed worker)")
+          f"redelivered {len(twice)} (of {len(held)} held by the killed worker); "
+          f"quiet {(datetime.now(UTC) - paused).total_seconds():.1f} s after the crons paused")

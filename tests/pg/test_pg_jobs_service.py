@@ -1,0 +1,21 @@
+"""The JobService suite (tests/engine/test_jobs_service.py) re-run on PostgresStore."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from engine.test_jobs_service import *  # noqa: F403 - the tests themselves, collected here
+
+from infrai_mcp.config import Settings
+from infrai_mcp.engine.engine import Engine
+from infrai_mcp.engine.pg_store import PostgresStore
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def idle(tmp_path: Path, pg_url: str) -> AsyncIterator[Engine]:
+    async with Engine(Settings(home=tmp_path), store=PostgresStore(pg_url, pool_size=4), dispatch=False) as eng:
+        yield eng
