@@ -4,7 +4,8 @@ Both run in the same process and the same run, in memory (SDK ``Client(server)``
 stdio (a real ``infrai-mcp`` subprocess vs a bare SDK server subprocess), so the difference
 is what our layer adds: argument validation, the backend call into the engine (SQLite),
 result building. The floor for each tool is an echo whose answer has the same size (the
-SDK's stdio cost grows with the bytes moved). Target: p50 overhead <= 2 ms above the floor.
+SDK's stdio cost grows with the bytes moved), timed alternately with the tool, call by call.
+Target: p50 overhead <= 2 ms above the floor.
 
     .venv/bin/python bench/mcp_latency.py [--calls 2000]
 """
@@ -43,16 +44,27 @@ def echo_server() -> MCPServer[Any]:
     return server
 
 
-async def measure(n: int, call: Callable[[], Awaitable[Any]]) -> tuple[float, float]:
-    for _ in range(min(200, n // 10)):  # warm up: caches, first SQLite pages, JIT-free but lazy imports
-        await call()
-    samples = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        await call()
-        samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    samples = sorted(samples)
     return statistics.median(samples), samples[int(len(samples) * 0.99) - 1]
+
+
+async def measure_pair(
+    n: int, floor: Callable[[], Awaitable[Any]], tool: Callable[[], Awaitable[Any]]
+) -> tuple[list[float], list[float]]:
+    """Time the floor and the tool alternately, call by call, so both see the same machine load
+    (on a shared box the load drifts more between two back-to-back runs than the tool costs)."""
+    for _ in range(min(200, n // 10)):  # warm up: caches, first SQLite pages, lazy imports
+        await floor()
+        await tool()
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(n):
+        for call, out in ((floor, a), (tool, b)):
+            t0 = time.perf_counter()
+            await call()
+            out.append((time.perf_counter() - t0) * 1000)
+    return a, b
 
 
 async def run_set(label: str, ours: Client, echo: Client, n: int) -> list[tuple[str, float, float, str]]:
@@ -73,13 +85,17 @@ async def run_set(label: str, ours: Client, echo: Client, n: int) -> list[tuple[
         ("cron_get", {"cron_id": cron_id}),
         ("queue_publish", {"queue": "bench", "payload": {"n": 1}}),
     ]
-    rows = [(f"{label} echo 'hi'", *await measure(n, lambda: checked(echo, "echo", {"text": "hi"})), "")]
+    rows: list[tuple[str, float, float, str]] = []
     for name, args in calls:
         size = await checked(ours, name, args)
         text = "x" * size
-        e50, e99 = await measure(n, lambda text=text: checked(echo, "echo", {"text": text}))
+        floor, tool = await measure_pair(
+            n,
+            lambda text=text: checked(echo, "echo", {"text": text}),
+            lambda name=name, args=args: checked(ours, name, args),
+        )
+        (e50, e99), (p50, p99) = percentiles(floor), percentiles(tool)
         rows.append((f"{label} echo {size} B (floor)", e50, e99, ""))
-        p50, p99 = await measure(n, lambda name=name, args=args: checked(ours, name, args))
         rows.append((f"{label} {name}", p50, p99, f"{p50 - e50:+.2f}"))
     return rows
 
