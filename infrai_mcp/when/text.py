@@ -69,6 +69,7 @@ _REPLACEMENTS = [
     (r"^(?:please |kindly )?(?:remind (?:me|us)|run (?:it|this|the job)?|schedule (?:it|this)?|do it|"
      r"start(?: it)?|trigger(?: it)?)\b ?", ""), (r"\bmins?\b", "minutes"), (r"\bsingle\b", ""),
     (r"\bnightly\b", "every night"), (r"\bon the dot\b", ""), (r"\bweek days?\b", "weekdays"),
+    (r"\b(?:business|working|work) ?days?\b|\bworkdays?\b", "weekdays"),
     (r"\bhrs?\b", "hours"), (r"\bh\b", "hours"), (r"\bwks?\b", "weeks"),
 ]
 _REPLACEMENTS_RE = [(re.compile(a), b) for a, b in _REPLACEMENTS]
@@ -85,7 +86,9 @@ def normalize(text: str) -> str:
     s = re.sub(r"(?<![\d])\.(?=\s|$)", " ", s)
     s = _num_words(s)
     s = re.sub(rf"\b({WEEKDAY_RE})/(?={WEEKDAY_RE}\b)", r"\1 and ", s)  # mon/wed/fri
-    s = re.sub(r"(?<=[a-z])-(?=[a-z])", " - ", s)
+    s = re.sub(r"[–—]", "-", s)
+    s = re.sub(rf"\b({WEEKDAY_RE})-(?={WEEKDAY_RE}\b)", r"\1 - ", s)  # mon-fri stays a range
+    s = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", s)  # half-hour, twice-daily
     s = re.sub(r"\b(\d+)\s*h\s*(\d+)\s*m(?:ins?)?\b", r"\1 hours \2 minutes", s)
     for pat, rep in _REPLACEMENTS_RE:
         s = pat.sub(rep, s)
