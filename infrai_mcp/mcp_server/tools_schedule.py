@@ -119,6 +119,11 @@ async def schedule_create(ctx: ToolContext, args: ScheduleCreateIn) -> ScheduleC
         if args.type is None:
             raise InvalidInput("give when (a time phrase) or type with its time field", field="when")
         timing["type"] = args.type
+    elif args.type is not None and args.type != timing["type"]:
+        raise InvalidInput(
+            f"type: '{args.when}' is a {timing['type']} time, not {args.type}; omit type (when decides it)",
+            field="type",
+        )
     fields = pick(
         args, "name", "callback_type", "callback_id", "callback_url", "callback_method", "callback_headers",
         "payload", "status",

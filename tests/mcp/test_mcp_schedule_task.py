@@ -89,6 +89,8 @@ async def test_schedule_errors(tools: Tools, receiver: Receiver) -> None:
         "schedule_create", name="x", type="once", next_run="every day at 9am", callback_url=receiver.url()
     )
     assert "next_run" in text and "repeats" in text
+    text = await tools.err("schedule_create", name="x", when="in 5 minutes", type="cron", callback_url=receiver.url())
+    assert "type" in text and "delayed" in text
     text = await tools.err("schedule_list", status="done")
     assert "status" in text
 
