@@ -45,6 +45,7 @@ CRON_GROUPS: dict[str, list[str]] = {
     ],
     "* * * * *": ["every minute", "each minute", "every 1 minute", "每分钟", "every single minute"],
     "*/15 * * * *": [
+        "every quarter-hour",
         "every quarter hour",
         "every quarter of an hour",
         "every 15 minutes",
@@ -194,7 +195,7 @@ CRON_GROUPS: dict[str, list[str]] = {
         "daily at 9:00 and 17:00",
         "every day at 9 and 5pm",
     ],
-    "0 0,12 * * *": ["twice a day", "twice daily"],
+    "0 0,12 * * *": ["twice-daily", "twice a day", "twice daily"],
     "0 0,8,16 * * *": ["three times a day", "3 times a day"],
     "*/15 * * * 1-5": [
         "every 15 minutes during weekdays",
@@ -287,6 +288,8 @@ CRON_GROUPS: dict[str, list[str]] = {
     "5 5-7 1 1 *": ["Every hour at :05 from 05:00 to 07:00, on January 1 every year"],
     "0 22 * * 0-4": ["every night at 10pm except friday and saturday", "sunday through thursday at 22:00"],
     "0 8 * * 1,3,5": ["mon/wed/fri 8am", "every mon/wed/fri at 8"],
+    "30 8 * * 1-5": ["working days at 8:30", "every business day at 08:30", "Mon–Fri 8:30"],
+    "0 9 * * 1-3,5,6": ["every mon-wed and fri-sat at 9", "monday through wednesday and friday through saturday at 9"],
     # raw cron passes through (validated)
     "0 9 * * MON-FRI": ["0 9 * * MON-FRI"],
     "30 2 * * *": ["30 2 * * *"],
