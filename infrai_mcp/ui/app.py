@@ -204,6 +204,7 @@ def create_ui_app(
         Route("/cron/{job_id}", page(pages.cron_job), name="cron"),
         Route("/tasks/{job_id}", page(pages.task), name="task"),
         Route("/agents/{agent_id}/schedules/{job_id}", page(pages.schedule), name="schedule"),
+        Route("/runs", page(pages.runs), name="runs"),
         Route("/runs/{run_id}", page(pages.run), name="run"),
         Route("/queues", page(pages.queues), name="queues"),
         Route("/queues/{queue}", page(pages.queue), name="queue"),

@@ -231,11 +231,30 @@ async def schedule(request: Request, backend: Backend) -> Response:
     )
 
 
+RUN_STATES = ("pending", "running", "retrying", "succeeded", "failed", "skipped", "cancelled")
+
+
+async def runs(request: Request, backend: Backend) -> Response:
+    """Every run of the project, newest first: one ``run_list`` page, filtered by state/job."""
+    state = _param(request, "state")
+    if state and state not in RUN_STATES:
+        raise InvalidInput(f"state must be one of {', '.join(RUN_STATES)}", field="state")
+    job_id = _param(request, "job_id")
+    cursor = _param(request, "cursor")
+    page = await backend.run_list(job_id=job_id, state=state, cursor=cursor, limit=_limit(request))
+    return render(
+        request,
+        "runs.html",
+        {"title": "Runs", "nav": "runs", "runs": page.items, "next_cursor": page.next_cursor,
+         "state": state or "", "job_id": job_id or "", "states": RUN_STATES, "paged": bool(cursor)},
+    )
+
+
 async def run(request: Request, backend: Backend) -> Response:
     r = await backend.run_get(request.path_params["run_id"])
     if r.attempt_log is None and r.cron_id:
         r = await backend.cron_run_get(r.cron_id, r.run_id)
-    return render(request, "run.html", {"title": f"Run {r.run_id}", "nav": "jobs", "run": r, "job_path": _job_path(r)})
+    return render(request, "run.html", {"title": f"Run {r.run_id}", "nav": "runs", "run": r, "job_path": _job_path(r)})
 
 
 def _job_path(r: Run) -> str | None:

@@ -260,6 +260,9 @@ def test_overview_timeline_and_chart_and_live_refresh(browser: Any, ui: Server, 
     assert timeline is not None and "Pausable" in timeline["html"]
     screenshot(browser, "overview")
     no_csp_errors(browser)
+    open_page(browser, ui.url + "runs")
+    wait(browser, present("#runs-table tr[data-run]"))
+    screenshot(browser, "runs")
 
     # New data appears without a full page reload.
     open_page(browser, ui.url + "jobs")

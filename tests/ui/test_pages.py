@@ -316,3 +316,29 @@ async def test_mounted_under_ui_prefix_builds_links_with_it(backend: EmbeddedBac
         assert (await c.get("/ui/static/ui.js")).status_code == 200
         r = await c.post(f"/ui/cron/{cron_id}/pause", headers={"X-CSRF-Token": CSRF})
         assert r.json()["location"] == f"/ui/cron/{cron_id}"
+
+
+async def test_runs_page_lists_every_run_and_filters_by_state(
+    client: httpx.AsyncClient, backend: EmbeddedBackend, receiver: Receiver
+) -> None:
+    from tests.receiver import Reply
+
+    receiver.program("/bad", [Reply(400, body="bad request")])
+    good = await backend.cron_create(CronCreate(name="Good", schedule="0 0 1 1 *", url=receiver.url("/good")))
+    bad = await backend.cron_create(CronCreate(name="Bad", schedule="0 0 1 1 *", url=receiver.url("/bad")))
+    ok_run = await backend.cron_trigger(good.cron_id)
+    bad_run = await backend.cron_trigger(bad.cron_id)
+
+    async def finished() -> bool:
+        return all(r.state in ("succeeded", "failed") for r in (await backend.run_list()).items)
+
+    await until(finished, what="both runs finished")
+    everything = (await client.get("/runs")).text
+    assert f'data-run="{ok_run.run_id}"' in everything and f'data-run="{bad_run.run_id}"' in everything
+    assert f'href="/cron/{bad.cron_id}"' in everything
+    failed = (await client.get("/runs?state=failed")).text
+    assert f'data-run="{bad_run.run_id}" data-state="failed"' in failed and ok_run.run_id not in failed
+    one_job = (await client.get(f"/runs?job_id={good.cron_id}")).text
+    assert ok_run.run_id in one_job and bad_run.run_id not in one_job
+    assert (await client.get("/runs?state=bogus")).status_code == 422
+    assert 'href="/runs?state=failed"' in (await client.get("/")).text
