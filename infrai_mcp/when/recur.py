@@ -176,8 +176,12 @@ def _assemble(unit: str | None, n: float, count: tuple[int, str] | None, clocks:
         raise err(f"'every {n:g} months' conflicts with the month names given")
     if not (unit or count or dows or doms or months or clocks or minute_only is not None or hour_range):
         raise err("'every' needs a unit or a day, e.g. 'every 15 minutes', 'every day at 9am', 'every Monday'")
+    if unit == "second" and n >= 60 and n % 60 == 0:
+        unit, n = "minute", n / 60
     if unit == "minute" and n >= 60 and n % 60 == 0:
         unit, n = "hour", n / 60
+    if unit == "hour" and n >= 24 and n % 24 == 0 and n != 24:
+        unit, n = "day", n / 24
     if unit in ("second", "minute", "hour") and clocks:
         every = f"every {unit}" if n == 1 else f"every {n:g} {unit}s"
         raise err(f"'{every}' cannot also have a clock time; use 'every {unit} between 9am and 5pm', "

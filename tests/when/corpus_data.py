@@ -43,7 +43,7 @@ CRON_GROUPS: dict[str, list[str]] = {
         "每隔五分钟",
         "Every 5 Minutes.",
     ],
-    "* * * * *": ["every minute", "each minute", "every 1 minute", "每分钟", "every single minute"],
+    "* * * * *": ["every 60 seconds", "every minute", "each minute", "every 1 minute", "每分钟", "every single minute"],
     "*/15 * * * *": [
         "every quarter-hour",
         "every quarter hour",
@@ -68,6 +68,7 @@ CRON_GROUPS: dict[str, list[str]] = {
         "every 2 hrs",
     ],
     "0 * * * *": [
+        "every 3600 seconds",
         "every hour",
         "hourly",
         "each hour",
@@ -629,6 +630,8 @@ ERRORS: list[tuple[str, str]] = [
     ("Europe/Nowhere", "could not understand"),
     ("every 2nd day", "cannot be written as one cron"),
     ("every", "needs a unit or a day"),
+    ("every 48 hours", "cannot be written as one cron"),
+    ("every 90 seconds", "does not divide evenly"),
     ("noonish", "could not understand"),
     ("at the same time", "needs a day"),
     ("this weekend", "could not understand"),
