@@ -266,13 +266,26 @@ async def test_overview_has_timeline_of_next_day_and_runs_per_hour(
     assert weekly.cron_id not in timeline
 
 
-async def test_timeline_converts_zones_and_includes_due_tasks(
+async def test_timeline_includes_due_tasks_and_an_agents_schedules(
     client: httpx.AsyncClient, backend: EmbeddedBackend
 ) -> None:
     now = datetime.now(UTC)
     task = await backend.task_schedule(TaskCreate(name="Soon", run_at=now + timedelta(hours=2), url="https://e.com"))
+    later = await backend.task_schedule(TaskCreate(name="Next week", delay_seconds=7 * 86400, url="https://e.com"))
+    await backend.schedule_create(
+        "agent-9",
+        ScheduleCreate(name="Agent nightly", type="cron", cron_expression="0 3 * * *", timezone="Asia/Tokyo",
+                       callback_url="https://e.com/a"),
+    )
     page = (await client.get("/")).text
     assert f'datetime="{iso(task.run_at)}"' in page and "Soon" in page
+    assert later.task_id not in page and "Agent nightly" not in page
+    with_agent = (await client.get("/?agent=agent-9")).text
+    start = with_agent.index('id="timeline"')
+    timeline = with_agent[start:with_agent.index("</svg>", start)]
+    assert "Agent nightly" in timeline and 'class="fire k-schedule"' in timeline
+    # 03:00 Tokyo is 18:00 UTC the day before.
+    assert re.search(r'datetime="\d{4}-\d\d-\d\dT18:00:00Z"', with_agent)
 
 
 async def test_webhooks_page_explains_lookup(client: httpx.AsyncClient) -> None:
