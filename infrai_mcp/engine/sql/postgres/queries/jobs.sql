@@ -160,11 +160,14 @@ UPDATE leases SET expires_at = 0 WHERE name = %(name)s AND owner = %(owner)s;
 DELETE FROM leases WHERE name = %(name)s AND owner = %(owner)s;
 
 -- name: prune_runs
+-- Every process prunes: SKIP LOCKED keeps two pruners off each other's rows (no waits,
+-- no deadlocks between their batches).
 WITH gone AS (
     DELETE FROM runs WHERE id IN (
         SELECT r.id FROM runs r JOIN jobs j ON j.id = r.job_id
         WHERE r.finished_at IS NOT NULL AND r.finished_at < %(now)s - j.retention_days * 86400.0
-        LIMIT %(limit)s)
+        LIMIT %(limit)s
+        FOR UPDATE OF r SKIP LOCKED)
     RETURNING id),
 att AS (DELETE FROM attempts WHERE run_id IN (SELECT id FROM gone))
 SELECT count(*) AS n FROM gone;

@@ -203,10 +203,12 @@ SELECT q.* FROM queues q WHERE EXISTS (
       AND m.state = 'leased' AND m.visible_at <= %(now)s);
 
 -- name: retention_delete
--- Worker query: every project's messages older than their queue's retention.
-DELETE FROM queue_messages m USING queues q
-WHERE q.project = m.project AND q.name = m.queue
-  AND m.enqueued_at < %(now)s - q.message_retention_days * 86400.0;
+-- Worker query: every project's messages older than their queue's retention. SKIP LOCKED:
+-- sweeps of several processes (and consumers holding rows) never wait on each other.
+DELETE FROM queue_messages WHERE seq IN (
+    SELECT m.seq FROM queue_messages m JOIN queues q ON q.project = m.project AND q.name = m.queue
+    WHERE m.enqueued_at < %(now)s - q.message_retention_days * 86400.0
+    FOR UPDATE OF m SKIP LOCKED);
 
 -- name: idem_expire
 DELETE FROM queue_idempotency WHERE created_at < %(since)s;
@@ -261,7 +263,8 @@ RETURNING c.*;
 -- Worker query: finished deliveries of every project past the history window.
 DELETE FROM webhook_deliveries WHERE (project, id) IN (
     SELECT project, id FROM webhook_deliveries
-    WHERE state IN ('succeeded', 'failed') AND finished_at < %(before)s LIMIT %(limit)s);
+    WHERE state IN ('succeeded', 'failed') AND finished_at < %(before)s LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED);
 
 -- name: delivery_get_for_update
 SELECT * FROM webhook_deliveries WHERE project = %(project)s AND id = %(id)s FOR UPDATE;
