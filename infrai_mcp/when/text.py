@@ -145,7 +145,7 @@ _CN_RULES: list[tuple[str, str]] = [
 ]
 _CN_RULES_RE = [(re.compile(a), b) for a, b in _CN_RULES]
 _CN_UNITS = {"秒": "seconds", "秒钟": "seconds", "分": "minutes", "分钟": "minutes", "小时": "hours",
-             "钟头": "hours", "天": "days", "周": "weeks", "星期": "weeks", "个月": "months"}
+             "钟头": "hours", "天": "days", "周": "weeks", "星期": "weeks", "礼拜": "weeks", "个月": "months"}
 
 
 def _weekdays_cn(m: re.Match[str]) -> str:
@@ -173,7 +173,7 @@ def _cn_time_range(m: re.Match[str]) -> str:
 
 def chinese(s: str) -> str:
     s = s.replace("：", ":").replace("、", ",").replace("点钟", "点")
-    s = s.replace("每个", "每").replace("每一个", "每").replace("今年", "")
+    s = s.replace("每个", "每").replace("每一个", "每").replace("每逢", "每").replace("今年", "")
     s = re.sub(r"每个?季度", " quarterly ", s)
     s = re.sub(r"下个?月", " next month ", s)
     s = re.sub(r"([一二两三四\d])刻钟", lambda m: f"{cn_number(m.group(1)) * 15}分钟", s)
@@ -188,8 +188,9 @@ def chinese(s: str) -> str:
     # Durations: "2小时15分钟后", "半小时后", "1个半小时后", "30分钟以后", "过10分钟".
     s = re.sub(r"(\d+)个半(小时|钟头|月)", r"\1.5\2", s)
     s = re.sub(r"半个?(小时|钟头)", r"0.5\1", s)
-    s = re.sub(r"(\d+)个?(?=小时|钟头)", r"\1", s)
-    unit_re = r"(\d+(?:\.\d+)?)\s*(秒钟|秒|分钟|小时|钟头|个月|天|周|星期|分)"
+    s = re.sub(r"(\d+)个?(?=小时|钟头|星期|礼拜)", r"\1", s)
+    s = re.sub(r"半天(?=\s*(?:以后|之后|过后|后))", "0.5天", s)
+    unit_re = r"(\d+(?:\.\d+)?)\s*(秒钟|秒|分钟|小时|钟头|个月|天|周|星期|礼拜|分)"
     s = re.sub(r"过\s*((?:" + unit_re + r"\s*)+)(?![\d\s]*(?:以后|之后|过后|后))",
                lambda m: " in " + re.sub(unit_re, lambda u: f" {u.group(1)} {_CN_UNITS[u.group(2)]} ",
                                          m.group(1)) + " ", s)

@@ -206,6 +206,7 @@ CRON_GROUPS: dict[str, list[str]] = {
     ],
     "0 9 * * 1-6": ["every day except sunday at 9", "at 9am every day except sundays"],
     "0 10 * * 1": [
+        "每逢周一上午10点",
         "每周一上午10点",
         "every monday at 10am",
         "mondays at 10",
@@ -289,6 +290,8 @@ CRON_GROUPS: dict[str, list[str]] = {
     "5 5-7 1 1 *": ["Every hour at :05 from 05:00 to 07:00, on January 1 every year"],
     "0 22 * * 0-4": ["every night at 10pm except friday and saturday", "sunday through thursday at 22:00"],
     "0 8 * * 1,3,5": ["mon/wed/fri 8am", "every mon/wed/fri at 8"],
+    "0 9,18 * * *": ["每天9点和18点", "每天上午9点和下午6点", "daily at 9am and 6pm"],
+    "59 23 * * *": ["每天晚上十一点五十九分", "every day at 11:59 pm", "daily at 23:59"],
     "30 8 * * 1-5": ["working days at 8:30", "every business day at 08:30", "Mon–Fri 8:30"],
     "0 9 * * 1-3,5,6": ["every mon-wed and fri-sat at 9", "monday through wednesday and friday through saturday at 9"],
     # raw cron passes through (validated)
@@ -367,8 +370,9 @@ DELAY_GROUPS: dict[int, list[str]] = {
     2: ["in 2 seconds", "in two secs"],
     3600: ["in an hour", "in 1 hour", "in one hour", "1小时后", "an hour from now", "一小时后", "in 60 minutes"],
     900: ["一刻钟后", "in a quarter of an hour", "in 15 minutes", "in a quarter hour"],
+    43200: ["半天后", "in 12 hours", "in half a day"],
     259200: ["P3D", "in 3 days", "3天后", "three days from now", "in 72 hours"],
-    604800: ["P1W", "in a week", "in 1 week", "in 7 days", "one week from now"],
+    604800: ["一个星期后", "一星期后", "P1W", "in a week", "in 1 week", "in 7 days", "one week from now"],
     0: ["now", "immediately", "right now"],
     7200: ["in a couple of hours", "两个小时后", "in 2 hours", "2 hours later", "in 2 hrs", "in 2h"],
     9000: ["in 2 and a half hours", "in 2.5 hours", "两个半小时后"],
