@@ -4,6 +4,8 @@ time, whichever process it was created in; when one server exits the other keeps
 from __future__ import annotations
 
 import collections
+import os
+import subprocess
 import time
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 from mcp import Client
 
 from tests.mcp.conftest import Tools
-from tests.mcp.test_mcp_stdio import params
+from tests.mcp.test_mcp_stdio import BIN, PASS_THROUGH, params
 from tests.receiver import Receiver
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -77,3 +79,29 @@ async def test_survivor_takes_over_when_the_dispatcher_exits(tmp_path: Path, rec
             got = await receiver.wait_for(1, path="/after", timeout=15)
             # takeover within the lease (3 s) plus one poll
             assert got[0].received_at - at(task["run_at"]) < 5
+
+
+async def test_survivor_takes_over_when_the_dispatcher_is_killed(tmp_path: Path, receiver: Receiver) -> None:
+    env = {**os.environ, "INFRAI_HOME": str(tmp_path), "INFRAI_LEASE_SECONDS": "3", **PASS_THROUGH}
+    # a: a server nobody talks to yet; its engine starts with the process and takes the lease
+    a = subprocess.Popen(
+        [str(BIN / "infrai-mcp"), "mcp", "--verbose"], env=env, stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert a.stderr is not None
+        deadline = time.monotonic() + 30
+        while "holding the dispatch lease" not in a.stderr.readline():
+            assert a.poll() is None and time.monotonic() < deadline, "a never took the lease"
+        async with Client(params(tmp_path, **{"INFRAI_LEASE_SECONDS": "3"}), read_timeout_seconds=30) as b:
+            task = await Tools(b).ok("task_schedule", run_at="in 2 seconds", url=receiver.url("/after-kill"))
+            a.kill()  # SIGKILL: no release; b must wait out the lease, then fire
+            a.wait(timeout=10)
+            got = await receiver.wait_for(1, path="/after-kill", timeout=20)
+            # lease 3 s + one renewal period + one poll after the task was due
+            assert got[0].received_at - at(task["run_at"]) < 3 + 1 + 2.5
+        assert len([r for r in receiver.requests if r.path == "/after-kill"]) == 1
+    finally:
+        if a.poll() is None:
+            a.kill()
+            a.wait(timeout=10)
