@@ -120,3 +120,15 @@ async def test_local_mode_refuses_foreign_host_headers(backend: EmbeddedBackend)
         assert r.status_code == 400
         r = await c.post("/cron/cj_x/pause", headers={"Host": "attacker.example"})
         assert r.status_code == 400
+
+
+async def test_serve_without_auth_shows_the_default_project_keyless(engine: Engine) -> None:
+    """``create_app(require_auth=False)`` (local use): the UI needs no key, like `infrai-mcp ui`."""
+    cron_id, _ = await seed(engine, "default")
+    async with client_for(create_app(engine, engine.settings, require_auth=False), "http://127.0.0.1/ui") as c:
+        page = await c.get("/jobs")
+        assert page.status_code == 200 and cron_id in page.text and 'id="login-form"' not in page.text
+        token = csrf_of(page.text)
+        r = await c.post(f"/cron/{cron_id}/pause", headers={"X-CSRF-Token": token})
+        assert r.status_code == 200
+        assert (await c.post(f"/cron/{cron_id}/resume")).status_code == 403  # still needs the token
