@@ -69,6 +69,8 @@ async def read_json(request: Request) -> JSON:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON ({exc}); send a JSON object") from None
+    except RecursionError:  # json's C decoder recurses per nesting level
+        raise BadRequest("the body is nested too deeply; send a JSON object") from None
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object, e.g. {\"name\": ...}")
     return data
