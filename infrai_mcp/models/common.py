@@ -69,7 +69,7 @@ def _check_headers(value: dict[str, str] | None) -> dict[str, str] | None:
     if len(value) > MAX_HEADERS:
         raise ValueError(f"at most {MAX_HEADERS} headers are allowed")
     for name, val in value.items():
-        if not _HEADER_NAME.match(name):
+        if not _HEADER_NAME.fullmatch(name):  # match() lets "$" accept a trailing newline
             raise ValueError(f"header name {name!r} is not a valid HTTP token")
         if name.lower() in _RESERVED_HEADERS:
             raise ValueError(f"header {name!r} is set by the engine and cannot be overridden")
