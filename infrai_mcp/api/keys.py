@@ -32,7 +32,7 @@ def new_key() -> str:
 
 
 def check_project(project: str) -> str:
-    if not PROJECT_PATTERN.match(project):
+    if not PROJECT_PATTERN.fullmatch(project):  # match() lets "$" accept a trailing newline
         raise InvalidInput(
             "project must be 1-64 characters: letters, digits, '_', '.', '-' (starting with a letter or digit)",
             field="project",
