@@ -62,9 +62,12 @@ def _translate(exc: BaseException) -> BaseException:
 
 async def connect(url: str, *, autocommit: bool = False) -> Conn:
     try:
-        return await AsyncConnection.connect(
-            normalise_url(url), autocommit=autocommit, row_factory=dict_row, connect_timeout=10
-        )
+        conn = await AsyncConnection.connect(normalise_url(url), autocommit=True, row_factory=dict_row,
+                                             connect_timeout=10)
+        # Datetimes (API keys) come back in UTC whatever the server's TimeZone setting.
+        await conn.execute("SET TIME ZONE 'UTC'")
+        await conn.set_autocommit(autocommit)
+        return conn
     except psycopg.OperationalError as exc:
         raise _translate(exc) from exc
 
