@@ -248,6 +248,24 @@ class Scheduler:
                 await asyncio.wait_for(self._event.wait(), timeout)
             self._event.clear()
 
+    def withdraw(self, job_id: str) -> list[str]:
+        """Take a job's claimed-ahead, not yet started runs out of the heap; their ids.
+
+        JobService calls it before pausing, deleting or cancelling, then cancels them in the
+        store, so a fire claimed ahead does not slip out after the job was stopped.
+        """
+        keep: list[tuple[float, int, Claimed]] = []
+        gone: list[tuple[float, int, Claimed]] = []
+        now = self._now()
+        for item in self._waiting:
+            # Only runs still ahead of their time (due now: the feeder is about to start them;
+            # stores without look-ahead claim with due 0 and never get here).
+            (gone if item[2].job["id"] == job_id and item[0] > now else keep).append(item)
+        if gone:
+            heapq.heapify(keep)
+            self._waiting = keep
+        return [item[2].run["id"] for item in gone]
+
     def _spawn(self, claimed: Claimed) -> None:
         """Hold a claimed run until it is due (the feeder starts it)."""
         assert self._feed is not None

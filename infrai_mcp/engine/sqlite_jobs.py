@@ -259,6 +259,17 @@ class SqliteJobStore(JobStore):
 
         await self.db.write(tx)
 
+    async def cancel_claimed(self, owner: str, run_ids: list[str], now: float, reason: str) -> None:
+        q_runs, q_tasks = self._q("runs_cancel_claimed"), self._q("tasks_unclaim")
+
+        def tx(conn: sqlite3.Connection) -> None:
+            args = {"ids": json.dumps(run_ids), "owner": owner, "now": now, "reason": reason}
+            jobs = [r[0] for r in conn.execute(q_runs, args)]
+            if jobs:
+                conn.execute(q_tasks, {"ids": json.dumps(jobs)})
+
+        await self.db.write(tx)
+
     async def next_due_at(self, owner: str) -> float | None:
         q = self.db.queries
 

@@ -164,8 +164,15 @@ class JobStore(ABC):
 
     @abstractmethod
     async def release_runs(self, owner: str, run_ids: list[str], now: float) -> None:
-        """Give unfinished runs back (graceful stop): claimable again at once, and the
-        interrupted attempt does not count."""
+        """Give unfinished runs back (graceful stop): claimable again at once (or at their
+        scheduled time, if still ahead), and the interrupted attempt does not count."""
+
+    async def cancel_claimed(self, owner: str, run_ids: list[str], now: float, reason: str) -> None:
+        """Runs leased to ``owner`` and claimed ahead but never started become 'cancelled'
+        (the claim's attempt not counted) and their tasks go back to 'scheduled', so a
+        following pause/delete/cancel applies to them. Stores that never claim ahead need
+        not implement it (the scheduler then never has such runs to withdraw)."""
+        raise NotImplementedError
 
     @abstractmethod
     async def next_due_at(self, owner: str) -> float | None:

@@ -10,7 +10,7 @@ import pytest
 
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.engine.retention import prune_once
-from infrai_mcp.models import CronCreate, ScheduleCreate, TaskCreate
+from infrai_mcp.models import CronCreate, ScheduleCreate, ScheduleUpdate, TaskCreate
 from tests.engine.conftest import make_engine, until
 from tests.receiver import Receiver, Reply
 
@@ -152,3 +152,32 @@ async def test_background_tasks_start_with_the_engine_and_restart_after_errors(t
     async with eng:
         await asyncio.wait_for(done.wait(), 10)
     assert len(calls) == 2
+
+
+async def test_stopping_a_job_cancels_its_claimed_ahead_run(tmp_path: Path, receiver: Receiver) -> None:
+    """Runs are claimed up to a lookahead before they are due; cancel/pause/delete in that
+    window must still stop them."""
+    eng = make_engine(tmp_path, lease_seconds=40.0)  # lookahead = 5 s
+    async with eng:
+        due = datetime.now(UTC) + timedelta(seconds=3)
+        task = await eng.jobs.task_schedule(P, TaskCreate(url=receiver.url("/never"), run_at=due))
+        job = await eng.jobs.cron_create(P, CronCreate(url=receiver.url("/never"), run_at=due))
+
+        sch = await eng.jobs.schedule_create(P, "agent", ScheduleCreate(
+            name="later", type="once", next_run=due, callback_url=receiver.url("/never")))
+
+        async def claimed() -> bool:
+            return len(eng.scheduler._waiting) == 3
+
+        await until(claimed, what="both runs claimed ahead")
+        cancelled = await eng.jobs.task_cancel(P, task.task_id)
+        assert cancelled.state == "cancelled"
+        paused = await eng.jobs.cron_pause(P, job.cron_id)
+        assert paused.status == "paused"
+        held = await eng.jobs.schedule_update(P, "agent", sch.id, ScheduleUpdate(status="paused"))
+        assert held.status == "paused"
+        assert eng.scheduler._waiting == []
+        runs = (await eng.jobs.run_list(P)).items
+        assert {r.state for r in runs} == {"cancelled"} and len(runs) == 3
+        assert all(r.attempts == 0 for r in runs)
+    assert receiver.received("/never") == []

@@ -143,9 +143,21 @@ SELECT * FROM jobs WHERE id = :id;
 UPDATE runs SET lease_expires_at = :until WHERE state = 'running' AND lease_owner = :owner;
 
 -- name: run_release
+-- MAX(now, scheduled_for): a run claimed ahead and released before its time keeps its time.
 UPDATE runs SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END,
-    attempts = attempts - 1, next_attempt_at = :now, lease_owner = NULL, lease_expires_at = NULL
+    attempts = attempts - 1, next_attempt_at = MAX(:now, scheduled_for), lease_owner = NULL,
+    lease_expires_at = NULL
 WHERE id = :id AND state = 'running' AND lease_owner = :owner;
+
+-- name: runs_cancel_claimed
+UPDATE runs SET state = 'cancelled', finished_at = :now, error = :reason, attempts = attempts - 1,
+    lease_owner = NULL, lease_expires_at = NULL
+WHERE id IN (SELECT value FROM json_each(:ids)) AND state = 'running' AND lease_owner = :owner
+RETURNING job_id;
+
+-- name: tasks_unclaim
+UPDATE jobs SET status = 'scheduled'
+WHERE kind = 'task' AND status = 'running' AND id IN (SELECT value FROM json_each(:ids));
 
 -- name: next_due_job
 SELECT min(next_run_at) FROM jobs WHERE next_run_at IS NOT NULL AND deleted_at IS NULL;
