@@ -6,7 +6,6 @@ build their own SQLite engines from ``tmp_path`` test SQLite-specific set-ups.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,16 +16,12 @@ import pytest
 from infrai_mcp.config import Settings
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.engine.pg_store import PostgresStore
+from tests.pg.reuse import collect
 from tests.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
 
-# Every test of those modules that runs on the ``engine`` fixture, collected here by name
-# (new tests join without an edit; tests that build SQLite engines from tmp_path do not).
-for _module in (engine.test_firing, engine.test_schedules_and_leases):
-    for _name, _fn in vars(_module).items():
-        if _name.startswith("test_") and callable(_fn) and "tmp_path" not in inspect.signature(_fn).parameters:
-            globals()[_name] = _fn
+collect(globals(), [engine.test_firing, engine.test_schedules_and_leases], needs={"engine"})
 
 
 @pytest.fixture

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import engine.test_jobs_service
 import pytest
-from engine.test_jobs_service import *  # noqa: F403 - the tests themselves, collected here
 
 from infrai_mcp.config import Settings
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.engine.pg_store import PostgresStore
+from tests.pg.reuse import collect
 
 pytestmark = pytest.mark.anyio
+collect(globals(), [engine.test_jobs_service], needs={"idle"})
 
 
 @pytest.fixture

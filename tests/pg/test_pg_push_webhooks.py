@@ -10,19 +10,22 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import queues.test_push
+import queues.test_queue_concurrency
+import queues.test_webhooks
 from queues.conftest import StoreFactory
-from queues.test_push import *  # noqa: F403 - the tests themselves, collected here
-from queues.test_queue_concurrency import test_four_tasks_drain_20000
-from queues.test_webhooks import *  # noqa: F403
 
 from infrai_mcp.config import Settings
 from infrai_mcp.engine.clock import OffsetClock
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.engine.pg_store import PostgresStore
+from tests.pg.reuse import collect
 from tests.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
-__all__ = ["test_four_tasks_drain_20000"]
+# tmp_path is fine here: these suites only hand it to make_store, which ignores it.
+collect(globals(), [queues.test_push, queues.test_webhooks, queues.test_queue_concurrency],
+        needs={"engine", "live_engine", "make_store"}, skip=frozenset())
 
 
 @pytest.fixture

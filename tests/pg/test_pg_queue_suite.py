@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from queues.test_queue_admin import *  # noqa: F403 - the tests themselves, collected here
-from queues.test_queue_delivery import *  # noqa: F403
+import queues.test_queue_admin
+import queues.test_queue_delivery
 
 from infrai_mcp.config import Settings
 from infrai_mcp.engine.clock import OffsetClock
@@ -19,11 +19,13 @@ from infrai_mcp.engine.engine import Engine
 from infrai_mcp.engine.pg_store import PostgresStore
 from infrai_mcp.engine.store_queues import NewMessage
 from infrai_mcp.models import MessageIn, QueueCreate
+from tests.pg.reuse import collect
 
 pytestmark = pytest.mark.anyio
+collect(globals(), [queues.test_queue_admin, queues.test_queue_delivery], needs={"engine"})
 # SQLite words the error "NOT NULL constraint failed", PostgreSQL "violates not-null
 # constraint": the same check with a dialect-neutral match is below.
-del test_batch_is_all_or_nothing_and_in_order  # noqa: F821
+del globals()["test_batch_is_all_or_nothing_and_in_order"]
 
 
 @pytest.fixture
