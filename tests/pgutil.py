@@ -99,7 +99,8 @@ def drop_stale() -> None:
     with _admin() as conn:
         names = [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'infrai\\_t\\_%'")]
         for name in names:
-            m = re.match(rf"^{PREFIX}(?:tpl_)?(\d+)_", str(name))
+            # new_name(kind) → infrai_t_<kind><pid>_<n>_<ms>; kind is letters/underscores.
+            m = re.match(rf"^{PREFIX}[a-z_]*?(\d+)_\d+_\d+$", str(name))
             if m and int(m.group(1)) != os.getpid() and not _pid_alive(int(m.group(1))):
                 with contextlib.suppress(psycopg.Error):
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -8,6 +8,13 @@ import pgutil
 import pytest
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Everything here needs the server: `-m "not postgres"` deselects the whole directory.
+    for item in items:
+        if "/tests/pg/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"
