@@ -353,6 +353,9 @@ class PgJobStore(JobStore):
 
         async def tx(conn: Conn) -> bool:
             row = await _one(conn, q, {"name": key, "owner": owner, "now": now, "until": until})
+            if name in PER_WORKER_LEASES:
+                # Rows of workers that died without releasing: gone a day after expiry.
+                await conn.execute(self._q("leases_forget"), {"prefix": f"{name}:%", "before": now - 86400})
             return row is not None and row["owner"] == owner
 
         return await self.db.write(tx)

@@ -142,6 +142,13 @@ async def test_leases_dispatch_per_worker_others_exclusive(store: JobsOnly) -> N
     await store.release_lease("retention", "w1")
     assert await store.take_lease("retention", "w2", T0 + 2, T0 + 32)
     await store.release_lease("dispatch", "w1")
+    # A worker that died holding its per-worker lease leaves a row, forgotten a day later.
+    assert await store.take_lease("dispatch", "w3", T0 + 2 * 86400, T0 + 2 * 86400 + 30)
+
+    async def names(conn: Any) -> list[str]:
+        return [r["name"] for r in await (await conn.execute("SELECT name FROM leases ORDER BY 1")).fetchall()]
+
+    assert await store.db.read(names) == ["dispatch:w3", "retention"]
 
 
 async def test_prune_runs_deletes_old_finished_runs_and_attempts(store: JobsOnly) -> None:

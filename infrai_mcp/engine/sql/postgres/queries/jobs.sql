@@ -156,6 +156,9 @@ RETURNING owner;
 -- name: lease_release
 UPDATE leases SET expires_at = 0 WHERE name = %(name)s AND owner = %(owner)s;
 
+-- name: leases_forget
+DELETE FROM leases WHERE name LIKE %(prefix)s AND expires_at < %(before)s;
+
 -- name: lease_drop
 DELETE FROM leases WHERE name = %(name)s AND owner = %(owner)s;
 
