@@ -172,3 +172,27 @@ async def _holding(a: Engine, b: Engine) -> bool:
 
 async def _tasks_done(engine: Engine, n: int) -> bool:
     return len((await engine.jobs.task_list(P, state="succeeded", limit=500)).items) >= n
+
+
+async def test_server_mode_refuses_a_private_target_without_retrying(tmp_path: Path, receiver: Receiver) -> None:
+    async with make_engine(tmp_path, server_mode=True) as eng:
+        task = await eng.jobs.task_schedule(P, TaskCreate(url=receiver.url("/private"), delay_seconds=0, retries=5))
+        run = await finished_run(eng, task.task_id)
+    assert run.state == "failed" and run.attempts == 1
+    assert "server mode refuses" in (run.error or "") and "INFRAI_ALLOW_PRIVATE_TARGETS" in (run.error or "")
+    assert receiver.received() == []
+
+
+async def test_run_list_pages_newest_first(engine: Engine, receiver: Receiver) -> None:
+    job = await engine.jobs.cron_create(P, CronCreate(url=receiver.url("/p"), schedule="0 0 1 1 *"))
+    triggered = [(await engine.jobs.cron_trigger(P, job.cron_id)).run_id for _ in range(5)]
+    await receiver.wait_for(5, path="/p")
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await engine.jobs.run_list(P, job_id=job.cron_id, cursor=cursor, limit=2)
+        seen += [r.run_id for r in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == list(reversed(triggered))
