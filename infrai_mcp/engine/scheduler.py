@@ -119,7 +119,7 @@ class Scheduler:
         self.lease_seconds = lease_seconds or (float(env_lease) if env_lease else 30.0)
         self.batch = batch
         # Claim up to 5 s ahead: a claim then happens >= 2.5 s before the work is due, so a
-        # store stall (a WAL checkpoint's fsync on a busy disk took ~1 s in the bench) does
+        # store stall (~1 s stalls on the loaded bench VM, most likely WAL checkpoint fsyncs) does
         # not make fires late. Never more than a quarter of the lease, so claimed-but-waiting
         # runs keep their lease.
         self.lookahead = lookahead if lookahead is not None else min(5.0, self.lease_seconds / 4)
