@@ -150,6 +150,9 @@ async def test_three_workers_fire_every_run_once(
     assert len(per_cron) == CRONS
     # No fire was materialised twice (two workers planning the same due job).
     assert sql(pg_url, "SELECT job_id, scheduled_for FROM runs GROUP BY 1, 2 HAVING count(*) > 1") == []
+    t_times = sorted(r.received_at for r in receiver.requests if r.path == "/t")
+    print(f"tasks delivered over {t_times[-1] - t_times[0]:.1f} s, first {t_times[0] - burst.timestamp():+.2f} s "
+          f"from due; ", end="")
     print(f"created {TASKS} tasks in {creating:.1f} s (due {burst:%H:%M:%S}+2 s); {len(cron_runs)} cron runs; "
           f"redelivered {len(twice)} (of {len(held)} held by the killed worker); "
           f"quiet {(datetime.now(UTC) - paused).total_seconds():.1f} s after the crons paused")
