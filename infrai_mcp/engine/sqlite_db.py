@@ -108,13 +108,12 @@ class _Worker(threading.Thread):
             fn, done = item
             try:
                 conn.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
-                try:
-                    result = fn(conn)
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
+                result = fn(conn)
                 conn.execute("COMMIT")
             except BaseException as exc:
+                # SQLite may already have rolled back (SQLITE_FULL, SQLITE_IOERR): an
+                # unconditional ROLLBACK would raise "no transaction is active" and hide the
+                # real error (a disk-full write answered 500 instead of 503).
                 if conn.in_transaction:
                     with contextlib.suppress(sqlite3.Error):
                         conn.execute("ROLLBACK")
