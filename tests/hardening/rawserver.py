@@ -11,16 +11,38 @@ import threading
 import time
 
 
-class RawServer:
+class Tracker:
+    """Requests held at once, across every server that shares this tracker."""
+
     def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def enter(self) -> None:
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
+
+class RawServer:
+    def __init__(self, tracker: Tracker | None = None) -> None:
+        self.tracker = tracker or Tracker()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
+        self.sock.listen(1024)
         self.port = self.sock.getsockname()[1]
         self.hits: dict[str, int] = {}
         self.sent: dict[str, int] = {}
         self._lock = threading.Lock()
+        self.in_flight = 0  # /slow requests being held now
+        self.max_in_flight = 0
+        self.slow_seconds = 0.2
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True, name="raw-server")
 
@@ -67,6 +89,18 @@ class RawServer:
                 while not self._stop.is_set():
                     conn.sendall(b".")
                     time.sleep(0.1)
+            elif path.startswith("/slow"):
+                with self._lock:
+                    self.in_flight += 1
+                    self.max_in_flight = max(self.max_in_flight, self.in_flight)
+                self.tracker.enter()
+                try:
+                    time.sleep(self.slow_seconds)
+                finally:
+                    self.tracker.leave()
+                    with self._lock:
+                        self.in_flight -= 1
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
             elif path.startswith("/stall"):
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
                 self._stop.wait()
