@@ -131,7 +131,8 @@ def _describe_fields(sec: str, m: str, h: str, dom: str, mon: str, dow: str) -> 
         if h == "*":
             pass
         elif hours_range:
-            base += f" from {int(hours_range.group(1)):02d}:00 to {int(hours_range.group(2)) + 1:02d}:00"
+            end = int(hours_range.group(2)) + 1
+            base += f" from {int(hours_range.group(1)):02d}:00 to {'midnight' if end == 24 else f'{end:02d}:00'}"
         else:
             return None
         return _with_days(base, dom, mon, dow)

@@ -136,6 +136,8 @@ def read_hour_range(s: str) -> tuple[tuple[int, int] | None, str]:
         if len(times) != 1 or times[0].minute:
             raise err(f"could not read '{g}' as a whole hour in '{m.group(0)}'")
         ends.append(times[0].hour)
+    if ends[1] == 0 and ends[0] > 0 and re.search(r"midnight|24", m.group(2)):
+        ends[1] = 24  # "from 9 to midnight"
     if ends[0] > ends[1] and ends[1] < 12 and not re.search(r"am|pm|:|midnight", m.group(2)):
         ends[1] += 12  # "between 9 and 5": office hours
     if ends[0] > ends[1]:

@@ -186,7 +186,7 @@ def _assemble(unit: str | None, n: float, count: tuple[int, str] | None, clocks:
         every = f"every {unit}" if n == 1 else f"every {n:g} {unit}s"
         raise err(f"'{every}' cannot also have a clock time; use 'every {unit} between 9am and 5pm', "
                    "'every 4 hours starting at 1am' or 'every day at 9am'")
-    hours = f"{hour_range[0]}-{hour_range[1]}" if hour_range else "*"
+    hours = f"{hour_range[0]}-{min(hour_range[1], 23)}" if hour_range else "*"
     if unit == "second":
         k = _check_div(n, 60, "second")
         return _final(f"{'*' if k == 1 else f'*/{k}'} * {hours} {dom_f} {mon_f} {dow_f}")
