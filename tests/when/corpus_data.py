@@ -292,6 +292,8 @@ CRON_GROUPS: dict[str, list[str]] = {
     "0 8 * * 1,3,5": ["mon/wed/fri 8am", "every mon/wed/fri at 8"],
     "0 9,18 * * *": ["每天9点和18点", "每天上午9点和下午6点", "daily at 9am and 6pm"],
     "59 23 * * *": ["每天晚上十一点五十九分", "every day at 11:59 pm", "daily at 23:59"],
+    "*/15 9-23 * * *": ["every 15 minutes from 9am to midnight", "Every 15 minutes from 09:00 to midnight"],
+    "0 18-23 * * *": ["every hour from 6pm to midnight", "hourly between 18:00 and 23:00"],
     "30 8 * * 1-5": ["working days at 8:30", "every business day at 08:30", "Mon–Fri 8:30"],
     "0 9 * * 1-3,5,6": ["every mon-wed and fri-sat at 9", "monday through wednesday and friday through saturday at 9"],
     # raw cron passes through (validated)
