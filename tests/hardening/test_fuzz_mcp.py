@@ -157,3 +157,23 @@ def test_hostile_arguments(mcp_harness: Harness, tool: str) -> None:
             assert snapshot(h.db) == before, f"{tool}({args!r:.300}) failed but changed the store: {text[:300]}"
 
     check()
+
+
+@pytest.mark.parametrize(("tool", "args", "says"), [
+    ("queue_publish", {"queue": "q", "payload": "x" * (1024 * 1024 + 1)}, "1 MiB"),
+    ("cron_create", {"url": "https://example.com/", "schedule": "@daily", "payload": "x" * (1024 * 1024 + 1)},
+     "1 MiB"),
+    ("cron_create", {"url": "https://example.com/", "schedule": "@daily",
+                     "headers": {f"X-H{i}": "v" for i in range(51)}}, "50"),
+    ("task_schedule", {"url": "https://example.com/", "delay": "in 1 hour", "headers": {"X-Big": "v" * 8193}},
+     "8192"),
+    ("webhook_send", {"url": "https://example.com/" + "a" * 2048}, "2048"),
+    ("schedule_create", {"name": "n" * 201, "when": "in 1 hour", "callback_url": "https://example.com/"}, "200"),
+])
+def test_documented_limits(mcp_harness: Harness, tool: str, args: dict[str, Any], says: str) -> None:
+    h = mcp_harness
+    before = snapshot(h.db)
+    res = h.portal.call(h.client.call_tool, tool, args)
+    text = " ".join(getattr(c, "text", "") for c in res.content)
+    assert res.is_error and says in text, text[:500]
+    assert snapshot(h.db) == before
