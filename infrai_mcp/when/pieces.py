@@ -125,8 +125,12 @@ def read_minutes(s: str) -> tuple[str | None, str]:
 
 def read_hour_range(s: str) -> tuple[tuple[int, int] | None, str]:
     t = r"(\d{1,2}(?::\d{2})?(?: ?(?:am|pm))?|noon|midnight)"
-    m = re.search(rf"\b(?:between|from) {t} (?:and|to|until|till|through|-) {t}\b", s) or re.search(
-        rf"\b{t} ?(?:-|to|until|till) ?{t}\b(?= |$)", s
+    vague = re.search(r"\bevery (?:\d+ ?(?:-|to|or) ?\d+|\d+ (?:or|and) \d+) (?:seconds?|minutes?|hours?|days?)\b", s)
+    if vague:
+        raise err(f"'{vague.group(0)}' is a range of intervals; cron needs one, e.g. 'every 10 minutes'")
+    unit_after = r"(?! ?(?:seconds?|minutes?|hours?|days?|weeks?|months?)\b)"
+    m = re.search(rf"\b(?:between|from) {t} (?:and|to|until|till|through|-) {t}\b{unit_after}", s) or re.search(
+        rf"(?<!every )\b{t} ?(?:-|to|until|till) ?{t}\b(?= |$){unit_after}", s
     )
     if not m:
         return None, s
