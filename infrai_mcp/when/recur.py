@@ -46,6 +46,7 @@ def is_recurring(s: str) -> bool:
 def to_cron(s: str) -> str:
     """The cron expression for a recurring phrase (normalised, zone already removed)."""
     s = re.sub(r"(?<=[a-z])/(?=[a-z])", " and ", s)
+    _check_pairs(s)
     m = re.search(r"\bevery (other|second|\d+(?:st|nd|rd|th)?) (" + WEEKDAY_RE + r")s?\b", s)
     if m:
         raise err(f"'every {m.group(1)} {m.group(2)}' cannot be written as one cron (weeks do not line up with "
@@ -117,6 +118,18 @@ def to_cron(s: str) -> str:
     if unit == "hour" and n > 1 and starting and len(clocks) == 1 and not hour_range and minute_only is None:
         start, clocks = clocks[0], []  # "every 4 hours starting at 1am"
     return _assemble(unit, n, count, clocks, minute_only, hour_range, dows, doms, months, start)
+
+
+_TIME_WORD = re.compile(r"\b\d{1,2}(?::\d{2})? ?(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\bat \d{1,2}\b|\bnoon\b|\bmidnight\b")
+_DAY_WORD = re.compile(r"\b(?:" + DAYSET + r"|daily|every day)\b")
+
+
+def _check_pairs(s: str) -> None:
+    """'every Monday at 9 and every Friday at 5' is two schedules: cron would run both days at both times."""
+    parts = [p for p in re.split(r"\band\b|\bplus\b|;", s) if _TIME_WORD.search(p) and _DAY_WORD.search(p)]
+    if len(parts) >= 2:
+        raise err("each part of " + " / ".join(repr(p.strip()) for p in parts) + " pairs its own days and time; "
+                  "one cron would run every listed day at every listed time, so create one schedule per part")
 
 
 def _understood(unit: str | None, n: float, dows: set[int], doms: set[int], months: set[int],
