@@ -60,7 +60,7 @@ def _read_date(s: str, today: date, spec: _DateSpec) -> str:
         r"\bnext week (?:on )?" + WEEKDAY_RE + r"|" + WEEKDAY_RE + r" next week", s):
         raise _err(f"'{s}' is too vague for a single run time; give a date and a clock time")
     explicit = (r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b" + MONTH_RE + r" (?:the )?\d{1,2}" + ORD + r"?\b|\b\d{1,2}"
-                + ORD + r"? (?:of )?" + MONTH_RE + r"\b|\b\d{1,2}/\d{1,2}\b")
+                + ORD + r"? (?:of )?" + MONTH_RE + r"\b|\b\d{1,2}/\d{1,2}\b|\bthe \d{1,2}" + ORD + r"\b")
     wm = re.search(r"\b(?:on )?(" + WEEKDAY_RE + r")\b", s)
     if wm and re.search(explicit, s):
         spec.weekday = weekday_number(wm.group(1))
