@@ -40,6 +40,7 @@ class RawServer:
         self.hits: dict[str, int] = {}
         self.sent: dict[str, int] = {}
         self._lock = threading.Lock()
+        self.slow_done = 0  # /slow requests answered
         self.in_flight = 0  # /slow requests being held now
         self.max_in_flight = 0
         self.slow_seconds = 0.2
@@ -101,6 +102,8 @@ class RawServer:
                     with self._lock:
                         self.in_flight -= 1
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                with self._lock:
+                    self.slow_done += 1
             elif path.startswith("/stall"):
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
                 self._stop.wait()
