@@ -1,7 +1,9 @@
 """``POST /api/jobs`` (seed 003): one HTTP request now, later, or on a schedule.
 
 It maps onto the Backend: ``schedule_in``/``scheduled_at`` (or nothing: run now) become a
-one-shot task; ``cron`` and ``repeat_every`` become a cron job. ``repeat_every`` turns into a
+one-shot task; ``cron`` and ``repeat_every`` become a cron job. ``callback_url`` and
+``webhook_url`` become the job's ``result_url`` and ``events_url`` (the engine's runner
+reports there, docs/REST.md). ``repeat_every`` turns into a
 clock-aligned cron expression, so it must divide an hour or a day evenly (5 minutes, 2 hours,
 1 day, 7 days); anything else is refused with 422 rather than silently drifting.
 ``GET``/``DELETE /api/jobs/{id}`` (ours) read and cancel what ``POST`` made.
@@ -40,8 +42,10 @@ class JobCreate(Model):
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=2000)
-    callback_url: str | None = None
-    webhook_url: str | None = None
+    callback_url: str | None = Field(None, description="Receives each run's result (status, headers, body excerpt, "
+                                      "run id, attempts) once it is final.")
+    webhook_url: str | None = Field(None, description="Receives job.started, job.request, job.response, "
+                                     "job.finished and job.error events.")
 
 
 def seconds(value: Duration, field: str) -> int:
@@ -108,22 +112,27 @@ def to_request(job: JobCreate) -> TaskCreate | CronCreate:
     if len(timing) > 1:
         raise InvalidInput(f"give at most one of schedule_in, scheduled_at, repeat_every, cron (got {timing})",
                            field=timing[1])
-    for name in ("callback_url", "webhook_url"):
-        if getattr(job, name) is not None:
-            raise InvalidInput(
-                f"{name} is not supported by this server yet; read the outcome with GET /api/jobs/{{id}}", field=name
-            )
     common: JSON = {
         "url": target_url(job.url, job.query), "method": job.method.upper(), "headers": job.headers,
         "payload": job.body, "name": job.name, "idempotency_key": job.idempotency_key,
+        # The engine's names: result_url gets each run's result, events_url the job.* events.
+        "result_url": job.callback_url, "events_url": job.webhook_url,
     }
-    if job.cron is not None or job.repeat_every is not None:
-        schedule = job.cron if job.cron is not None else repeat_to_cron(seconds(job.repeat_every or 0, "repeat_every"))
-        return parse(CronCreate, {**common, "schedule": schedule, "timezone": "UTC"})
-    if job.scheduled_at is not None:
-        return parse(TaskCreate, {**common, "run_at": scheduled_at(job.scheduled_at)})
-    delay = seconds(job.schedule_in, "schedule_in") if job.schedule_in is not None else 0
-    return parse(TaskCreate, {**common, "delay_seconds": delay})
+    try:
+        if job.cron is not None or job.repeat_every is not None:
+            schedule = job.cron if job.cron is not None \
+                else repeat_to_cron(seconds(job.repeat_every or 0, "repeat_every"))
+            return parse(CronCreate, {**common, "schedule": schedule, "timezone": "UTC"})
+        if job.scheduled_at is not None:
+            return parse(TaskCreate, {**common, "run_at": scheduled_at(job.scheduled_at)})
+        delay = seconds(job.schedule_in, "schedule_in") if job.schedule_in is not None else 0
+        return parse(TaskCreate, {**common, "delay_seconds": delay})
+    except InvalidInput as exc:  # name the seed's fields, not the engine's
+        for ours, theirs in (("result_url", "callback_url"), ("events_url", "webhook_url")):
+            if exc.field == ours:
+                exc.field = theirs
+                exc.message = exc.message.replace(ours, theirs)
+        raise
 
 
 _TASK_STATE = {"scheduled": "scheduled", "running": "executing", "succeeded": "completed", "failed": "discarded",
@@ -180,7 +189,8 @@ async def job_create(request: Request) -> JSONResponse:
     record: Task | CronJob = await (b.cron_create(req) if isinstance(req, CronCreate) else b.task_schedule(req))
     # args echo the request as the seed's example does (method lower-case, empty headers as {}).
     args: JSON = {"body": job.body, "headers": job.headers or {}, "method": job.method.lower(), "url": job.url}
-    args.update({k: data[k] for k in ("query", "schedule_in", "scheduled_at", "repeat_every", "cron")
+    args.update({k: data[k] for k in ("query", "schedule_in", "scheduled_at", "repeat_every", "cron",
+                                      "callback_url", "webhook_url")
                  if data.get(k) is not None})
     return ok(job_view(record, request.scope["state"]["infrai_project"], args, job.idempotency_key,
                        job.description))
@@ -201,6 +211,10 @@ async def job_get(request: Request) -> JSONResponse:
     record = await _lookup(request)
     args = {"method": record.method.lower(), "url": record.url, "body": record.payload,
             "headers": record.headers or {}}
+    if record.result_url:
+        args["callback_url"] = record.result_url
+    if record.events_url:
+        args["webhook_url"] = record.events_url
     run = None
     if isinstance(record, CronJob):
         args["cron"] = record.schedule

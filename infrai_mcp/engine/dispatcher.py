@@ -36,6 +36,9 @@ from infrai_mcp.ids import new_id
 EXCERPT_CHARS = 1024  # stored response excerpt (documented in docs/ENGINE.md)
 _READ_BYTES = 4096
 RETRYABLE_STATUS = frozenset({408, 429})
+# Response headers kept for result callbacks (seed 003 callback_url): descriptive ones only.
+RESULT_HEADERS = ("content-type", "content-length", "content-encoding", "content-language", "location",
+                  "retry-after", "etag", "last-modified", "cache-control", "date", "x-request-id")
 USER_AGENT = "infrai-mcp/0.1 (+https://github.com/infrai/infrai-mcp)"
 
 
@@ -61,6 +64,12 @@ class AttemptResult:
     retry_after: float | None
     started_at: datetime
     finished_at: datetime
+    headers: dict[str, str] | None = None  # the RESULT_HEADERS subset of the response, when there was one
+
+
+def response_headers(raw: Any) -> dict[str, str]:
+    """The subset of response headers reported to seed 003 callbacks (never cookies or auth)."""
+    return {name: str(raw[name]) for name in RESULT_HEADERS if name in raw}
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -148,12 +157,12 @@ class Dispatcher:
 
         def result(
             ok: bool, status: int | None, error: str | None, excerpt: str | None, retryable: bool,
-            retry_after: float | None = None,
+            retry_after: float | None = None, resp_headers: dict[str, str] | None = None,
         ) -> AttemptResult:
             return AttemptResult(
                 ok=ok, status=status, error=error, duration_ms=int((time.perf_counter() - t0) * 1000),
                 response_excerpt=excerpt, retryable=retryable, retry_after=retry_after,
-                started_at=started, finished_at=datetime.now(UTC),
+                started_at=started, finished_at=datetime.now(UTC), headers=resp_headers,
             )
 
         try:
@@ -193,8 +202,9 @@ class Dispatcher:
                 raw = await resp.content.read(_READ_BYTES)
                 excerpt = raw.decode("utf-8", errors="replace")[:EXCERPT_CHARS] if raw else None
                 status = resp.status
+                kept = response_headers(resp.headers)
                 if 200 <= status < 300:
-                    return result(True, status, None, excerpt, False)
+                    return result(True, status, None, excerpt, False, resp_headers=kept)
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 retryable = status in RETRYABLE_STATUS or status >= 500
                 if 300 <= status < 400:
@@ -202,7 +212,7 @@ class Dispatcher:
                     error = f"HTTP {status} redirect to {where} (redirects are not followed; update the URL)"
                 else:
                     error = f"HTTP {status}"
-                return result(False, status, error, excerpt, retryable, retry_after)
+                return result(False, status, error, excerpt, retryable, retry_after, kept)
         except BlockedTarget as exc:
             return result(False, None, str(exc), None, False)
         except TimeoutError:

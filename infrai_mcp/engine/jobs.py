@@ -81,7 +81,7 @@ class JobService(ScheduleOps):
             "misfire_policy": req.misfire_policy, "max_runs": req.max_runs,
             "status": "active" if req.enabled else "paused", "retention_days": req.retention_days,
             "idempotency_key": req.idempotency_key, "next_run_at": nxt if req.enabled else None,
-            "created_at": nowts, "updated_at": nowts,
+            "created_at": nowts, "updated_at": nowts, "result_url": req.result_url, "events_url": req.events_url,
         }
         stored, created = await self.store.insert_job(row)
         if created:
@@ -223,6 +223,7 @@ class JobService(ScheduleOps):
             "on_failure_webhook": req.on_failure_webhook, "overlap_policy": "allow", "misfire_policy": "run_once",
             "max_runs": 1, "status": "scheduled", "retention_days": DEFAULT_RETENTION_DAYS,
             "idempotency_key": req.idempotency_key, "next_run_at": run_at, "created_at": nowts, "updated_at": nowts,
+            "result_url": req.result_url, "events_url": req.events_url,
         }
         stored, created = await self.store.insert_job(row)
         if created:

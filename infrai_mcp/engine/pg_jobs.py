@@ -42,7 +42,7 @@ _JOB_INSERT_COLUMNS = ("id", "project", "kind", "agent_id", "name", "schedule_ty
                        "run_at", "delay_seconds", "callback_type", "callback_id", "url", "method", "headers",
                        "payload", "retries", "timeout_seconds", "secret", "on_failure_webhook", "overlap_policy",
                        "misfire_policy", "max_runs", "status", "retention_days", "idempotency_key",
-                       "next_run_at", "created_at", "updated_at")
+                       "next_run_at", "created_at", "updated_at", "result_url", "events_url")
 
 
 async def _one(conn: Conn, query: str, params: Row | None = None) -> Row | None:

@@ -56,7 +56,8 @@ def cron_record(row: Row) -> CronJob:
         headers=_headers(row), payload=_load(row["payload"]), retries=row["retries"],
         timeout_seconds=row["timeout_seconds"], overlap_policy=row["overlap_policy"],
         misfire_policy=row["misfire_policy"], max_runs=row["max_runs"], run_count=row["run_count"],
-        on_failure_webhook=row["on_failure_webhook"], has_secret=bool(row["secret"]),
+        on_failure_webhook=row["on_failure_webhook"], result_url=row.get("result_url"),
+        events_url=row.get("events_url"), has_secret=bool(row["secret"]),
         enabled=row["status"] == "active", status=row["status"], retention_days=row["retention_days"],
         next_run_at=dt(row["next_run_at"]), last_run_at=dt(row["last_run_at"]),
         created_at=dt_req(row["created_at"]), updated_at=dt_req(row["updated_at"]),
@@ -67,7 +68,8 @@ def task_record(row: Row) -> Task:
     return Task(
         task_id=row["id"], name=row["name"], url=row["url"], method=row["method"], headers=_headers(row),
         payload=_load(row["payload"]), retries=row["retries"], timeout_seconds=row["timeout_seconds"],
-        on_failure_webhook=row["on_failure_webhook"], has_secret=bool(row["secret"]),
+        on_failure_webhook=row["on_failure_webhook"], result_url=row.get("result_url"),
+        events_url=row.get("events_url"), has_secret=bool(row["secret"]),
         run_at=dt_req(row["run_at"]), state=row["status"], run_id=row["last_run_id"],
         created_at=dt_req(row["created_at"]), updated_at=dt_req(row["updated_at"]),
     )

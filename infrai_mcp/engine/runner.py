@@ -51,6 +51,7 @@ class Executor:
         self._pending: list[tuple[Outcome, asyncio.Future[bool]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._side_tasks: set[asyncio.Task[None]] = set()
+        self._chains: dict[str, asyncio.Task[None]] = {}  # newest seed-003 event task per run
 
     # -- one run ------------------------------------------------------------------------
     async def execute(self, claimed: Claimed) -> None:
@@ -59,6 +60,11 @@ class Executor:
         wait = claimed.due - self.engine.clock.now().timestamp()
         if wait > 0:
             await asyncio.sleep(wait)  # claimed ahead of time (see scheduler.py): send on the dot
+        events = job.get("events_url")
+        if events:
+            if attempt == 1:
+                self._event(events, job, run, attempt, "job.started", {"scheduled_for": iso(run["scheduled_for"])})
+            self._event(events, job, run, attempt, "job.request", self._request_view(job))
         try:
             result = await self._deliver(job, run, attempt)
         except Exception as exc:  # a bug in a callback path must not kill the scheduler
@@ -96,10 +102,94 @@ class Executor:
             return
         if state == "retrying" or job["overlap_policy"] == "queue":
             self.scheduler.wake()
+        if events or job.get("result_url"):
+            self._report(job, run, attempt, result, state, next_at)
         if state == "failed" and job["on_failure_webhook"]:
             task = asyncio.create_task(self._notify_failure(job, run["id"]))
             self._side_tasks.add(task)
             task.add_done_callback(self._side_tasks.discard)
+
+    # -- seed 003 reports: events (webhook_url) and the result (callback_url) ---------------
+    def _report(
+        self, job: Row, run: Row, attempt: int, result: AttemptResult, state: str, next_at: float | None
+    ) -> None:
+        events, final = job.get("events_url"), state in ("succeeded", "failed")
+        if events:
+            if result.status is not None:
+                self._event(events, job, run, attempt, "job.response", {
+                    "status": result.status, "headers": result.headers or {}, "body": result.response_excerpt,
+                    "duration_ms": result.duration_ms,
+                })
+            if not result.ok:
+                self._event(events, job, run, attempt, "job.error", {
+                    "error": result.error, "status": result.status, "will_retry": state == "retrying",
+                    "next_attempt_at": iso(next_at),
+                })
+            if final:
+                self._event(events, job, run, attempt, "job.finished", {
+                    "state": state, "status": result.status, "attempts": attempt, "error": result.error,
+                })
+        if final and job.get("result_url"):
+            body = {
+                "type": "job.result", "timestamp": iso(time.time()), "job_id": job["id"], "run_id": run["id"],
+                "state": state, "status": result.status, "headers": result.headers or {},
+                "body": result.response_excerpt, "error": result.error, "attempts": attempt,
+                "duration_ms": result.duration_ms,
+            }
+            self._notice(job["result_url"], job, run, body, f"{run['webhook_id']}_result", None)
+
+    @staticmethod
+    def _request_view(job: Row) -> dict[str, Any]:
+        from infrai_mcp.models.common import mask_headers
+
+        return {
+            "method": job["method"], "url": job["url"],
+            "headers": mask_headers(json.loads(job["headers"] or "{}")) or {},
+            "body": json.loads(job["payload"]) if job["payload"] is not None else None,
+        }
+
+    def _event(self, url: str, job: Row, run: Row, attempt: int, kind: str, data: dict[str, Any]) -> None:
+        body = {"type": kind, "timestamp": iso(time.time()), "job_id": job["id"], "run_id": run["id"],
+                "attempt": attempt, "data": data}
+        # webhook-id: stable across retries of this one event, distinct per event and attempt.
+        self._notice(url, job, run, body, f"{run['webhook_id']}_{kind.removeprefix('job.')}_{attempt}", run["id"])
+
+    def _notice(self, url: str, job: Row, run: Row, body: dict[str, Any], webhook_id: str,
+                chain: str | None) -> None:
+        """Send ``body`` in the background; events of one run (``chain``) go out in order."""
+        req = OutboundRequest(url=url, method="POST", body=json.dumps(body).encode(), timeout=30.0,
+                              webhook_id=webhook_id, secret=job["secret"])
+        prev = self._chains.get(chain) if chain else None
+        task = asyncio.create_task(self._post_notice(req, job["id"], run["id"], str(body["type"]), prev))
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)
+        if chain:
+            self._chains[chain] = task
+
+            def forget(t: asyncio.Task[None], key: str = chain) -> None:
+                if self._chains.get(key) is t:
+                    del self._chains[key]
+
+            task.add_done_callback(forget)
+
+    async def _post_notice(
+        self, req: OutboundRequest, job_id: str, run_id: str, what: str, after: asyncio.Task[None] | None = None
+    ) -> None:
+        """Best effort: up to FAILURE_NOTICE_ATTEMPTS attempts through the dispatcher, never raises."""
+        if after is not None:
+            await asyncio.wait([after])
+        dispatcher = self.engine.dispatcher
+        try:
+            for attempt in range(1, FAILURE_NOTICE_ATTEMPTS + 1):
+                res = await dispatcher.attempt(req, attempt, {"X-Infrai-Job-Id": job_id, "X-Infrai-Run-Id": run_id})
+                if res.ok or not res.retryable:
+                    log.info("%s for run %s -> %s", what, run_id, res.status or res.error)
+                    return
+                if attempt < FAILURE_NOTICE_ATTEMPTS:
+                    await asyncio.sleep(dispatcher.backoff(attempt, res.retry_after))
+            log.warning("%s for run %s could not be delivered", what, run_id)
+        except Exception:  # a notice must never take anything else down
+            log.exception("%s for run %s: sending raised", what, run_id)
 
     def _target_headers(self, job: Row, run: Row) -> dict[str, str]:
         return {"X-Infrai-Job-Id": job["id"], "X-Infrai-Run-Id": run["id"]}
@@ -168,14 +258,7 @@ class Executor:
             url=job["on_failure_webhook"], method="POST", body=body, timeout=30.0,
             webhook_id=f"{run_rec.webhook_id}_failed", secret=job["secret"],
         )
-        dispatcher = self.engine.dispatcher
-        for attempt in range(1, FAILURE_NOTICE_ATTEMPTS + 1):
-            res = await dispatcher.attempt(req, attempt, {"X-Infrai-Job-Id": job["id"], "X-Infrai-Run-Id": run_id})
-            if res.ok or not res.retryable:
-                log.info("failure notice for run %s -> %s", run_id, res.status or res.error)
-                return
-            await asyncio.sleep(dispatcher.backoff(attempt, res.retry_after))
-        log.warning("failure notice for run %s could not be delivered", run_id)
+        await self._post_notice(req, job["id"], run_id, "failure notice")
 
     # -- batched outcome writes -----------------------------------------------------------
     async def record(self, outcome: Outcome) -> bool:

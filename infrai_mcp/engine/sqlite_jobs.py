@@ -52,7 +52,7 @@ class SqliteJobStore(JobStore):
                 ).fetchone()
                 if found is not None:
                     return dict(found), False
-            conn.execute(q_insert, row)
+            conn.execute(q_insert, {"result_url": None, "events_url": None, **row})  # 0004 columns, optional
             return dict(conn.execute(q_get, {"id": row["id"]}).fetchone()), True
 
         return await self.db.write(tx)

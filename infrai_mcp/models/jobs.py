@@ -45,6 +45,12 @@ class TargetFields(Model):
         None, description="Signing secret (Standard Webhooks, 'whsec_<base64>' or any 8+ char string). Write-only."
     )
     on_failure_webhook: HttpUrl | None = None
+    result_url: HttpUrl | None = Field(
+        None, description="Receives each run's result once it is final (seed 003 callback_url). Best effort."
+    )
+    events_url: HttpUrl | None = Field(
+        None, description="Receives job.started/request/response/finished/error events (seed 003 webhook_url)."
+    )
 
 
 class CronCreate(TargetFields):
@@ -107,6 +113,8 @@ class CronJob(Record):
     max_runs: int | None = None
     run_count: int = 0
     on_failure_webhook: str | None = None
+    result_url: str | None = None
+    events_url: str | None = None
     has_secret: bool = False
     enabled: bool
     status: JobStatus
@@ -142,6 +150,8 @@ class Task(Record):
     retries: int
     timeout_seconds: int
     on_failure_webhook: str | None = None
+    result_url: str | None = None
+    events_url: str | None = None
     has_secret: bool = False
     run_at: datetime
     state: TaskState

@@ -168,8 +168,15 @@ async def test_jobs_003_mapping(api: Api) -> None:
           "INVALID_ARGUMENT")
     error(await api.a.post("/api/jobs", json={"url": URL, "schedule_in": [1, "fortnight"]}), 422,
           "INVALID_ARGUMENT")
-    err = error(await api.a.post("/api/jobs", json={"url": URL, "webhook_url": URL}), 422, "INVALID_ARGUMENT")
+    err = error(await api.a.post("/api/jobs", json={"url": URL, "webhook_url": "ftp://x"}), 422, "INVALID_ARGUMENT")
     assert err["field"] == "webhook_url"
+    err = error(await api.a.post("/api/jobs", json={"url": URL, "callback_url": "nope"}), 422, "INVALID_ARGUMENT")
+    assert err["field"] == "callback_url"
+    hooked = data(await api.a.post("/api/jobs", json={"url": URL, "schedule_in": 600, "callback_url": URL + "/r",
+                                                      "webhook_url": URL + "/e"}))
+    assert hooked["args"]["callback_url"] == URL + "/r" and hooked["args"]["webhook_url"] == URL + "/e"
+    got = data(await api.a.get(f"/api/jobs/{hooked['id']}"))["args"]
+    assert got["callback_url"] == URL + "/r" and got["webhook_url"] == URL + "/e"
 
     once = {"url": URL, "schedule_in": 600, "idempotency_key": "once"}
     first = data(await api.a.post("/api/jobs", json=once))

@@ -266,7 +266,9 @@ async def test_work_really_fires(opener: BackendOpener, kind: str) -> None:
 
     with Receiver() as rx:
         async with opener(kind, dispatch=True) as b:
-            task = await b.task_schedule(TaskCreate(url=rx.url("/task"), delay_seconds=0, payload={"k": kind}))
+            task = await b.task_schedule(TaskCreate(url=rx.url("/task"), delay_seconds=0, payload={"k": kind},
+                                                    result_url=rx.url("/result"), events_url=rx.url("/events")))
+            assert (task.result_url, task.events_url) == (rx.url("/result"), rx.url("/events"))
             sent = await b.webhook_send(WebhookSend(url=rx.url("/hook"), payload={"k": kind}))
 
             async def task_done() -> Any:
@@ -278,6 +280,10 @@ async def test_work_really_fires(opener: BackendOpener, kind: str) -> None:
             assert got.json() == {"k": kind} and got.headers["webhook-id"]
             runs = await b.run_list(job_id=task.task_id)
             assert [(r.run_id, r.state, r.response_status) for r in runs.items] == [(done.run_id, "succeeded", 200)]
+            (result,) = await rx.wait_for(1, path="/result", timeout=10)
+            assert result.json()["run_id"] == done.run_id and result.json()["status"] == 200
+            events = await rx.wait_for(4, path="/events", timeout=10)
+            assert [e.json()["type"] for e in events] == ["job.started", "job.request", "job.response", "job.finished"]
 
             async def delivered() -> Any:
                 d = await b.webhook_get(sent.delivery_id)

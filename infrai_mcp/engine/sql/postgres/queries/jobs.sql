@@ -6,12 +6,14 @@
 INSERT INTO jobs (id, project, kind, agent_id, name, schedule_type, schedule, timezone, run_at,
     delay_seconds, callback_type, callback_id, url, method, headers, payload, retries,
     timeout_seconds, secret, on_failure_webhook, overlap_policy, misfire_policy, max_runs,
-    run_count, status, retention_days, idempotency_key, next_run_at, created_at, updated_at)
+    run_count, status, retention_days, idempotency_key, next_run_at, created_at, updated_at,
+    result_url, events_url)
 VALUES (%(id)s, %(project)s, %(kind)s, %(agent_id)s, %(name)s, %(schedule_type)s, %(schedule)s,
     %(timezone)s, %(run_at)s, %(delay_seconds)s, %(callback_type)s, %(callback_id)s, %(url)s,
     %(method)s, %(headers)s, %(payload)s, %(retries)s, %(timeout_seconds)s, %(secret)s,
     %(on_failure_webhook)s, %(overlap_policy)s, %(misfire_policy)s, %(max_runs)s, 0, %(status)s,
-    %(retention_days)s, %(idempotency_key)s, %(next_run_at)s, %(created_at)s, %(updated_at)s)
+    %(retention_days)s, %(idempotency_key)s, %(next_run_at)s, %(created_at)s, %(updated_at)s,
+    %(result_url)s, %(events_url)s)
 ON CONFLICT (project, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING *;
 

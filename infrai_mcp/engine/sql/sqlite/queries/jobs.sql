@@ -6,11 +6,13 @@
 INSERT INTO jobs (id, project, kind, agent_id, name, schedule_type, schedule, timezone, run_at,
     delay_seconds, callback_type, callback_id, url, method, headers, payload, retries,
     timeout_seconds, secret, on_failure_webhook, overlap_policy, misfire_policy, max_runs,
-    run_count, status, retention_days, idempotency_key, next_run_at, created_at, updated_at)
+    run_count, status, retention_days, idempotency_key, next_run_at, created_at, updated_at,
+    result_url, events_url)
 VALUES (:id, :project, :kind, :agent_id, :name, :schedule_type, :schedule, :timezone, :run_at,
     :delay_seconds, :callback_type, :callback_id, :url, :method, :headers, :payload, :retries,
     :timeout_seconds, :secret, :on_failure_webhook, :overlap_policy, :misfire_policy, :max_runs,
-    0, :status, :retention_days, :idempotency_key, :next_run_at, :created_at, :updated_at);
+    0, :status, :retention_days, :idempotency_key, :next_run_at, :created_at, :updated_at,
+    :result_url, :events_url);
 
 -- name: job_by_idempotency
 SELECT * FROM jobs WHERE project = :project AND kind = :kind AND idempotency_key = :key;
@@ -100,7 +102,7 @@ RETURNING id, project, job_id, job_kind, attempts, scheduled_for, webhook_id;
 -- name: jobs_by_ids
 -- Only what the executor needs: converting wide rows for thousands of runs is measurable.
 SELECT id, project, kind, agent_id, name, url, method, headers, payload, retries, timeout_seconds,
-    secret, on_failure_webhook, callback_type, callback_id, overlap_policy
+    secret, on_failure_webhook, callback_type, callback_id, overlap_policy, result_url, events_url
 FROM jobs WHERE id IN (SELECT value FROM json_each(:ids));
 
 -- name: tasks_mark_running

@@ -1,0 +1,46 @@
+"""``POST /api/jobs`` with seed 003's ``callback_url`` and ``webhook_url``: the engine behind the
+REST API fires the request and reports to both (a real receiver on 127.0.0.1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from infrai_mcp.api import create_app
+from infrai_mcp.api.keys import create_key
+from infrai_mcp.config import Settings
+from infrai_mcp.engine.engine import Engine
+from tests.receiver import Receiver, Reply
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_callback_and_webhook_urls_receive_the_result_and_events(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    with Receiver() as rx:
+        rx.program("/target", [Reply(200, body='{"ok": true}', headers={"Content-Type": "application/json"})])
+        async with Engine(settings) as engine:
+            _, key = await create_key(engine.store, "acme")
+            transport = httpx.ASGITransport(app=create_app(engine, settings))
+            async with httpx.AsyncClient(transport=transport, base_url="http://api.test",
+                                         headers={"Authorization": f"Bearer {key}"}) as client:
+                resp = await client.post("/api/jobs", json={
+                    "method": "post", "url": rx.url("/target"), "body": {"content": "Testing 123"},
+                    "callback_url": rx.url("/callback"), "webhook_url": rx.url("/webhook"),
+                })
+                assert resp.status_code == 200, resp.text
+                job = resp.json()["data"]
+                assert job["args"]["callback_url"] == rx.url("/callback")
+                (sent,) = await rx.wait_for(1, path="/target", timeout=10)
+                assert sent.json() == {"content": "Testing 123"}
+                (cb,) = await rx.wait_for(1, path="/callback", timeout=10)
+                events = await rx.wait_for(4, path="/webhook", timeout=10)
+                state = (await client.get(f"/api/jobs/{job['id']}")).json()["data"]["job"]["state"]
+    result = cb.json()
+    assert result["job_id"] == job["id"] and result["state"] == "succeeded" and result["status"] == 200
+    assert result["body"] == '{"ok": true}' and result["headers"]["content-type"].startswith("application/json")
+    assert result["attempts"] == 1 and result["run_id"].startswith("run")
+    assert [e.json()["type"] for e in events] == ["job.started", "job.request", "job.response", "job.finished"]
+    assert state == "completed"
