@@ -12,11 +12,12 @@ in many processes claim from one queue at once:
   publisher with the same key waits for the first one's commit and returns its id.
 
 A batch costs a fixed number of round trips, whatever its size. The hot paths run in
-autocommit because their atomic step is one statement (no BEGIN/COMMIT round trips): a
-standard queue's claim is the queue row + one UPDATE .. SKIP LOCKED .. RETURNING; an ack of
-receipts is one all-or-nothing DELETE. Anything else (FIFO, expired leases to reap, a stale
-or id-only handle) runs the full transaction. Publishes, nacks and redrives NOTIFY
-``infrai_queue`` so long-polls in other processes claim at once.
+autocommit and are ONE statement each (no BEGIN/COMMIT round trips): a standard queue's
+claim, when no lease is there to reap, is one UPDATE .. SKIP LOCKED .. RETURNING (receipts
+made in SQL); an ack of receipts is one DELETE, and only the handles it refused go through
+a diagnosing transaction. Anything else (FIFO, expired leases, id-only handles) runs the
+full transaction. Publishes, nacks and redrives NOTIFY ``infrai_queue`` so long-polls in
+other processes claim at once.
 """
 
 from __future__ import annotations
@@ -145,25 +146,18 @@ class PgQueueStore(PgQueueAdmin, PgWebhookStore, QueueStore):
     async def claim(self, project: str, queue: str, limit: int, lease_seconds: float | None, now: float) -> list[Row]:
         q = self.db.queries
 
-        async def fast(conn: Conn) -> list[Row] | None:
-            # Standard queue, no lease to reap: the claim is one statement. Else None and
-            # the full transaction below runs.
-            qrow = await one(conn, q["queue_for_claim"], {"project": project, "name": queue, "now": now})
-            if qrow is None:
-                raise no_queue(queue)
-            if qrow["type"] != "standard" or qrow["has_expired"]:
-                return None
-            lease = lease_seconds if lease_seconds is not None else qrow["visibility_timeout_default"]
+        async def fast(conn: Conn) -> list[Row]:
             rows = await many(conn, q["claim_standard"], {"project": project, "queue": queue, "now": now,
-                                                           "limit": limit, "until": now + lease})
+                                                           "limit": limit, "lease": lease_seconds})
             rows.sort(key=lambda r: (-r["rank"], r["seq"]))
             return [{"id": r["id"], "queue": queue, "payload": r["payload"], "priority": r["priority"],
                      "group_id": r["group_id"], "receive_count": r["receive_count"], "attempts": r["attempts"],
                      "receipt": r["receipt"], "enqueued_at": r["enqueued_at"], "visible_at": r["visible_at"]}
                     for r in rows]
 
+        # Nothing claimed (empty, FIFO, a lease to reap, unknown queue): the full transaction.
         claimed = await self.db.single(fast)
-        if claimed is not None:
+        if claimed:
             return claimed
 
         async def tx(conn: Conn) -> list[Row]:
@@ -235,19 +229,28 @@ class PgQueueStore(PgQueueAdmin, PgWebhookStore, QueueStore):
             h.receipt and mid and (h.message_id is None or h.message_id == receipt_message_id(h.receipt))
             for h, mid in zip(handles, ids, strict=True)
         ) and len(set(ids)) == len(ids)
+        done: set[str] = set()
         if simple:
-            # Every handle a receipt of a distinct message: one all-or-nothing statement.
-            args = {"project": project, "queue": queue, "now": now, "n": len(handles), "ids": ids,
+            # Every handle a receipt of a distinct message: one DELETE; only refused handles
+            # (if any) go through the diagnosing transaction below.
+            args = {"project": project, "queue": queue, "now": now, "ids": ids,
                     "receipts": [h.receipt for h in handles]}
-            done = await self.db.single(lambda conn: many(conn, q["ack_all"], args))
+            done = {r["id"] for r in await self.db.single(lambda conn: many(conn, q["ack_receipts"], args))}
             if len(done) == len(handles):
                 return [Settled(str(mid)) for mid in ids]
+        rest = [h for h, mid in zip(handles, ids, strict=True) if mid not in done]
 
         async def tx(conn: Conn) -> list[Settled]:
-            await self._queue(conn, project, queue)
+            if not done:
+                await self._queue(conn, project, queue)  # NotFound only if nothing was acked
+            diagnosed = iter(await self._leased_many(conn, project, queue, rest, now))
             out: list[Settled] = []
             seqs: list[int] = []
-            for found in await self._leased_many(conn, project, queue, handles, now):
+            for mid in ids:
+                if mid in done:
+                    out.append(Settled(str(mid)))
+                    continue
+                found = next(diagnosed)
                 if isinstance(found, Settled):
                     out.append(found)
                 elif found["seq"] in seqs:

@@ -48,7 +48,8 @@ def workers(tmp_path: Path, pg_url: str) -> Iterator[list[subprocess.Popen[bytes
     # The lease must outlast the longest stall of a live worker, or its runs are (rightly)
     # taken over and sent twice: 8 s holds on a loaded 2-core machine; production uses 30 s.
     env = {**os.environ, "INFRAI_DATABASE_URL": pg_url, "INFRAI_HOME": str(tmp_path),
-           "INFRAI_LEASE_SECONDS": str(LEASE), "INFRAI_BACKOFF_BASE": "0.05"}
+           "INFRAI_LEASE_SECONDS": str(LEASE), "INFRAI_BACKOFF_BASE": "0.05",
+           "INFRAI_ALLOW_PRIVATE_TARGETS": "127.0.0.1"}  # workers run in server mode; the receiver is local
     procs = [subprocess.Popen([sys.executable, "-m", "infrai_mcp.cli", "worker"], env=env,
                               stdout=subprocess.DEVNULL, stderr=(tmp_path / f"worker{i}.log").open("ab"))
              for i in range(3)]

@@ -89,31 +89,40 @@ FROM queues q WHERE q.project = %(project)s AND q.name = %(name)s;
 SELECT pg_advisory_xact_lock(hashtextextended(%(project)s || '/' || %(queue)s, 42));
 
 -- name: claim_standard
--- The claim of a standard queue with no expired lease, as ONE statement (run in autocommit).
--- The receipt's random part comes from gen_random_uuid (a strong random source), hashed
--- to 16 hex characters like the Python stores' secrets.token_hex(8).
-WITH c AS (
+-- The whole claim of a STANDARD queue with no expired lease to reap, as ONE statement
+-- (run in autocommit). Anything else (FIFO, a lease to reap, an unknown queue, nothing
+-- visible) returns no row and the caller runs the full transaction. The receipt's random
+-- part comes from gen_random_uuid (a strong random source), hashed to 16 hex characters
+-- like the Python stores' secrets.token_hex(8).
+WITH q AS (
+    SELECT visibility_timeout_default FROM queues
+    WHERE project = %(project)s AND name = %(queue)s AND type = 'standard'
+      AND NOT EXISTS (SELECT 1 FROM queue_messages e
+                      WHERE e.project = %(project)s AND e.queue = %(queue)s AND e.state = 'leased'
+                        AND e.visible_at <= %(now)s)),
+c AS (
     SELECT seq FROM queue_messages
     WHERE project = %(project)s AND queue = %(queue)s AND state = 'ready' AND visible_at <= %(now)s
+      AND EXISTS (SELECT 1 FROM q)
     ORDER BY rank DESC, seq LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED)
-UPDATE queue_messages m SET state = 'leased', visible_at = %(until)s,
+UPDATE queue_messages m SET state = 'leased',
+    visible_at = %(now)s + COALESCE(%(lease)s::float8, (SELECT visibility_timeout_default FROM q)),
     receipt = m.id || '.' || (m.receive_count + 1) || '.' || left(md5(gen_random_uuid()::text), 16),
     receive_count = m.receive_count + 1, attempts = m.attempts + 1
 FROM c WHERE m.seq = c.seq
 RETURNING m.seq, m.rank, m.id, m.payload, m.priority, m.group_id, m.receive_count, m.attempts, m.receipt,
     m.enqueued_at, m.visible_at;
 
--- name: ack_all
--- Ack a batch of receipts as ONE statement, all or nothing: deletes only when every
--- (id, receipt) holds its current lease; otherwise nothing, and the caller diagnoses each.
-WITH v AS (SELECT * FROM unnest(%(ids)s::text[], %(receipts)s::text[]) AS v(id, receipt)),
-hit AS (
-    SELECT m.seq FROM queue_messages m JOIN v ON m.id = v.id AND m.receipt = v.receipt
-    WHERE m.project = %(project)s AND m.queue = %(queue)s AND m.state = 'leased' AND m.visible_at > %(now)s
-    FOR UPDATE OF m)
-DELETE FROM queue_messages WHERE seq IN (SELECT seq FROM hit) AND (SELECT count(*) FROM hit) = %(n)s
-RETURNING id;
+-- name: ack_receipts
+-- Ack by receipts as ONE statement: deletes each message still leased under its receipt.
+-- A receipt refused here can never become valid later (a new lease changes the receipt),
+-- so the caller diagnoses only the refused ones, with the same answers one transaction
+-- would give.
+DELETE FROM queue_messages m USING unnest(%(ids)s::text[], %(receipts)s::text[]) AS v(id, receipt)
+WHERE m.id = v.id AND m.receipt = v.receipt AND m.project = %(project)s AND m.queue = %(queue)s
+  AND m.state = 'leased' AND m.visible_at > %(now)s
+RETURNING m.id;
 
 -- name: message_expired_leases
 SELECT seq, attempts FROM queue_messages
