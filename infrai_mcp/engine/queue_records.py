@@ -127,9 +127,9 @@ def subscription_record(row: Row) -> Subscription:
 
 def encode_payload(payload: Any, field: str) -> str:
     try:
-        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    except (TypeError, ValueError):
-        msg = f"{field}: must be JSON (objects, arrays, strings, numbers, booleans, null)"
+        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        msg = f"{field}: must be JSON (objects, arrays, strings, finite numbers, booleans, null)"
         raise InvalidInput(msg, field) from None
     if len(text) > MAX_PAYLOAD_BYTES // 4 and len(text.encode()) > MAX_PAYLOAD_BYTES:
         size = len(text.encode())

@@ -84,9 +84,10 @@ def _check_payload(value: Any) -> Any:
     if value is None:
         return None
     try:
-        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
-    except (TypeError, ValueError):
-        raise ValueError("must be JSON (objects, arrays, strings, numbers, booleans, null)") from None
+        # allow_nan=False: NaN and Infinity are not JSON; accepted, they were silently stored as null.
+        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode())
+    except (TypeError, ValueError, RecursionError):
+        raise ValueError("must be JSON (objects, arrays, strings, finite numbers, booleans, null)") from None
     if size > MAX_PAYLOAD_BYTES:
         raise ValueError(f"is {size} bytes of JSON; the limit is {MAX_PAYLOAD_BYTES} bytes (1 MiB)")
     return value
