@@ -199,3 +199,11 @@ def test_documented_limits_are_422(rest: Harness, field: str, value: Any) -> Non
     body = {"url": "https://example.com/", "schedule": "@daily", field: value}
     r = check_response(rest, "POST", "/v1/scheduling/cron/create", json.dumps(body).encode(), before)
     assert r.status_code == 422 and r.json()["error"]["code"] == "INVALID_ARGUMENT", r.text
+
+
+@pytest.mark.parametrize("raw_payload", [b"NaN", b"-Infinity", b'{"x": Infinity}', b"[1e999]"])
+def test_non_json_numbers_are_refused_not_stored_as_null(rest: Harness, raw_payload: bytes) -> None:
+    before = snapshot(rest.db, SKIP_TABLES)
+    body = b'{"queue": "q", "payload": ' + raw_payload + b"}"
+    r = check_response(rest, "POST", "/v1/scheduling/queue/publish", body, before)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "payload", r.text
