@@ -98,7 +98,9 @@ class PgDB:
         """Migrate, open the pool and (``listen``) a listener already LISTENing on ``channels``."""
         await self.migrate()
         self._idle = asyncio.Queue()
-        conns = await asyncio.gather(*(connect(self.url) for _ in range(self.pool_size)))
+        # Autocommit connections: write() opens each transaction explicitly (BEGIN .. COMMIT,
+        # the same round trips as implicit ones), and single() needs no mode switch.
+        conns = await asyncio.gather(*(connect(self.url, autocommit=True) for _ in range(self.pool_size)))
         for conn in conns:
             self._all.add(conn)
             self._idle.put_nowait(conn)
@@ -180,7 +182,6 @@ class PgDB:
         conn = await self._acquire()
         healthy = True
         try:
-            await conn.set_autocommit(True)
             return await fn(conn)
         except psycopg.OperationalError as exc:
             healthy = False
@@ -189,11 +190,6 @@ class PgDB:
             healthy = not conn.broken
             raise
         finally:
-            if healthy and not conn.closed:
-                try:
-                    await conn.set_autocommit(False)
-                except psycopg.Error:
-                    healthy = False
             await self._release(conn, healthy)
 
     async def _run(self, fn: Callable[[Conn], Awaitable[T]]) -> T:
@@ -224,7 +220,7 @@ class PgDB:
         if conn.closed or conn.broken:
             self._all.discard(conn)
             try:
-                conn = await connect(self.url)
+                conn = await connect(self.url, autocommit=True)
             except BaseException:
                 # Give the slot back so the pool does not shrink on a failed reconnect.
                 self._idle.put_nowait(conn)

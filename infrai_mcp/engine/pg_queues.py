@@ -147,13 +147,9 @@ class PgQueueStore(PgQueueAdmin, PgWebhookStore, QueueStore):
         q = self.db.queries
 
         async def fast(conn: Conn) -> list[Row]:
-            rows = await many(conn, q["claim_standard"], {"project": project, "queue": queue, "now": now,
+            # Already in the claim's row shape and delivery order (see the query).
+            return await many(conn, q["claim_standard"], {"project": project, "queue": queue, "now": now,
                                                            "limit": limit, "lease": lease_seconds})
-            rows.sort(key=lambda r: (-r["rank"], r["seq"]))
-            return [{"id": r["id"], "queue": queue, "payload": r["payload"], "priority": r["priority"],
-                     "group_id": r["group_id"], "receive_count": r["receive_count"], "attempts": r["attempts"],
-                     "receipt": r["receipt"], "enqueued_at": r["enqueued_at"], "visible_at": r["visible_at"]}
-                    for r in rows]
 
         # Nothing claimed (empty, FIFO, a lease to reap, unknown queue): the full transaction.
         claimed = await self.db.single(fast)

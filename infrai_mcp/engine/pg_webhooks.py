@@ -17,13 +17,12 @@ QUEUE_CHANNEL = "infrai_queue"
 
 async def one(conn: Conn, query: str, params: Row | None = None) -> Row | None:
     cur = await conn.execute(query, params)
-    row = await cur.fetchone()
-    return dict(row) if row is not None else None
+    return await cur.fetchone()  # dict_row: already a fresh dict
 
 
 async def many(conn: Conn, query: str, params: Row | None = None) -> list[Row]:
     cur = await conn.execute(query, params)
-    return [dict(r) for r in await cur.fetchall()]
+    return await cur.fetchall()
 
 
 async def idem_get(conn: Conn, query: str, project: str, scope: str, key: str, since: float) -> Any:
@@ -162,6 +161,11 @@ class PgWebhookStore(WebhookStore):
     async def get_delivery(self, project: str, delivery_id: str) -> Row | None:
         q = self.db.queries["delivery_get"]
         return await self.db.read(lambda conn: one(conn, q, {"project": project, "id": delivery_id}))
+
+    async def list_deliveries(self, project: str, *, state: str | None, cursor: str | None, limit: int) -> list[Row]:
+        q = self.db.queries["delivery_list"]
+        params = {"project": project, "state": state, "cursor": cursor, "limit": limit}
+        return await self.db.read(lambda conn: many(conn, q, params))
 
     async def claim_deliveries(self, now: float, lease_margin: float, limit: int) -> list[Row]:
         q = self.db.queries["delivery_claim"]

@@ -105,14 +105,19 @@ c AS (
     WHERE project = %(project)s AND queue = %(queue)s AND state = 'ready' AND visible_at <= %(now)s
       AND EXISTS (SELECT 1 FROM q)
     ORDER BY rank DESC, seq LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED)
-UPDATE queue_messages m SET state = 'leased',
-    visible_at = %(now)s + COALESCE(%(lease)s::float8, (SELECT visibility_timeout_default FROM q)),
-    receipt = m.id || '.' || (m.receive_count + 1) || '.' || left(md5(gen_random_uuid()::text), 16),
-    receive_count = m.receive_count + 1, attempts = m.attempts + 1
-FROM c WHERE m.seq = c.seq
-RETURNING m.seq, m.rank, m.id, m.payload, m.priority, m.group_id, m.receive_count, m.attempts, m.receipt,
-    m.enqueued_at, m.visible_at;
+    FOR UPDATE SKIP LOCKED),
+u AS (
+    UPDATE queue_messages m SET state = 'leased',
+        visible_at = %(now)s + COALESCE(%(lease)s::float8, (SELECT visibility_timeout_default FROM q)),
+        receipt = m.id || '.' || (m.receive_count + 1) || '.' || left(md5(gen_random_uuid()::text), 16),
+        receive_count = m.receive_count + 1, attempts = m.attempts + 1
+    FROM c WHERE m.seq = c.seq
+    RETURNING m.seq, m.rank, m.id, m.payload, m.priority, m.group_id, m.receive_count, m.attempts,
+        m.receipt, m.enqueued_at, m.visible_at)
+-- Rows in the QueueStore.claim shape and delivery order, ready to hand back as they are.
+SELECT id, %(queue)s::text AS queue, payload, priority, group_id, receive_count, attempts, receipt,
+    enqueued_at, visible_at
+FROM u ORDER BY rank DESC, seq;
 
 -- name: ack_receipts
 -- Ack by receipts as ONE statement: deletes each message still leased under its receipt.
