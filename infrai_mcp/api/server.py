@@ -103,7 +103,8 @@ async def serve_api(engine: Engine, host: str = "127.0.0.1", port: int = 8787) -
 
     if not engine.server_mode and not _is_loopback(host):
         # Anyone with a key could then make this server call addresses only it can reach.
-        print(f"infrai-mcp: WARNING: listening on {host} without --server-mode: jobs may target private, "
-              "loopback and cloud-metadata addresses; add --server-mode", file=sys.stderr, flush=True)
+        print(f"infrai-mcp: WARNING: listening on {host} with an engine not in server mode: jobs may target "
+              "private, loopback and cloud-metadata addresses; `infrai-mcp serve` runs in server mode",
+              file=sys.stderr, flush=True)
     await serve_http(engine, engine.settings, host, port, mcp_app=build_mcp_app(engine, engine.settings, host),
                      rate_limit=rate_limit_from_env())

@@ -53,7 +53,7 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-async def serve_engine(settings: Settings, *, api: ApiRunner | None = None, server_mode: bool = False) -> None:
+async def serve_engine(settings: Settings, *, api: ApiRunner | None = None, server_mode: bool = True) -> None:
     """Run the engine until SIGINT/SIGTERM (or until ``api`` returns: uvicorn owns signals then).
 
     On stop, in-flight runs get the scheduler's grace period to finish; the rest are
@@ -62,6 +62,10 @@ async def serve_engine(settings: Settings, *, api: ApiRunner | None = None, serv
     async with Engine(settings, server_mode=server_mode) as engine:
         log.info("engine running: store %s, lease %.0f s, owner %s", settings.sqlite_path,
                  engine.scheduler.lease_seconds, engine.scheduler.owner)
+        if server_mode:
+            allowed = ",".join(settings.allow_private_targets) or "none"
+            log.info("server mode: loopback/private/link-local/metadata targets are refused "
+                     "(INFRAI_ALLOW_PRIVATE_TARGETS allows: %s)", allowed)
         if api is not None:
             await api(engine)
         else:
@@ -81,7 +85,7 @@ def run_serve(
     port: int = 8787,
     *,
     api: Callable[[Engine, str, int], Awaitable[None]] | None = None,
-    server_mode: bool = False,
+    server_mode: bool = True,
     verbose: bool = False,
 ) -> int:
     """``infrai-mcp serve``: the engine in the foreground; ``api(engine, host, port)`` adds HTTP."""
@@ -102,12 +106,11 @@ def run_serve(
 def _serve(args: argparse.Namespace) -> int:
     from infrai_mcp.api.server import serve_api  # REST + MCP over Streamable HTTP beside the engine
 
-    return run_serve(Settings.from_env(), args.host, args.port, api=serve_api, server_mode=args.server_mode,
-                     verbose=args.verbose)
+    return run_serve(Settings.from_env(), args.host, args.port, api=serve_api, verbose=args.verbose)
 
 
 def _worker(args: argparse.Namespace) -> int:
-    return run_serve(Settings.from_env(), server_mode=args.server_mode, verbose=args.verbose)
+    return run_serve(Settings.from_env(), verbose=args.verbose)
 
 
 # -- operator CLI ----------------------------------------------------------------------------
@@ -294,8 +297,9 @@ def register(sub: Any) -> None:
         if name == "serve":
             p.add_argument("--host", default="127.0.0.1")
             p.add_argument("--port", type=int, default=8787)
-        p.add_argument("--server-mode", action="store_true",
-                       help="Refuse private/loopback targets unless INFRAI_ALLOW_PRIVATE_TARGETS allows them.")
+        # serve and worker always run in server mode (private targets refused unless
+        # INFRAI_ALLOW_PRIVATE_TARGETS allows them); the old flag is accepted and ignored.
+        p.add_argument("--server-mode", action="store_true", help=argparse.SUPPRESS)
         p.add_argument("-v", "--verbose", action="store_true")
         p.set_defaults(func=fn)
 

@@ -22,7 +22,8 @@ P = "default"
 
 
 def start_serve(home: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "INFRAI_HOME": str(home), "INFRAI_LEASE_SECONDS": "2", "INFRAI_BACKOFF_BASE": "0.05"}
+    env = {**os.environ, "INFRAI_HOME": str(home), "INFRAI_LEASE_SECONDS": "2", "INFRAI_BACKOFF_BASE": "0.05",
+           "INFRAI_ALLOW_PRIVATE_TARGETS": "127.0.0.1"}  # serve is in server mode; the receiver is local
     env.pop("INFRAI_DATABASE_URL", None)
     return subprocess.Popen(
         [sys.executable, "-m", "infrai_mcp.cli", "serve", "--port", "0"],

@@ -26,7 +26,7 @@ BIN = Path(sys.executable).parent
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[tuple[str, str]]:
     home = tmp_path / "server"
-    env = {**os.environ, "INFRAI_HOME": str(home)}
+    env = {**os.environ, "INFRAI_HOME": str(home), "INFRAI_ALLOW_PRIVATE_TARGETS": "127.0.0.1"}  # server mode
     made = subprocess.run(
         [str(BIN / "infrai-mcp"), "keys", "create", "--project", "acme"], env=env, capture_output=True, text=True,
         check=True,

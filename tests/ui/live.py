@@ -104,6 +104,7 @@ def ui_env(home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["INFRAI_HOME"] = str(home)
     env["INFRAI_TIMEZONE"] = "America/New_York"
+    env["INFRAI_ALLOW_PRIVATE_TARGETS"] = "127.0.0.1"  # serve runs in server mode; receivers are local
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
