@@ -2,6 +2,8 @@
 
 Seed 004 answers bare objects (``{"schedules": [...]}``, a schedule) rather than the
 ``{"data": ...}`` envelope, and calls bad input 400; both are kept as the seed shows.
+``GET /v1/scheduling/schedules`` (ours) lists every agent's schedules, in the
+``/v1/scheduling`` style (``{"data": {"items", "next_cursor"}}``).
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from infrai_mcp.api.common import backend, dump, page_args, parse, query_choice, read_json
-from infrai_mcp.api.spec import BOOL, PAGE_QUERY, STR, Param, Registry, nullable, obj, ref
+from infrai_mcp.api.common import backend, dump, ok, page_args, parse, query_choice, read_json
+from infrai_mcp.api.spec import BOOL, PAGE_QUERY, STR, Param, Registry, nullable, obj, page_of, ref
 from infrai_mcp.errors import InvalidInput
 from infrai_mcp.models import ScheduleCreate, ScheduleUpdate
 
@@ -41,6 +43,22 @@ async def schedule_list(request: Request) -> JSONResponse:
     page = await backend(request).schedule_list(_agent(request), status=status, type=type_, cursor=cursor,
                                                 limit=limit)
     return JSONResponse({"schedules": [dump(s) for s in page.items], "next_cursor": page.next_cursor})
+
+
+@registry.op("GET", "/v1/scheduling/schedules", summary="List every agent's schedules (extension)",
+             query=(Param("agent_id", STR, "Only this agent's schedules."),
+                    Param("status", {"type": "string", "enum": list(STATUSES)}),
+                    Param("type", {"type": "string", "enum": list(TYPES)}), *PAGE_QUERY),
+             response=page_of("Schedule"))
+async def schedule_list_all(request: Request) -> JSONResponse:
+    agent_id = request.query_params.get("agent_id") or None
+    if agent_id is not None and len(agent_id) > MAX_AGENT_ID:
+        raise InvalidInput(f"agent id is longer than {MAX_AGENT_ID} characters", field="agent_id")
+    status = query_choice(request, "status", STATUSES)
+    type_ = query_choice(request, "type", TYPES)
+    cursor, limit = page_args(request)
+    page = await backend(request).schedule_list(agent_id, status=status, type=type_, cursor=cursor, limit=limit)
+    return ok({"items": [dump(s) for s in page.items], "next_cursor": page.next_cursor})
 
 
 @registry.op("POST", BASE, summary="Create a schedule (cron, once or delayed)", body=ScheduleCreate,

@@ -18,6 +18,7 @@ from infrai_mcp.models import TaskCreate, WebhookSend
 
 registry = Registry("tasks")
 TASK_STATES = ("scheduled", "running", "succeeded", "failed", "cancelled")
+DELIVERY_STATES = ("pending", "delivering", "succeeded", "failed")
 RUN_STATES = ("pending", "running", "retrying", "succeeded", "failed", "skipped", "cancelled")
 TASK_BODY_EXTRA = {k: v for k, v in CRON_BODY_EXTRA.items() if k != "cron_expr"}
 
@@ -78,3 +79,13 @@ async def webhook_send(request: Request) -> JSONResponse:
              response=ref("Delivery"))
 async def webhook_get(request: Request) -> JSONResponse:
     return ok(dump(await backend(request).webhook_get(request.path_params["delivery_id"])))
+
+
+@registry.op("GET", "/v1/scheduling/webhook/list", summary="List webhook deliveries, newest first (extension)",
+             query=(Param("state", {"type": "string", "enum": list(DELIVERY_STATES)}), *PAGE_QUERY),
+             response=page_of("Delivery"))
+async def webhook_list(request: Request) -> JSONResponse:
+    state = query_choice(request, "state", DELIVERY_STATES)
+    cursor, limit = page_args(request)
+    page = await backend(request).webhook_list(state=state, cursor=cursor, limit=limit)
+    return ok({"items": [dump(d) for d in page.items], "next_cursor": page.next_cursor})

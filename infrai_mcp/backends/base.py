@@ -130,13 +130,14 @@ class Backend(ABC):
     @abstractmethod
     async def schedule_list(
         self,
-        agent_id: str,
+        agent_id: str | None = None,
         *,
         status: str | None = None,
         type: str | None = None,
         cursor: str | None = None,
         limit: int = DEFAULT_LIMIT,
-    ) -> Page[Schedule]: ...
+    ) -> Page[Schedule]:
+        """One agent's schedules, or every agent's when ``agent_id`` is None (oldest first)."""
     @abstractmethod
     async def schedule_get(self, agent_id: str, schedule_id: str) -> Schedule:
         """With ``executions`` (newest first, at most 50)."""
@@ -208,6 +209,11 @@ class Backend(ABC):
     async def webhook_send(self, req: WebhookSend) -> Delivery: ...
     @abstractmethod
     async def webhook_get(self, delivery_id: str) -> Delivery: ...
+    @abstractmethod
+    async def webhook_list(
+        self, *, state: str | None = None, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[Delivery]:
+        """The project's deliveries, newest first; ``state``: pending, delivering, succeeded, failed."""
 
     # -- lifecycle ----------------------------------------------------------------------
     async def aclose(self) -> None:

@@ -85,7 +85,7 @@ class JobsAPI(Protocol):
     async def schedule_list(
         self,
         project: str,
-        agent_id: str,
+        agent_id: str | None = None,
         *,
         status: str | None = ...,
         type: str | None = ...,
@@ -145,6 +145,9 @@ class QueuesAPI(Protocol):
 class WebhooksAPI(Protocol):
     async def webhook_send(self, project: str, req: WebhookSend) -> Delivery: ...
     async def webhook_get(self, project: str, delivery_id: str) -> Delivery: ...
+    async def webhook_list(
+        self, project: str, *, state: str | None = ..., cursor: str | None = ..., limit: int = ...
+    ) -> Page[Delivery]: ...
 
 
 class EmbeddedBackend(Backend):
@@ -236,7 +239,7 @@ class EmbeddedBackend(Backend):
 
     async def schedule_list(
         self,
-        agent_id: str,
+        agent_id: str | None = None,
         *,
         status: str | None = None,
         type: str | None = None,
@@ -339,3 +342,8 @@ class EmbeddedBackend(Backend):
 
     async def webhook_get(self, delivery_id: str) -> Delivery:
         return await self._webhooks.webhook_get(self.project, delivery_id)
+
+    async def webhook_list(
+        self, *, state: str | None = None, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[Delivery]:
+        return await self._webhooks.webhook_list(self.project, state=state, cursor=cursor, limit=limit)

@@ -237,7 +237,7 @@ class RemoteBackend(Backend):
 
     async def schedule_list(
         self,
-        agent_id: str,
+        agent_id: str | None = None,
         *,
         status: str | None = None,
         type: str | None = None,
@@ -245,6 +245,8 @@ class RemoteBackend(Backend):
         limit: int = DEFAULT_LIMIT,
     ) -> Page[Schedule]:
         params = {"status": status, "type": type, "cursor": cursor, "limit": limit}
+        if agent_id is None:  # every agent's (extension route, enveloped like /v1/scheduling)
+            return Page[Schedule].model_validate(await self._call("GET", f"{S}/schedules", params=params))
         data = await self._call("GET", self._schedules(agent_id), params=params, envelope=False)
         return Page[Schedule](items=[Schedule.model_validate(s) for s in data["schedules"]],
                               next_cursor=data.get("next_cursor"))
@@ -357,3 +359,9 @@ class RemoteBackend(Backend):
 
     async def webhook_get(self, delivery_id: str) -> Delivery:
         return Delivery.model_validate(await self._call("GET", f"{S}/webhook/get/{_q(delivery_id)}"))
+
+    async def webhook_list(
+        self, *, state: str | None = None, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[Delivery]:
+        params = {"state": state, "cursor": cursor, "limit": limit}
+        return Page[Delivery].model_validate(await self._call("GET", f"{S}/webhook/list", params=params))

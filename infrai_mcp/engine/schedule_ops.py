@@ -86,14 +86,16 @@ class ScheduleOps:
     async def schedule_list(
         self,
         project: str,
-        agent_id: str,
+        agent_id: str | None = None,
         *,
         status: str | None = None,
         type: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
     ) -> Page[Schedule]:
-        _agent(agent_id)
+        """One agent's schedules, or (``agent_id=None``) every agent's, oldest first."""
+        if agent_id is not None:
+            _agent(agent_id)
         check_limit(limit)
         check_choice(status, ("active", "paused", "completed"), "status")
         check_choice(type, ("once", "delayed", "cron"), "type")

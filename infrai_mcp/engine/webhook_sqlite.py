@@ -119,6 +119,11 @@ class SqliteWebhookStore(WebhookStore):
             lambda conn: row_dict(conn.execute(sql, {"project": project, "id": delivery_id}).fetchone())
         )
 
+    async def list_deliveries(self, project: str, *, state: str | None, cursor: str | None, limit: int) -> list[Row]:
+        sql = self.db.queries["delivery_list"]
+        params = {"project": project, "state": state, "cursor": cursor, "limit": limit}
+        return await self.db.read(lambda conn: [dict(r) for r in conn.execute(sql, params)])
+
     async def claim_deliveries(self, now: float, lease_margin: float, limit: int) -> list[Row]:
         q = self.db.queries
 

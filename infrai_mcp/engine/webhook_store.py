@@ -47,6 +47,10 @@ class WebhookStore(ABC):
     async def get_delivery(self, project: str, delivery_id: str) -> Row | None: ...
 
     @abstractmethod
+    async def list_deliveries(self, project: str, *, state: str | None, cursor: str | None, limit: int) -> list[Row]:
+        """Newest first (ids are time-ordered); ``cursor`` is the last id of the previous page."""
+
+    @abstractmethod
     async def claim_deliveries(self, now: float, lease_margin: float, limit: int) -> list[Row]:
         """Pending deliveries due at ``now`` and delivering ones whose lease expired (a
         crashed worker), marked delivering until ``now + timeout_seconds + lease_margin``.

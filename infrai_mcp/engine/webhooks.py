@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any
 from infrai_mcp.engine.queue_records import at, encode_payload, ts
 from infrai_mcp.engine.queues import DEDUP_WINDOW_SECONDS
 from infrai_mcp.engine.store_queues import Row
+from infrai_mcp.engine.validate import check_choice, check_limit, page
 from infrai_mcp.errors import NotFound
 from infrai_mcp.ids import new_id
+from infrai_mcp.models.common import Page
 from infrai_mcp.models.jobs import Attempt
 from infrai_mcp.models.webhooks import Delivery, WebhookSend
 
@@ -39,6 +41,7 @@ LEASE_MARGIN_SECONDS = 30.0  # beyond the attempt's timeout, before a crashed cl
 IDLE_POLL_SECONDS = 1.0  # re-check for deliveries stored by other processes
 HISTORY_DAYS = 7  # finished deliveries (and their attempts) are kept this long
 PRUNE_SECONDS = 3600.0
+DELIVERY_STATES = ("pending", "delivering", "succeeded", "failed")
 
 
 def delivery_record(row: Row) -> Delivery:
@@ -116,6 +119,16 @@ class WebhookService:
         if row is None:
             raise NotFound(f"No delivery {delivery_id!r}. Use the delivery_id that webhook_send returned.")
         return delivery_record(row)
+
+    async def webhook_list(
+        self, project: str, *, state: str | None = None, cursor: str | None = None, limit: int = 50
+    ) -> Page[Delivery]:
+        """The project's deliveries, newest first, optionally of one state."""
+        check_limit(limit)
+        check_choice(state, DELIVERY_STATES, "state")
+        rows = await self.store.list_deliveries(project, state=state, cursor=cursor, limit=limit + 1)
+        rows, nxt = page(rows, limit)
+        return Page[Delivery](items=[delivery_record(r) for r in rows], next_cursor=nxt)
 
     # -- background delivery ------------------------------------------------------------
     async def prune(self) -> int:

@@ -140,15 +140,12 @@ async def list_jobs(
         rows += [task_row(t) for t in tpage.items]
         nxt["task"] = tpage.next_cursor or END
     if "schedule" in kinds and cursors.get("schedule") != END:
-        if agent:
-            spage = await backend.schedule_list(
-                agent, status=status or None, cursor=cursors.get("schedule"), limit=limit
-            )
-            rows += [schedule_row(s) for s in spage.items]
-            nxt["schedule"] = spage.next_cursor or END
-        else:
-            # The Backend lists schedules per agent only (seed 004); there is no "all agents" call.
-            notes.append("Agent schedules are listed per agent: enter an agent id to include them.")
+        # Every agent's schedules, or one agent's when the filter names one.
+        spage = await backend.schedule_list(
+            agent or None, status=status or None, cursor=cursors.get("schedule"), limit=limit
+        )
+        rows += [schedule_row(s) for s in spage.items]
+        nxt["schedule"] = spage.next_cursor or END
     await fill_last_states(backend, rows)
     if all(v == END for v in nxt.values()):
         nxt = {}
@@ -317,18 +314,19 @@ async def timeline(backend: Backend, now: datetime, agent: str | None = None) ->
     for task in tasks:
         if now <= task.run_at <= end or task.run_at < now:
             rows.append(TimelineRow(task_row(task), [max(task.run_at, now)], False))
-    if agent:
-        scheds, scapped = await _all_pages(
-            lambda c: backend.schedule_list(agent, status="active", cursor=c, limit=500), TIMELINE_MAX_JOB_PAGES
-        )
-        capped = capped or scapped
-        for s in scheds:
-            if s.type == "cron" and s.cron_expression:
-                fires, more = _fires(s.cron_expression, s.timezone, now, end)
-            else:
-                fires, more = ([s.next_run] if s.next_run and s.next_run <= end else []), False
-            if fires:
-                rows.append(TimelineRow(schedule_row(s), fires, more))
+    # Every agent's schedules (or one agent's when the filter names one).
+    scheds, scapped = await _all_pages(
+        lambda c: backend.schedule_list(agent or None, status="active", cursor=c, limit=500),
+        TIMELINE_MAX_JOB_PAGES,
+    )
+    capped = capped or scapped
+    for s in scheds:
+        if s.type == "cron" and s.cron_expression:
+            fires, more = _fires(s.cron_expression, s.timezone, now, end)
+        else:
+            fires, more = ([s.next_run] if s.next_run and s.next_run <= end else []), False
+        if fires:
+            rows.append(TimelineRow(schedule_row(s), fires, more))
     rows.sort(key=lambda r: r.fires[0])
     hidden = max(0, len(rows) - TIMELINE_MAX_ROWS)
     return Timeline(start=now, end=end, rows=rows, hidden_rows=hidden, capped=capped or tcapped)

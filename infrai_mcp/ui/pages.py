@@ -289,9 +289,16 @@ async def queue(request: Request, backend: Backend) -> Response:
     )
 
 
+DELIVERY_STATES = ("pending", "delivering", "succeeded", "failed")
+
+
 async def webhooks(request: Request, backend: Backend) -> Response:
-    """Lookup by delivery id: the Backend has no "list deliveries" call (docs/UI.md)."""
+    """The project's deliveries, newest first (one ``webhook_list`` page), plus lookup by id."""
     delivery_id = _param(request, "id")
+    state = _param(request, "state")
+    if state and state not in DELIVERY_STATES:
+        raise InvalidInput(f"state must be one of {', '.join(DELIVERY_STATES)}", field="state")
+    cursor = _param(request, "cursor")
     delivery = None
     error = None
     if delivery_id:
@@ -299,11 +306,13 @@ async def webhooks(request: Request, backend: Backend) -> Response:
             delivery = await backend.webhook_get(delivery_id)
         except NotFound as exc:
             error = exc.message
+    listed = await backend.webhook_list(state=state, cursor=cursor, limit=_limit(request))
     return render(
         request,
         "webhooks.html",
         {"title": "Webhook deliveries", "nav": "webhooks", "delivery": delivery, "lookup": delivery_id or "",
-         "error": error},
+         "error": error, "deliveries": listed.items, "next_cursor": listed.next_cursor, "state": state or "",
+         "states": DELIVERY_STATES, "paged": bool(cursor), "listing": True},
     )
 
 

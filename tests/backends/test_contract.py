@@ -153,6 +153,27 @@ async def test_agent_schedules(backend: Backend) -> None:
         await backend.schedule_get("agent-1", o.id)
 
 
+async def test_schedules_of_every_agent(backend: Backend) -> None:
+    a = await backend.schedule_create("agent-a", ScheduleCreate(
+        name="a", type="cron", cron_expression="0 9 * * *", callback_url=URL))
+    b = await backend.schedule_create("agent-b", ScheduleCreate(
+        name="b", type="delayed", delay_seconds=60, callback_url=URL))
+    c = await backend.schedule_create("agent-c", ScheduleCreate(
+        name="c", type="cron", cron_expression="0 10 * * *", callback_url=URL))
+    every = await backend.schedule_list()
+    assert [(s.id, s.agent_id) for s in every.items] == [(a.id, "agent-a"), (b.id, "agent-b"), (c.id, "agent-c")]
+    assert [s.id for s in (await backend.schedule_list(None, type="cron")).items] == [a.id, c.id]
+    first = await backend.schedule_list(limit=2)
+    assert [s.id for s in first.items] == [a.id, b.id] and first.next_cursor
+    rest = await backend.schedule_list(cursor=first.next_cursor, limit=2)
+    assert [s.id for s in rest.items] == [c.id] and rest.next_cursor is None
+    await backend.schedule_update("agent-b", b.id, ScheduleUpdate(status="paused"))
+    assert [s.id for s in (await backend.schedule_list(status="paused")).items] == [b.id]
+    assert (await backend.schedule_delete("agent-a", a.id)).deleted
+    assert [s.id for s in (await backend.schedule_list()).items] == [b.id, c.id]
+    assert [s.id for s in (await backend.schedule_list("agent-c")).items] == [c.id]  # one agent still works
+
+
 async def test_queue_messages(backend: Backend) -> None:
     await backend.queue_create(QueueCreate(name="orders-dlq"))
     q = await backend.queue_create(QueueCreate(name="orders", dead_letter_queue="orders-dlq", max_retries=1))
@@ -194,6 +215,24 @@ async def test_webhook_send_records_delivery(backend: Backend) -> None:
     d = await backend.webhook_send(WebhookSend(url=URL, payload={"order_id": "ord_42"}, secret="whsec_c2VjcmV0"))
     assert d.url == URL and d.state in ("pending", "delivering", "succeeded", "failed") and d.webhook_id
     assert (await backend.webhook_get(d.delivery_id)).delivery_id == d.delivery_id
+
+
+async def test_webhook_list_newest_first(backend: Backend) -> None:
+    assert (await backend.webhook_list()).items == []
+    sent = [await backend.webhook_send(WebhookSend(url=f"{URL}/{i}", payload={"i": i})) for i in range(3)]
+    every = await backend.webhook_list()
+    assert [d.delivery_id for d in every.items] == [d.delivery_id for d in reversed(sent)]
+    assert every.next_cursor is None and every.items[0].url == f"{URL}/2"
+    first = await backend.webhook_list(limit=2)
+    assert [d.delivery_id for d in first.items] == [sent[2].delivery_id, sent[1].delivery_id] and first.next_cursor
+    rest = await backend.webhook_list(cursor=first.next_cursor, limit=2)
+    assert [d.delivery_id for d in rest.items] == [sent[0].delivery_id] and rest.next_cursor is None
+    pending = await backend.webhook_list(state="pending")  # dispatch is off here: nothing was sent
+    assert len(pending.items) == 3 and (await backend.webhook_list(state="failed")).items == []
+    with pytest.raises(InvalidInput):
+        await backend.webhook_list(state="lost")
+    with pytest.raises(InvalidInput):
+        await backend.webhook_list(limit=0)
 
 
 # -- one scenario, three backends, identical results -----------------------------------------
@@ -244,6 +283,10 @@ async def scenario(b: Backend) -> list[Any]:
     await step(b.queue_ack("q", message_id="msg_unknown"))
     await step(b.schedule_create("a", ScheduleCreate(name="s", type="delayed", delay_seconds=5, callback_url=URL)))
     await step(b.schedule_list("a"))
+    await step(b.schedule_list())
+    await step(b.webhook_send(WebhookSend(url=URL, payload={"s": 1})))
+    await step(b.webhook_list(limit=5))
+    await step(b.webhook_list(state="lost"))
     await step(b.queue_get("missing"))
     return out
 
@@ -291,3 +334,5 @@ async def test_work_really_fires(opener: BackendOpener, kind: str) -> None:
 
             d = await until(delivered, what=f"webhook delivered via {kind}")
             assert d.response_status == 200 and len(d.attempts) == 1
+            listed = (await b.webhook_list(state="succeeded")).items
+            assert [x.delivery_id for x in listed] == [sent.delivery_id] and listed[0].attempts == d.attempts

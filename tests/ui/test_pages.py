@@ -63,8 +63,15 @@ async def test_one_table_for_cron_tasks_and_agent_schedules_with_filters(
     assert f"/agents/agent-7/schedules/{sched.id}" in everything
     only_tasks = (await client.get("/jobs?type=task")).text
     assert f'data-id="{task.task_id}"' in only_tasks and f'data-id="{cron_id}"' not in only_tasks
-    no_agent = (await client.get("/jobs")).text
-    assert f'data-id="{sched.id}"' not in no_agent and "enter an agent id" in no_agent
+    other = await backend.schedule_create(
+        "agent-8", ScheduleCreate(name="Other agent", type="delayed", delay_seconds=600, callback_url="https://e.com/b"))
+    no_agent = (await client.get("/jobs")).text  # every agent's schedules without an agent id
+    assert f'data-id="{sched.id}"' in no_agent and f'data-id="{other.id}"' in no_agent
+    assert f"/agents/agent-8/schedules/{other.id}" in no_agent
+    one_agent = (await client.get("/jobs?type=schedule&agent=agent-8")).text
+    assert f'data-id="{other.id}"' in one_agent and f'data-id="{sched.id}"' not in one_agent
+    overview = (await client.get("/")).text  # the timeline shows every agent's schedules too
+    assert f"/agents/agent-7/schedules/{sched.id}" in overview
     await backend.cron_pause(cron_id)
     paused = (await client.get("/jobs?type=cron&status=paused")).text
     active = (await client.get("/jobs?type=cron&status=active")).text
@@ -279,7 +286,8 @@ async def test_timeline_includes_due_tasks_and_an_agents_schedules(
     )
     page = (await client.get("/")).text
     assert f'datetime="{iso(task.run_at)}"' in page and "Soon" in page
-    assert later.task_id not in page and "Agent nightly" not in page
+    assert later.task_id not in page and "Agent nightly" in page  # every agent's schedules
+    assert "Agent nightly" not in (await client.get("/?agent=agent-other")).text
     with_agent = (await client.get("/?agent=agent-9")).text
     start = with_agent.index('id="timeline"')
     timeline = with_agent[start:with_agent.index("</svg>", start)]
@@ -290,7 +298,35 @@ async def test_timeline_includes_due_tasks_and_an_agents_schedules(
 
 async def test_webhooks_page_explains_lookup(client: httpx.AsyncClient) -> None:
     r = await client.get("/webhooks")
-    assert r.status_code == 200 and "Delivery id" in r.text
+    assert r.status_code == 200 and "Delivery id" in r.text and "No deliveries" in r.text
+
+
+async def test_webhooks_page_lists_deliveries_newest_first(
+    client: httpx.AsyncClient, backend: EmbeddedBackend, receiver: Receiver
+) -> None:
+    from tests.receiver import Reply
+
+    receiver.program("/bad", [Reply(400, body="no")])
+    ok = await backend.webhook_send(WebhookSend.model_validate({"url": receiver.url("/ok"), "payload": {"a": 1}}))
+    bad = await backend.webhook_send(WebhookSend.model_validate({"url": receiver.url("/bad"), "payload": {"<b>": 2}}))
+
+    async def settled() -> bool:
+        return {d.state for d in (await backend.webhook_list()).items} == {"succeeded", "failed"}
+
+    await until(settled, what="both deliveries settled")
+    page = (await client.get("/webhooks")).text
+    table = page[page.index('id="deliveries"'):]
+    assert table.index(f'data-id="{bad.delivery_id}"') < table.index(f'data-id="{ok.delivery_id}"')
+    assert f'href="/webhooks/{ok.delivery_id}"' in table and "HTTP 400" in table
+    failed = (await client.get("/webhooks?state=failed")).text
+    assert f'data-id="{bad.delivery_id}"' in failed and f'data-id="{ok.delivery_id}"' not in failed
+    first = (await client.get("/webhooks?limit=1")).text
+    assert f'data-id="{bad.delivery_id}"' in first and f'data-id="{ok.delivery_id}"' not in first
+    m = re.search(r'href="(/webhooks\?state=&amp;cursor=[^"]+)"', first)
+    assert m, "an Older link carrying the cursor"
+    older = (await client.get(m.group(1).replace("&amp;", "&") + "&limit=1")).text
+    assert f'data-id="{ok.delivery_id}"' in older and f'data-id="{bad.delivery_id}"' not in older
+    assert (await client.get("/webhooks?state=lost")).status_code == 422
 
 
 async def test_webhook_delivery_shows_every_attempt(
