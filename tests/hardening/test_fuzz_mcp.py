@@ -9,6 +9,7 @@ The engine does not dispatch (``dispatch=False``), so the only writer is the too
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,7 +29,10 @@ from infrai_mcp.mcp_server import build_server
 from tests.hardening.conftest import snapshot
 from tests.hardening.fuzz import args_for, hostile_value
 
-EXAMPLES = 25
+# CI runs a fixed (derandomized) set of examples; INFRAI_FUZZ_RANDOM=1 and a larger
+# INFRAI_FUZZ_EXAMPLES explore further (what found the bugs listed in docs/GUARANTEES.md).
+EXAMPLES = int(os.environ.get("INFRAI_FUZZ_EXAMPLES", "25"))
+DERANDOMIZE = os.environ.get("INFRAI_FUZZ_RANDOM", "") != "1"
 LEAKS = ("Traceback", 'File "/', "infrai_mcp/", "sqlite3.", "pydantic_core", "Error at 0x")
 
 
@@ -138,7 +142,7 @@ def test_hostile_arguments(mcp_harness: Harness, tool: str) -> None:
     h = mcp_harness
     props = h.tools[tool]
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=DERANDOMIZE,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                      HealthCheck.function_scoped_fixture])
     @given(args=tool_args(tool, props, h.ids))

@@ -7,6 +7,7 @@ and a refused request changes nothing (every row of every table compared before 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,10 @@ from infrai_mcp.engine.engine import Engine
 from tests.hardening.conftest import snapshot
 from tests.hardening.fuzz import ODD_STRINGS, args_for, hostile_value
 
-EXAMPLES = 15
+# CI runs a fixed (derandomized) set of examples; INFRAI_FUZZ_RANDOM=1 and a larger
+# INFRAI_FUZZ_EXAMPLES explore further (what found the bugs listed in docs/GUARANTEES.md).
+EXAMPLES = int(os.environ.get("INFRAI_FUZZ_EXAMPLES", "15"))
+DERANDOMIZE = os.environ.get("INFRAI_FUZZ_RANDOM", "") != "1"
 LEAKS = ("Traceback", 'File "/', "infrai_mcp/", "sqlite3.", "pydantic_core", "Error at 0x")
 SKIP_TABLES = frozenset({"leases", "api_keys", "keys"})  # key rows may record last use
 
@@ -125,7 +129,7 @@ def test_hostile_bodies_and_ids(rest: Harness, index: int) -> None:
     method, path, props = h.ops[index]
     params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=DERANDOMIZE,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                      HealthCheck.function_scoped_fixture])
     @given(body=args_for(props) if props else st.none(),
@@ -161,10 +165,10 @@ def test_raw_bytes(rest: Harness, index: int) -> None:
     if method == "GET":
         return
     url = fill(path, h.ids, {})
-    before = snapshot(h.db, SKIP_TABLES)
-    for content in RAW_BODIES:
-        check_response(h, method, url, content, before)
-    check_response(h, method, url, b'{"x": 1}', before, {"Content-Type": "text/plain; charset=bogus"})
+    for content in RAW_BODIES:  # b"" is a valid empty body on some routes: snapshot each time
+        check_response(h, method, url, content, snapshot(h.db, SKIP_TABLES))
+    check_response(h, method, url, b'{"x": 1}', snapshot(h.db, SKIP_TABLES),
+                   {"Content-Type": "text/plain; charset=bogus"})
 
 
 def test_body_over_10_mib_is_413(rest: Harness) -> None:
