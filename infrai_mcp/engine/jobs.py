@@ -101,9 +101,10 @@ class JobService(ScheduleOps):
         now = self._now()
         given = req.model_fields_set
         changes: Row = {}
-        nullable = {"headers", "payload", "max_runs", "on_failure_webhook", "secret"}
+        nullable = {"headers", "payload", "max_runs", "on_failure_webhook", "secret", "result_url", "events_url"}
         for name in ("name", "url", "method", "retries", "timeout_seconds", "overlap_policy", "misfire_policy",
-                     "max_runs", "on_failure_webhook", "secret", "retention_days", "headers", "payload"):
+                     "max_runs", "on_failure_webhook", "secret", "retention_days", "headers", "payload",
+                     "result_url", "events_url"):
             if name not in given:
                 continue
             value = getattr(req, name)

@@ -31,7 +31,7 @@ _UPDATABLE = frozenset(
         "name", "schedule_type", "schedule", "timezone", "run_at", "delay_seconds", "callback_type",
         "callback_id", "url", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
         "on_failure_webhook", "overlap_policy", "misfire_policy", "max_runs", "run_count", "status",
-        "retention_days", "next_run_at", "last_run_at", "last_run_id", "updated_at",
+        "retention_days", "next_run_at", "last_run_at", "last_run_id", "updated_at", "result_url", "events_url",
     }
 )
 _JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type"})

@@ -90,6 +90,8 @@ class CronUpdate(Model):
     misfire_policy: MisfirePolicy | None = None
     max_runs: int | None = Field(None, ge=1)
     on_failure_webhook: HttpUrl | None = None
+    result_url: HttpUrl | None = Field(None, description="Where each run's result goes; null stops it.")
+    events_url: HttpUrl | None = Field(None, description="Where job.* events go; null stops them.")
     secret: Secret | None = None
     enabled: bool | None = None
     retention_days: int | None = Field(None, ge=0, le=3650)

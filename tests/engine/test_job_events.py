@@ -10,7 +10,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from infrai_mcp.engine.engine import Engine
-from infrai_mcp.models import CronCreate, TaskCreate
+from infrai_mcp.models import CronCreate, CronUpdate, TaskCreate
 from tests.engine.test_firing import finished_run
 from tests.receiver import Receiver, Reply
 
@@ -93,3 +93,17 @@ async def test_jobs_without_report_urls_send_nothing_else(engine: Engine, receiv
     assert task.events_url is None and task.result_url is None
     await finished_run(engine, task.task_id)
     assert {r.path for r in receiver.requests} == {"/plain"}
+
+
+async def test_cron_update_sets_and_clears_report_urls(engine: Engine, receiver: Receiver) -> None:
+    cron = await engine.jobs.cron_create(P, CronCreate(url=receiver.url("/t"), schedule="0 0 1 1 *"))
+    assert cron.events_url is None
+    set_ = await engine.jobs.cron_update(P, cron.cron_id, CronUpdate(events_url=receiver.url("/ev2"),
+                                                                     result_url=receiver.url("/res2")))
+    assert (set_.events_url, set_.result_url) == (receiver.url("/ev2"), receiver.url("/res2"))
+    await engine.jobs.cron_trigger(P, cron.cron_id)
+    (res,) = await receiver.wait_for(1, path="/res2")
+    assert res.json()["state"] == "succeeded"
+    await receiver.wait_for(4, path="/ev2")
+    cleared = await engine.jobs.cron_update(P, cron.cron_id, CronUpdate.model_validate({"events_url": None}))
+    assert cleared.events_url is None and cleared.result_url == receiver.url("/res2")
