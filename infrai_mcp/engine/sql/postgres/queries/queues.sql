@@ -124,9 +124,12 @@ FROM u ORDER BY rank DESC, seq;
 -- A receipt refused here can never become valid later (a new lease changes the receipt),
 -- so the caller diagnoses only the refused ones, with the same answers one transaction
 -- would give.
-DELETE FROM queue_messages m USING unnest(%(ids)s::text[], %(receipts)s::text[]) AS v(id, receipt)
-WHERE m.id = v.id AND m.receipt = v.receipt AND m.project = %(project)s AND m.queue = %(queue)s
-  AND m.state = 'leased' AND m.visible_at > %(now)s
+-- Two ANY filters, not a join on (id, receipt) pairs: a receipt embeds its message id, so a
+-- row whose receipt is in the list matches its own pair; the id filter takes the unique
+-- index (the pair join made the planner scan every lease of the queue: 3x slower).
+DELETE FROM queue_messages m
+WHERE m.id = ANY(%(ids)s::text[]) AND m.receipt = ANY(%(receipts)s::text[])
+  AND m.project = %(project)s AND m.queue = %(queue)s AND m.state = 'leased' AND m.visible_at > %(now)s
 RETURNING m.id;
 
 -- name: message_expired_leases
@@ -222,6 +225,7 @@ SELECT q.* FROM queues q WHERE EXISTS (
 DELETE FROM queue_messages WHERE seq IN (
     SELECT m.seq FROM queue_messages m JOIN queues q ON q.project = m.project AND q.name = m.queue
     WHERE m.enqueued_at < %(now)s - q.message_retention_days * 86400.0
+      AND m.enqueued_at < %(now)s - 86400.0  -- retention is >= 1 day: lets the BRIN index prune
     FOR UPDATE OF m SKIP LOCKED);
 
 -- name: idem_expire
