@@ -1,8 +1,8 @@
 """SSRF in server mode: every outbound kind (cron runs, tasks, webhook sends, push
-subscriptions, schedule url and workflow callbacks, on_failure_webhook) refuses loopback,
-private, link-local/metadata, CGNAT, unspecified and IPv4-mapped targets in every spelling,
-and names that resolve to them. The receiver on 127.0.0.1 proves nothing got through; an
-allow-list opens exactly what it names.
+subscriptions, schedule url and workflow callbacks, on_failure_webhook, seed 003's result
+and events URLs) refuses loopback, private, link-local/metadata, CGNAT, unspecified and
+IPv4-mapped targets in every spelling, and names that resolve to them. The receiver on
+127.0.0.1 proves nothing got through; an allow-list opens exactly what it names.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ async def test_dispatcher_refuses_every_spelling(receiver: Receiver, host: str) 
 async def _all_kinds_blocked(eng: Engine, target: str, receiver: Receiver) -> None:
     """Fire one of every outbound kind at ``target`` and wait until each has failed."""
     task = await eng.jobs.task_schedule(P, TaskCreate(url=target + "/task", delay_seconds=0, retries=2,
-                                                      on_failure_webhook=target + "/failed"))
+                                                      on_failure_webhook=target + "/failed",
+                                                      result_url=target + "/result", events_url=target + "/events"))
     cron = await eng.jobs.cron_create(P, CronCreate(url=target + "/cron", schedule="0 0 1 1 *", retries=1))
     manual = await eng.jobs.cron_trigger(P, cron.cron_id)
     sent = await eng.webhooks.webhook_send(P, WebhookSend(url=target + "/webhook", retries=2))
@@ -129,7 +130,8 @@ async def test_allow_listed_cidr_reaches_every_kind(tmp_path: Path, receiver: Re
     target = f"http://127.0.0.1:{receiver.port}"
     async with make_engine(tmp_path, server_mode=True, allow=("127.0.0.0/8",),
                            workflow_url=target + "/wf/{callback_id}") as eng:
-        await eng.jobs.task_schedule(P, TaskCreate(url=target + "/task", delay_seconds=0))
+        await eng.jobs.task_schedule(P, TaskCreate(url=target + "/task", delay_seconds=0,
+                                                   result_url=target + "/result", events_url=target + "/events"))
         sent = await eng.webhooks.webhook_send(P, WebhookSend(url=target + "/webhook"))
         await eng.queues.queue_create(P, QueueCreate(name="q"))
         await eng.queues.queue_push_subscribe(P, "q", SubscriptionCreate(url=target + "/push"))
@@ -138,7 +140,7 @@ async def test_allow_listed_cidr_reaches_every_kind(tmp_path: Path, receiver: Re
             name="s", type="delayed", delay_seconds=0, callback_url=target + "/schedule"))
         await eng.jobs.schedule_create(P, "agent", ScheduleCreate(
             name="w", type="delayed", delay_seconds=0, callback_type="workflow", callback_id="wf1"))
-        for path in ("/task", "/webhook", "/push", "/schedule", "/wf/wf1"):
+        for path in ("/task", "/result", "/events", "/webhook", "/push", "/schedule", "/wf/wf1"):
             await receiver.wait_for(1, path=path)
         await until(lambda: _delivered(eng, sent.delivery_id), what="webhook recorded")
 
