@@ -22,6 +22,7 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 
+import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
@@ -67,12 +68,26 @@ class Policy:
         """Check an IP-literal host now (aiohttp does not resolve literals)."""
         if not self.enabled:
             return
-        literal = host.strip("[]")
+        literal = connect_host(host)
         try:
             ip = ipaddress.ip_address(literal)
         except ValueError:
             return  # a name: checked by GuardedResolver at connect time
         self.check_ip(ip, host)
+
+
+def connect_host(host: str) -> str:
+    """The host the HTTP client will really connect to.
+
+    yarl (under aiohttp) IDNA-encodes hosts with NFKC mapping, so '①②⑦.0.0.1' and
+    '127。0。0。1' (fullwidth dots) become the literal 127.0.0.1, which aiohttp connects to
+    without asking the resolver. Checking the raw text missed them.
+    """
+    bare = host.strip("[]")
+    try:
+        return yarl.URL.build(scheme="http", host=bare).raw_host or bare
+    except (ValueError, UnicodeError):
+        return bare  # aiohttp refuses such a URL itself
 
 
 def blocked_reason(ip: IPAddress) -> str | None:
