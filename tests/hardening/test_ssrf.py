@@ -31,7 +31,7 @@ pytestmark = pytest.mark.anyio
 LOCAL_FORMS = [
     "127.0.0.1", "localhost", "[::1]", "0.0.0.0", "[::]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]",
     "[0:0:0:0:0:ffff:127.0.0.1]", "2130706433", "0177.0.0.1", "0x7f.0.0.1", "127.1", "017700000001",
-    "127.0.0.2",
+    "127.0.0.2", "①②⑦.0.0.1", "127。0。0。1", "１２７.０.０.１", "ＬＯＣＡＬＨＯＳＴ", "[::ffff:127.0.0.1%25lo]",
 ]
 # Other non-public ranges (unreachable here, so a refusal must be a policy refusal, not a timeout).
 PRIVATE_HOSTS = ["10.0.0.1", "172.16.0.1", "172.31.255.254", "192.168.1.1", "169.254.169.254",
@@ -92,7 +92,7 @@ async def _all_kinds_blocked(eng: Engine, target: str, receiver: Receiver) -> No
     assert len(dead) == 1 and _refused(dead[0].last_error), dead[0].last_error
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "2130706433", "[::ffff:127.0.0.1]"])
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "2130706433", "[::ffff:127.0.0.1]", "①②⑦.0.0.1"])
 async def test_every_outbound_kind_is_refused(tmp_path: Path, receiver: Receiver, host: str) -> None:
     target = f"http://{host}:{receiver.port}"
     async with make_engine(tmp_path, server_mode=True, workflow_url=target + "/wf/{callback_id}") as eng:
