@@ -82,7 +82,7 @@ async def test_three_workers_fire_every_run_once(
             url=receiver.url("/never"), run_at=probe + timedelta(hours=1))) for _ in range(200)))
         per_task = (datetime.now(UTC) - probe).total_seconds() / 200
         start = datetime.now(UTC)
-        burst = start + timedelta(seconds=1.5 * per_task * TASKS + 2)
+        burst = start + timedelta(seconds=1.2 * per_task * TASKS + 1)
         for chunk in range(0, TASKS, 250):
             # All due within 2 s of each other (or just after creation, if creating overran).
             due = max(burst, datetime.now(UTC) + timedelta(milliseconds=500))
@@ -93,10 +93,12 @@ async def test_three_workers_fire_every_run_once(
         cron_start = datetime.now(UTC)
         crons = [await cli.jobs.cron_create(P, CronCreate(url=receiver.url(f"/c{i}"), schedule="* * * * * *"))
                  for i in range(CRONS)]
-        slow = await cli.jobs.task_schedule(P, TaskCreate(url=receiver.url("/slow"), run_at=cron_start + timedelta(
-            seconds=1), payload={}))
+        # Due in the middle of the burst: the victim dies with a batch of tasks in flight too.
+        slow_at = max(cron_start + timedelta(seconds=1), burst + timedelta(seconds=1))
+        slow = await cli.jobs.task_schedule(P, TaskCreate(url=receiver.url("/slow"), run_at=slow_at, payload={}))
 
-        (first,) = await receiver.wait_for(1, path="/slow", timeout=30)
+        lead = (slow_at - datetime.now(UTC)).total_seconds()
+        (first,) = await receiver.wait_for(1, path="/slow", timeout=max(0.0, lead) + 30)
         # The worker holding the slow request: the run's lease owner is host:pid:suffix.
         [(owner,)] = sql(pg_url, f"SELECT lease_owner FROM runs WHERE job_id = '{slow.task_id}'")
         pid = int(str(owner).split(":")[1])
@@ -109,8 +111,9 @@ async def test_three_workers_fire_every_run_once(
                                                 f"AND lease_owner = '{owner}'")}
         second = await receiver.wait_for(2, path="/slow", timeout=30)
         assert second[1].headers["webhook-id"] == first.headers["webhook-id"]
-        elapsed = (datetime.now(UTC) - cron_start).total_seconds()
-        await asyncio.sleep(max(0.0, CRON_SECONDS - elapsed))
+        # Crons run for CRON_SECONDS and at least until the burst is over.
+        until = max(cron_start + timedelta(seconds=CRON_SECONDS), burst + timedelta(seconds=3))
+        await asyncio.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()))
         for job in crons:
             await cli.jobs.cron_pause(P, job.cron_id)
 
