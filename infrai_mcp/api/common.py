@@ -80,7 +80,7 @@ def parse(model: type[M], data: JSON, prefix: str = "") -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise invalid_from_validation(exc, prefix) from None
+        raise invalid_from_validation(exc, prefix, accepted=sorted(model.model_fields)) from None
 
 
 def take_alias(data: JSON, canonical: str, *aliases: str) -> None:

@@ -11,6 +11,7 @@ clock-aligned cron expression, so it must divide an hour or a day evenly (5 minu
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -127,12 +128,23 @@ def to_request(job: JobCreate) -> TaskCreate | CronCreate:
             return parse(TaskCreate, {**common, "run_at": scheduled_at(job.scheduled_at)})
         delay = seconds(job.schedule_in, "schedule_in") if job.schedule_in is not None else 0
         return parse(TaskCreate, {**common, "delay_seconds": delay})
-    except InvalidInput as exc:  # name the seed's fields, not the engine's
-        for ours, theirs in (("result_url", "callback_url"), ("events_url", "webhook_url")):
-            if exc.field == ours:
-                exc.field = theirs
-                exc.message = exc.message.replace(ours, theirs)
-        raise
+    except InvalidInput as exc:
+        raise seed_names(exc, job) from None
+
+
+def seed_names(exc: InvalidInput, job: JobCreate) -> InvalidInput:
+    """Name the seed's fields, not the engine's: the caller sent scheduled_at, not run_at."""
+    timing = "cron" if job.cron is not None else "repeat_every" if job.repeat_every is not None else None
+    renames = {"result_url": "callback_url", "events_url": "webhook_url", "run_at": "scheduled_at",
+               "delay_seconds": "schedule_in", "payload": "body"}
+    if timing:
+        renames["schedule"] = timing
+    theirs = renames.get(exc.field or "")
+    if theirs:
+        ours = exc.field or ""
+        exc.field = theirs
+        exc.message = re.sub(rf"\b{ours}\b", theirs, exc.message)
+    return exc
 
 
 _TASK_STATE = {"scheduled": "scheduled", "running": "executing", "succeeded": "completed", "failed": "discarded",
@@ -186,7 +198,10 @@ async def job_create(request: Request) -> JSONResponse:
     job = parse(JobCreate, data)
     req = to_request(job)
     b = backend(request)
-    record: Task | CronJob = await (b.cron_create(req) if isinstance(req, CronCreate) else b.task_schedule(req))
+    try:
+        record: Task | CronJob = await (b.cron_create(req) if isinstance(req, CronCreate) else b.task_schedule(req))
+    except InvalidInput as exc:  # e.g. a past scheduled_at, found by the engine as a past run_at
+        raise seed_names(exc, job) from None
     # args echo the request as the seed's example does (method lower-case, empty headers as {}).
     args: JSON = {"body": job.body, "headers": job.headers or {}, "method": job.method.lower(), "url": job.url}
     args.update({k: data[k] for k in ("query", "schedule_in", "scheduled_at", "repeat_every", "cron",

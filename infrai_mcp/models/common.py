@@ -119,8 +119,13 @@ def mask_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
     return {k: ("***" if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
 
 
-def invalid_from_validation(exc: ValidationError, prefix: str = "") -> InvalidInput:
-    """One readable InvalidInput from a pydantic ValidationError, naming each bad field."""
+def invalid_from_validation(
+    exc: ValidationError, prefix: str = "", accepted: list[str] | None = None
+) -> InvalidInput:
+    """One readable InvalidInput from a pydantic ValidationError, naming each bad field.
+
+    ``accepted``: the fields the model takes, listed when an unknown field is sent.
+    """
     parts = []
     first_field: str | None = None
     too_large = False
@@ -130,6 +135,11 @@ def invalid_from_validation(exc: ValidationError, prefix: str = "") -> InvalidIn
         first_field = first_field or field
         msg = str(err.get("msg", "is invalid"))
         msg = msg.removeprefix("Value error, ")
+        kind = str(err.get("type", ""))
+        if kind == "extra_forbidden":
+            msg = "unknown field" + (f" (accepted: {', '.join(accepted)})" if accepted else "")
+        elif kind.startswith(("datetime_", "date_")):
+            msg += "; give an ISO 8601 time with an offset, e.g. 2026-12-01T09:00:00Z"
         if "bytes of JSON" in msg:
             too_large = True
         parts.append(f"{field}: {msg}" if field else msg)

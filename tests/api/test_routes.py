@@ -274,3 +274,31 @@ async def test_jobs_003_reports_the_attempt(tmp_path: Path) -> None:
                 job = await until(completed, what="the 003 job completed")
     assert job["job"]["attempted_at"] and job["job"]["completed_at"]
     assert (await rx.wait_for(1, path="/j", timeout=5))[0].json() == {"x": 1}
+
+
+async def test_jobs_003_errors_name_the_fields_the_caller_sent(api: Api) -> None:
+    """Seed 003 callers send scheduled_at/cron/body: an engine-side error must not say run_at/schedule."""
+    err = error(await api.a.post("/api/jobs", json={"url": URL, "scheduled_at": "2020-01-01T00:00:00Z"}), 422,
+                "INVALID_ARGUMENT")
+    assert err["field"] == "scheduled_at"
+    assert err["message"].startswith("scheduled_at ") and "run_at" not in err["message"]
+    err = error(await api.a.post("/api/jobs", json={"url": URL, "scheduled_at": 946684800}), 422,
+                "INVALID_ARGUMENT")
+    assert err["field"] == "scheduled_at"
+    err = error(await api.a.post("/api/jobs", json={"url": URL, "cron": "61 * * * *"}), 422, "INVALID_ARGUMENT")
+    assert err["field"] == "cron" and err["message"].startswith("cron: ") and "schedule" not in err["message"]
+    err = error(await api.a.post("/api/jobs", json={"url": URL, "body": {"x": "a" * 1_100_000}}), 413,
+                "PAYLOAD_TOO_LARGE")
+    assert err["field"] == "body"
+
+
+async def test_invalid_field_errors_say_what_is_accepted(api: Api) -> None:
+    """An unknown field lists the accepted ones; an unparseable time shows the accepted form."""
+    err = error(await api.a.post("/v1/scheduling/queue/create", json={"queue": "q", "max_receive_count": 2}), 422,
+                "INVALID_ARGUMENT")
+    assert err["field"] == "max_receive_count"
+    assert "unknown field" in err["message"] and "max_retries" in err["message"]
+    assert "Extra inputs" not in err["message"]
+    err = error(await api.a.post("/v1/scheduling/task/schedule", json={"url": URL, "run_at": "tomorrow at 3pm"}),
+                422, "INVALID_ARGUMENT")
+    assert err["field"] == "run_at" and "2026-12-01T09:00:00Z" in err["message"]
