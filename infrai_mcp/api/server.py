@@ -70,6 +70,8 @@ async def serve_http(
               f"(OpenAPI {base}/openapi.json, health {base}/healthz, metrics {base}/metrics)", file=sys.stderr)
         if mcp_app is not None:
             print(f"infrai-mcp: MCP over Streamable HTTP at {base}/mcp", file=sys.stderr)
+        print(f"infrai-mcp: dashboard at {base}/ui/" + (" (enter a key in the page)" if require_auth else ""),
+              file=sys.stderr)
         if require_auth:
             print("infrai-mcp: send Authorization: Bearer <key>; make one with "
                   "`infrai-mcp keys create --project NAME`", file=sys.stderr, flush=True)

@@ -36,8 +36,10 @@ def test_keys_then_serve(tmp_path: Path) -> None:
             time.sleep(0.05)
         base = m.group(1)
         assert f"MCP over Streamable HTTP at {base}/mcp" in log.read_text()
+        assert f"dashboard at {base}/ui/" in log.read_text()  # docs/REST.md: serve says where /ui is
         with httpx.Client(base_url=base, timeout=10) as http:
             assert http.get("/healthz").json()["status"] == "ok"
+            assert "keys create" in http.get("/ui/").text  # the key form, pointing at the command
             assert http.get("/v1/cron/list").status_code == 401
             auth = {"Authorization": f"Bearer {key}"}
             made_job = http.post("/v1/cron/create", headers=auth, json={
