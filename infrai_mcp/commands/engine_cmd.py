@@ -16,7 +16,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from infrai_mcp.config import Settings
 from infrai_mcp.engine.engine import DEFAULT_PROJECT, Engine
 from infrai_mcp.errors import InfraiError
+from infrai_mcp.mcp_server.timefields import resolve_instant, resolve_recurrence, zone
 from infrai_mcp.models.common import invalid_from_validation
 from infrai_mcp.models.jobs import CronCreate, CronJob, Run, Task, TaskCreate
 
@@ -195,12 +196,19 @@ def _target(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cron_add(args: argparse.Namespace) -> int:
-    data = _target(args) | {"timezone": args.timezone, "overlap_policy": args.overlap,
+    # The same time fields as the MCP tools: a phrase or the exact form, read in --timezone
+    # (a zone named in the phrase wins, e.g. "each day at 06:00 UTC").
+    now = datetime.now(UTC)
+    tz = zone(args.timezone, "UTC")
+    data = _target(args) | {"timezone": tz, "overlap_policy": args.overlap,
                             "misfire_policy": args.misfire, "enabled": not args.disabled}
     if args.schedule:
-        data["schedule"] = args.schedule
+        when = resolve_recurrence(args.schedule, field="schedule", tz=tz, now=now,
+                                  one_shot_hint="For a job that fires once use --run-at (or `infrai-mcp task add`).")
+        data["schedule"], data["timezone"] = when.cron, when.timezone
     if args.run_at:
-        data["run_at"] = args.run_at
+        data["run_at"] = resolve_instant(args.run_at, field="run_at", tz=tz, now=now,
+                                         recurring_hint="For a repeating job use --schedule.")
     if args.max_runs:
         data["max_runs"] = args.max_runs
     req = CronCreate.model_validate(data)
@@ -242,7 +250,9 @@ def _cron_simple(op: str) -> Callable[[argparse.Namespace], int]:
 def _task_add(args: argparse.Namespace) -> int:
     data = _target(args)
     if args.run_at:
-        data["run_at"] = args.run_at
+        data["run_at"] = resolve_instant(args.run_at, field="run_at", tz=zone(args.timezone, "UTC"),
+                                         now=datetime.now(UTC),
+                                         recurring_hint="For a repeating job use `infrai-mcp cron add --schedule`.")
     if args.delay is not None:
         data["delay_seconds"] = args.delay
     req = TaskCreate.model_validate(data)
@@ -306,8 +316,10 @@ def register(sub: Any) -> None:
     cron = sub.add_parser("cron", help="See and manage cron jobs in the local store.")
     cs = cron.add_subparsers(dest="cron_command", metavar="ACTION", required=True)
     add = cs.add_parser("add", help="Create a cron job (or a one-shot with --run-at).")
-    add.add_argument("--schedule", help="Cron: 5 fields, 6 with seconds first, or @daily-style macro.")
-    add.add_argument("--run-at", help="One-shot ISO time with offset, e.g. 2026-12-01T09:00:00Z.")
+    add.add_argument("--schedule", help="'every weekday at 9am', '每天早上9点', or cron: 5 fields, 6 with "
+                     "seconds first, or @daily-style macro (try `infrai-mcp when`).")
+    add.add_argument("--run-at", help="One-shot: 'tomorrow at 3pm', 'in 2 hours' or ISO 8601, e.g. "
+                     "2026-12-01T09:00:00Z.")
     add.add_argument("--timezone", default="UTC", help="IANA zone the schedule is read in (default UTC).")
     add.add_argument("--overlap", default="allow", choices=["allow", "skip", "queue"])
     add.add_argument("--misfire", default="run_once", choices=["run_once", "skip", "run_all"])
@@ -337,8 +349,9 @@ def register(sub: Any) -> None:
     ts = task.add_subparsers(dest="task_command", metavar="ACTION", required=True)
     tadd = ts.add_parser("add", help="Schedule a one-shot HTTP request.")
     when = tadd.add_mutually_exclusive_group(required=True)
-    when.add_argument("--run-at", help="ISO time with offset, e.g. 2026-12-01T09:00:00Z.")
+    when.add_argument("--run-at", help="'tomorrow at 3pm', 'in 20 minutes' or ISO 8601, e.g. 2026-12-01T09:00:00Z.")
     when.add_argument("--in", dest="delay", type=int, metavar="SECONDS", help="Delay from now in seconds.")
+    tadd.add_argument("--timezone", default="UTC", help="IANA zone --run-at is read in (default UTC).")
     _target_args(tadd)
     _common(tadd)
     tadd.set_defaults(func=_guarded(_task_add))
