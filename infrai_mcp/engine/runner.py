@@ -16,7 +16,7 @@ import os
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from infrai_mcp.engine.dispatcher import AttemptResult, OutboundRequest
 from infrai_mcp.engine.store_jobs import Claimed, Outcome, Row
@@ -42,6 +42,18 @@ def _local_result(ok: bool, error: str | None, started: datetime, t0: float, ret
         response_excerpt=None, retryable=retryable, retry_after=None,
         started_at=started, finished_at=datetime.now(UTC),
     )
+
+
+def redact_url(url: str) -> str:
+    """The URL for a log line: a password in its userinfo (https://user:pw@host/) becomes ***."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid URL>"
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 class Executor:
@@ -91,7 +103,7 @@ class Executor:
             # Not recorded (store unavailable): the lease expires and the run is retried.
             log.exception("run %s: outcome could not be recorded; it will be retried", run["id"])
             return
-        target = job["url"] or f"{job['callback_type']}:{job['callback_id']}"
+        target = redact_url(job["url"]) if job["url"] else f"{job['callback_type']}:{job['callback_id']}"
         status = result.status if result.status is not None else "-"
         log.info(
             "fired %s %s run=%s attempt=%d %s %s -> %s %s in %d ms%s",
