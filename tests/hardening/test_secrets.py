@@ -20,6 +20,7 @@ from infrai_mcp.api import create_app
 from infrai_mcp.api.keys import create_key
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.mcp_server import build_server
+from infrai_mcp.models import TaskCreate
 from tests.hardening.conftest import make_engine, until
 from tests.receiver import Receiver, Reply
 
@@ -142,3 +143,33 @@ async def test_no_secret_in_any_output(tmp_path: Path, receiver: Receiver, caplo
     for marker in MARKERS:
         assert marker not in blob, f"{marker!r} leaked: ...{blob[max(0, blob.find(marker) - 200):][:400]}..."
     assert "***" in blob  # credential headers are masked, not dropped
+
+
+USERINFO_PASSWORD = "hunter2-URL-PASSWORD"
+
+
+async def test_url_userinfo_password_is_not_logged(tmp_path: Path, receiver: Receiver,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with make_engine(tmp_path) as eng:
+        t = await eng.jobs.task_schedule("default", TaskCreate(
+            url=f"http://user:{USERINFO_PASSWORD}@127.0.0.1:{receiver.port}/x", delay_seconds=0))
+
+        async def done() -> bool:
+            return (await eng.jobs.task_get("default", t.task_id)).state == "succeeded"
+
+        await until(done, what="task sent")
+    assert receiver.received("/x")  # the credentials were used (basic auth), just not shown
+    assert USERINFO_PASSWORD not in caplog.text
+    assert "user:***@127.0.0.1" in caplog.text
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a password in the target URL's userinfo is returned verbatim in "
+                   "records (url field), unlike credential headers, which come back as ***. Masking it needs a "
+                   "decision first: edits that send a record's url back (dashboard, agents) would store '***'")
+async def test_url_userinfo_password_is_not_returned(tmp_path: Path) -> None:
+    async with make_engine(tmp_path, dispatch=False) as eng:
+        t = await eng.jobs.task_schedule("default", TaskCreate(
+            url=f"https://user:{USERINFO_PASSWORD}@example.com/x", delay_seconds=3600))
+        got = await eng.jobs.task_get("default", t.task_id)
+    assert USERINFO_PASSWORD not in t.model_dump_json() + got.model_dump_json()
