@@ -83,6 +83,18 @@ class Engine:
         """Wake the scheduler: new or changed work may be due sooner than it planned."""
         self.scheduler.wake()
 
+    def _on_store_wake(self, kind: str, detail: str) -> None:
+        if kind == "due":
+            self.wake()
+        elif kind == "queue":
+            project, _, queue = detail.partition("/")
+            if queue:
+                self.queues.notify(project, queue)
+            else:  # a reconnect: work may have arrived meanwhile anywhere
+                self.queues.notify_all()
+        elif kind == "delivery":
+            self.webhooks.wake()
+
     def add_background(self, factory: BackgroundFactory, *, name: str = "background") -> None:
         """Register a loop started with the engine (when it dispatches). See module doc."""
         self._background.append((name, factory))
@@ -103,6 +115,11 @@ class Engine:
     async def start(self) -> None:
         await self.store.open()
         self.started = True
+        add_listener = getattr(self.store, "add_wake_listener", None)
+        if add_listener is not None:
+            # A shared store (PostgreSQL) tells every process when another one commits
+            # work, so pickup does not wait for the bounded polls (which stay as the net).
+            add_listener(self._on_store_wake)
         if self.dispatch_enabled:
             await self.scheduler.start()
             for name, factory in self._background:

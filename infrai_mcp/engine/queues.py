@@ -110,6 +110,13 @@ class QueueService:
             event.set()  # waiters hold this event; the next waiter gets a fresh one
         self.push.wake()
 
+    def notify_all(self, project: str | None = None) -> None:
+        """Wake every long-poll (of one project, or all) and the push worker."""
+        for key in list(self._events):
+            if project is None or key[0] == project:
+                self.notify(*key)
+        self.push.wake()
+
     # -- queues -------------------------------------------------------------------------
     async def queue_create(self, project: str, req: QueueCreate) -> Queue:
         now = self._now()
@@ -301,10 +308,7 @@ class QueueService:
         )
         if moved:
             # Redriven messages land in their source queues; wake every waiter cheaply.
-            for key in list(self._events):
-                if key[0] == project:
-                    self.notify(*key)
-            self.push.wake()
+            self.notify_all(project)
         return Redriven(queue=queue, redriven=moved)
 
     # -- push subscriptions -------------------------------------------------------------

@@ -4,7 +4,7 @@
 (store_queues.py) and ``KeyStore`` (store_keys.py: the REST server's API keys); each
 documents its own methods' contract once. Every method is one transaction, takes the
 ``project`` it acts for, and raises ``infrai_mcp.errors`` types.
-Implementations: ``SqliteStore`` (default, embedded) and, later, a PostgreSQL one.
+Implementations: ``SqliteStore`` (default, embedded) and ``PostgresStore`` (pg_store.py).
 """
 
 from __future__ import annotations

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
+from infrai_mcp.config import Settings
+from infrai_mcp.engine.engine import Engine
 from infrai_mcp.engine.pg_store import PostgresStore
 from infrai_mcp.engine.store_queues import NewMessage
+from infrai_mcp.models import MessageIn, QueueCreate, TaskCreate, WebhookSend
 
 pytestmark = pytest.mark.anyio
 T0 = 1_800_000_000.0
@@ -42,3 +46,31 @@ async def test_due_work_and_publishes_wake_listeners_in_another_store(pg_url: st
     finally:
         await writer.close()
         await reader.close()
+
+
+async def test_engines_sharing_a_database_wake_each_other(pg_url: str, tmp_path: Path) -> None:
+    """Work committed through one engine wakes the other's scheduler, long-polls and
+    delivery loop through NOTIFY, not only through their bounded polls."""
+    settings = Settings(home=tmp_path, database_url=pg_url)
+    a, b = Engine(settings, dispatch=False), Engine(settings, dispatch=False)
+    woken: asyncio.Queue[tuple[str, ...]] = asyncio.Queue()
+    # Observe (not replace) a's reactions: each records, then does what it always does.
+    wake, notify, deliveries = a.wake, a.queues.notify, a.webhooks.wake
+    a.wake = lambda: (woken.put_nowait(("due",)), wake())[-1]  # type: ignore[method-assign]
+    a.queues.notify = lambda p, q: (woken.put_nowait(("queue", p, q)), notify(p, q))[-1]  # type: ignore[method-assign]
+    a.webhooks.wake = lambda: (woken.put_nowait(("delivery",)), deliveries())[-1]  # type: ignore[method-assign]
+
+    async def next_kind(kind: str) -> tuple[str, ...]:
+        while True:
+            got = await asyncio.wait_for(woken.get(), 10)
+            if got[0] == kind:
+                return got
+
+    async with a, b:
+        await b.jobs.task_schedule("p", TaskCreate(url="http://127.0.0.1:9/", delay_seconds=0))
+        assert await next_kind("due") == ("due",)
+        await b.queues.queue_create("p", QueueCreate(name="inbox"))
+        await b.queues.queue_publish("p", "inbox", MessageIn(payload={"n": 1}))
+        assert await next_kind("queue") == ("queue", "p", "inbox")
+        await b.webhooks.webhook_send("p", WebhookSend(url="http://127.0.0.1:9/hook", payload={}))
+        assert await next_kind("delivery") == ("delivery",)
