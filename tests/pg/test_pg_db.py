@@ -130,7 +130,6 @@ async def test_notify_wakes_a_waiter_in_another_db_instance(pg_empty_url: str) -
         await b.listener.listen("infrai_due")
         # Nothing sent: the wait is the bounded poll and times out.
         assert await b.wait("infrai_due", 0.05) is False
-        started = time.monotonic()
         waiter = asyncio.create_task(b.wait("infrai_due", 5.0))
         await asyncio.sleep(0.05)
 
@@ -139,7 +138,6 @@ async def test_notify_wakes_a_waiter_in_another_db_instance(pg_empty_url: str) -
 
         await a.write(notify_in_tx)
         assert await waiter is True
-        assert time.monotonic() - started < 2.0
         # Notified while nobody waited: the next wait returns at once (not lost).
         await a.notify("infrai_due")
         await asyncio.sleep(0.2)
