@@ -59,9 +59,12 @@ def plan_fire(job: Row, now: float, unfinished: int, *, misfire_grace: float) ->
     """
     due = float(job["next_run_at"])
     run_count = int(job["run_count"] or 0)
-    changes: Row = {"last_run_at": now}
+    # last_run_at is the scheduled time of the latest fire (what its run shows as scheduled_for),
+    # not the claim time: claims look up to a few seconds ahead of the fire.
+    changes: Row = {}
     schedule = job["schedule"]
     if schedule is None:
+        changes["last_run_at"] = due
         changes.update(next_run_at=None, run_count=run_count + 1)
         if job["kind"] != "task":
             changes["status"] = "completed"
@@ -89,6 +92,8 @@ def plan_fire(job: Row, now: float, unfinished: int, *, misfire_grace: float) ->
         else:
             runs.append(PlannedRun(at_ts, trigger))
     counted = sum(1 for r in runs if r.state == "pending")
+    if runs:
+        changes["last_run_at"] = max(r.scheduled_for for r in runs)
     changes["run_count"] = run_count + counted
     try:
         nxt: float | None = next_fire(schedule, job["timezone"], _dt(now if misfire else due)).timestamp()
