@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -27,6 +27,7 @@ from infrai_mcp.models import CronCreate, CronJob, Model, Run, Task, TaskCreate
 
 registry = Registry("jobs (seed 003)")
 UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+UNIT_NAMES = ", ".join(f"{u}s" for u in UNITS)
 Duration = float | list[Any]
 
 
@@ -48,14 +49,28 @@ class JobCreate(Model):
     webhook_url: str | None = Field(None, description="Receives job.started, job.request, job.response, "
                                      "job.finished and job.error events.")
 
+    # One message per field instead of pydantic's one per union member ("schedule_in.float: ...").
+    @field_validator("schedule_in", "repeat_every", mode="before")
+    @classmethod
+    def _duration_shape(cls, value: Any) -> Any:
+        if value is None or isinstance(value, list) or (isinstance(value, int | float) and not isinstance(value, bool)):
+            return value
+        raise ValueError(f'must be seconds or [n, unit] with unit one of {UNIT_NAMES}, e.g. 30 or [5, "minutes"]')
+
+    @field_validator("scheduled_at", mode="before")
+    @classmethod
+    def _instant_shape(cls, value: Any) -> Any:
+        if value is None or isinstance(value, str) or (isinstance(value, int | float) and not isinstance(value, bool)):
+            return value
+        raise ValueError("must be an ISO 8601 time or unix seconds, e.g. \"2026-12-01T09:00:00Z\"")
+
 
 def seconds(value: Duration, field: str) -> int:
     """``30`` or ``[30, "seconds"]`` / ``[5, "minutes"]`` → whole seconds."""
     if isinstance(value, list):
         if len(value) != 2 or isinstance(value[0], bool) or not isinstance(value[0], int | float) \
                 or not isinstance(value[1], str) or value[1].lower().rstrip("s") not in UNITS:
-            raise InvalidInput(f'{field} must be seconds or [n, unit] with unit one of {", ".join(UNITS)}s',
-                               field=field)
+            raise InvalidInput(f"{field} must be seconds or [n, unit] with unit one of {UNIT_NAMES}", field=field)
         total = value[0] * UNITS[value[1].lower().rstrip("s")]
     elif isinstance(value, bool):
         raise InvalidInput(f"{field} must be a number of seconds", field=field)

@@ -302,3 +302,15 @@ async def test_invalid_field_errors_say_what_is_accepted(api: Api) -> None:
     err = error(await api.a.post("/v1/scheduling/task/schedule", json={"url": URL, "run_at": "tomorrow at 3pm"}),
                 422, "INVALID_ARGUMENT")
     assert err["field"] == "run_at" and "2026-12-01T09:00:00Z" in err["message"]
+
+
+async def test_jobs_003_wrong_shapes_get_one_message_per_field(api: Api) -> None:
+    """Not pydantic's union internals ('schedule_in.float: ...; schedule_in.list[any]: ...')."""
+    for field, value in (("schedule_in", "soon"), ("repeat_every", {"n": 5}), ("schedule_in", True),
+                         ("scheduled_at", [2026])):
+        err = error(await api.a.post("/api/jobs", json={"url": URL, field: value}), 422, "INVALID_ARGUMENT")
+        assert err["field"] == field, err
+        assert err["message"].startswith(f"{field}: must be ") and ";" not in err["message"].split(", e.g.")[0], err
+    err = error(await api.a.post("/api/jobs", json={"url": URL, "schedule_in": [1, "fortnight"]}), 422,
+                "INVALID_ARGUMENT")
+    assert "seconds, minutes, hours, days, weeks" in err["message"]
