@@ -21,6 +21,10 @@ MAX_NAME = 200
 MAX_URL = 2048
 MAX_KEY = 200
 MAX_PAGE = 500
+URL_CREDENTIALS_REFUSED = (
+    "URL must not contain credentials (user:password@); send them in a header such as Authorization "
+    "\u2014 credential headers are stored write-only and masked"
+)
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"})
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$")
@@ -54,6 +58,11 @@ def _check_url(value: str) -> str:
         raise ValueError(f"URL is longer than {MAX_URL} characters")
     if not re.match(r"^https?://[^\s/?#]+[^\s]*$", value, re.IGNORECASE):
         raise ValueError("must be an absolute http:// or https:// URL, e.g. https://example.com/hook")
+    # URLs are shown everywhere (records, dashboard, logs) and secrets are write-only, so a URL
+    # may not carry credentials: the authority (up to the first / ? #) must not hold an "@".
+    authority = re.split(r"[/?#]", value.split("://", 1)[1], maxsplit=1)[0]
+    if "@" in authority:
+        raise ValueError(URL_CREDENTIALS_REFUSED)
     return value
 
 

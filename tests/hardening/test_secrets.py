@@ -20,8 +20,8 @@ from infrai_mcp.api import create_app
 from infrai_mcp.api.keys import create_key
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.mcp_server import build_server
-from infrai_mcp.models import TaskCreate
-from tests.hardening.conftest import make_engine, until
+from infrai_mcp.models import QueueCreate
+from tests.hardening.conftest import make_engine, snapshot, until
 from tests.receiver import Receiver, Reply
 
 pytestmark = pytest.mark.anyio
@@ -146,30 +146,53 @@ async def test_no_secret_in_any_output(tmp_path: Path, receiver: Receiver, caplo
 
 
 USERINFO_PASSWORD = "hunter2-URL-PASSWORD"
+CRED_URL = f"https://user:{USERINFO_PASSWORD}@example.com/x"
 
 
-async def test_url_userinfo_password_is_not_logged(tmp_path: Path, receiver: Receiver,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)
-    async with make_engine(tmp_path) as eng:
-        t = await eng.jobs.task_schedule("default", TaskCreate(
-            url=f"http://user:{USERINFO_PASSWORD}@127.0.0.1:{receiver.port}/x", delay_seconds=0))
-
-        async def done() -> bool:
-            return (await eng.jobs.task_get("default", t.task_id)).state == "succeeded"
-
-        await until(done, what="task sent")
-    assert receiver.received("/x")  # the credentials were used (basic auth), just not shown
-    assert USERINFO_PASSWORD not in caplog.text
-    assert "user:***@127.0.0.1" in caplog.text
-
-
-@pytest.mark.xfail(strict=True, reason="bug: a password in the target URL's userinfo is returned verbatim in "
-                   "records (url field), unlike credential headers, which come back as ***. Masking it needs a "
-                   "decision first: edits that send a record's url back (dashboard, agents) would store '***'")
-async def test_url_userinfo_password_is_not_returned(tmp_path: Path) -> None:
+async def test_url_with_credentials_is_refused_and_nothing_stored(tmp_path: Path) -> None:
+    """URLs are shown everywhere and secrets are write-only, so a URL carrying userinfo is
+    refused at validation on every URL field, over REST and MCP, and nothing is stored."""
     async with make_engine(tmp_path, dispatch=False) as eng:
-        t = await eng.jobs.task_schedule("default", TaskCreate(
-            url=f"https://user:{USERINFO_PASSWORD}@example.com/x", delay_seconds=3600))
-        got = await eng.jobs.task_get("default", t.task_id)
-    assert USERINFO_PASSWORD not in t.model_dump_json() + got.model_dump_json()
+        _, key = await create_key(eng.store, "acme")
+        await eng.queues.queue_create("acme", QueueCreate(name="q"))
+        before = snapshot(eng.settings.sqlite_path)
+        app = create_app(eng, eng.settings)
+        texts: list[str] = []
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test",
+                                     headers={"Authorization": f"Bearer {key}"}) as c:
+            ok = "https://example.com/ok"
+            for method, url, body in [
+                ("POST", "/v1/scheduling/task/schedule", {"url": CRED_URL, "delay_seconds": 60}),
+                ("POST", "/v1/scheduling/task/schedule", {"url": "https://user@example.com/", "delay_seconds": 60}),
+                ("POST", "/v1/scheduling/cron/create", {"url": CRED_URL, "schedule": "@daily"}),
+                ("POST", "/v1/scheduling/cron/create", {"url": ok, "schedule": "@daily",
+                                                        "on_failure_webhook": CRED_URL}),
+                ("POST", "/v1/scheduling/task/schedule", {"url": ok, "delay_seconds": 60, "result_url": CRED_URL}),
+                ("POST", "/v1/scheduling/task/schedule", {"url": ok, "delay_seconds": 60, "events_url": CRED_URL}),
+                ("POST", "/v1/scheduling/webhook/send", {"url": CRED_URL}),
+                ("POST", "/v1/scheduling/queue/push_subscribe/q", {"url": CRED_URL}),
+                ("POST", "/api/jobs", {"url": CRED_URL, "schedule_in": 60}),
+                ("POST", "/api/jobs", {"url": ok, "schedule_in": 60, "callback_url": CRED_URL}),
+                ("POST", "/api/jobs", {"url": ok, "schedule_in": 60, "webhook_url": CRED_URL}),
+                ("POST", "/api/agents/a1/schedules", {"name": "n", "type": "delayed",
+                                                      "delay_seconds": 60, "callback_url": CRED_URL}),
+            ]:
+                r = await c.request(method, url, json=body)
+                texts.append(r.text)
+                assert r.status_code == (400 if url.startswith("/api/agents") else 422), (url, body, r.text)
+                assert "must not contain credentials" in r.text and "Authorization" in r.text, r.text
+        server = build_server(EmbeddedBackend(eng, "acme"), eng.settings)
+        async with Client(server) as mc:
+            for tool, args in [
+                ("task_schedule", {"url": CRED_URL, "delay": "in an hour"}),
+                ("cron_create", {"url": CRED_URL, "schedule": "@daily"}),
+                ("webhook_send", {"url": CRED_URL}),
+                ("queue_push_subscribe", {"queue": "q", "url": CRED_URL}),
+                ("schedule_create", {"name": "n", "when": "in 1 hour", "callback_url": CRED_URL}),
+            ]:
+                res = await mc.call_tool(tool, args)
+                text = " ".join(getattr(part, "text", "") for part in res.content)
+                texts.append(text)
+                assert res.is_error and "must not contain credentials" in text, (tool, text[:400])
+        assert snapshot(eng.settings.sqlite_path) == before
+    assert all(USERINFO_PASSWORD not in t for t in texts)
