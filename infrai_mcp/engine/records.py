@@ -13,7 +13,8 @@ from infrai_mcp.engine.store_jobs import Row
 from infrai_mcp.models.common import mask_headers
 from infrai_mcp.models.jobs import Attempt, CronJob, Run, Task
 from infrai_mcp.models.schedules import Execution, ExecutionStatus, Schedule
-from infrai_mcp.when.cron import CronError, explain
+from infrai_mcp.when.cron import CronError
+from infrai_mcp.when.describe import describe_cron
 
 
 def ts(dt: datetime) -> float:
@@ -44,7 +45,7 @@ def _describe(schedule: str | None) -> str | None:
     if not schedule:
         return None
     try:
-        return explain(schedule)
+        return describe_cron(schedule)
     except (CronError, ValueError):
         return None
 

@@ -16,7 +16,8 @@ from typing import TypeVar
 
 from infrai_mcp.backends.base import Backend
 from infrai_mcp.models import CronJob, Page, Run, Schedule, Task
-from infrai_mcp.when.cron import explain, iter_fires, next_fires
+from infrai_mcp.when.cron import iter_fires, next_fires
+from infrai_mcp.when.describe import describe_cron
 
 ItemT = TypeVar("ItemT")
 KINDS = ("cron", "task", "schedule")
@@ -52,7 +53,7 @@ def describe(expr: str | None) -> str | None:
     if not expr:
         return None
     try:
-        return explain(expr)
+        return describe_cron(expr)
     except ValueError:
         return None
 

@@ -202,3 +202,12 @@ async def test_agent_schedules_crud(idle: Engine) -> None:
     assert (await idle.jobs.schedule_delete(P, "agent-1", s.id)).deleted
     with pytest.raises(NotFound):
         await idle.jobs.schedule_get(P, "agent-1", s.id)
+
+
+async def test_records_describe_schedules_in_the_same_words_as_the_tools(idle: Engine) -> None:
+    # REST, the CLI and the dashboard read the record's description; MCP answers with
+    # when_preview's wording. One wording everywhere, so a person sees one sentence.
+    job = await idle.jobs.cron_create(P, cron(schedule="*/2 * * * *"))
+    assert job.description == "Every 2 minutes"
+    weekdays = await idle.jobs.cron_update(P, job.cron_id, CronUpdate(schedule="0 9 * * 1-5"))
+    assert weekdays.description == "At 09:00, Monday through Friday"
