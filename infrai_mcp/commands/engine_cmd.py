@@ -301,12 +301,14 @@ def _target_args(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: Any) -> None:
-    for name, fn, text in (("serve", _serve, "Run the engine in the foreground (fires jobs; Ctrl-C stops)."),
-                           ("worker", _worker, "Run the engine without any API (fires jobs only).")):
+    serve_text = ("Run the engine with the REST API, MCP over Streamable HTTP (/mcp) and the dashboard (/ui) "
+                  "on one port, behind API keys (infrai-mcp keys create). Ctrl-C stops.")
+    for name, fn, text in (("serve", _serve, serve_text),
+                           ("worker", _worker, "Run the engine without any API (fires jobs only; for scale-out).")):
         p = sub.add_parser(name, help=text, description=text)
         if name == "serve":
-            p.add_argument("--host", default="127.0.0.1")
-            p.add_argument("--port", type=int, default=8787)
+            p.add_argument("--host", default="127.0.0.1", help="Address to listen on (default: %(default)s).")
+            p.add_argument("--port", type=int, default=8787, help="Port to listen on (default: %(default)s).")
         # serve and worker always run in server mode (private targets refused unless
         # INFRAI_ALLOW_PRIVATE_TARGETS allows them); the old flag is accepted and ignored.
         p.add_argument("--server-mode", action="store_true", help=argparse.SUPPRESS)
