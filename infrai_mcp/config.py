@@ -28,6 +28,19 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}: {raw!r} is not a whole number") from None
+    if value < 1:
+        raise ValueError(f"{name}: must be at least 1, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(default_factory=default_home)
@@ -39,6 +52,7 @@ class Settings:
     read_only: bool = False
     allow_private_targets: tuple[str, ...] = ()
     workflow_url: str | None = None
+    max_jobs_per_project: int = 10_000  # active jobs: cron jobs, scheduled tasks, active/paused schedules
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -63,6 +77,7 @@ class Settings:
             read_only=_flag("INFRAI_READ_ONLY"),
             allow_private_targets=allow,
             workflow_url=os.environ.get("INFRAI_WORKFLOW_URL") or None,
+            max_jobs_per_project=_positive_int("INFRAI_MAX_JOBS_PER_PROJECT", 10_000),
         )
 
     @property

@@ -2,7 +2,8 @@
 
     InfraiError                 base; ``code`` and ``http_status`` drive REST and MCP errors
     ├── InvalidInput            a field is wrong (400/422); ``field`` names it
-    │   └── PayloadTooLarge     a body or field is over a documented limit (413)
+    │   ├── PayloadTooLarge     a body or field is over a documented limit (413)
+    │   └── LimitExceeded       a documented count limit is reached (422): jobs per project
     ├── NotFound                unknown id, or another project's id (404)
     ├── Conflict                state forbids the operation (409): stale lease, DLQ in use
     ├── Unauthorized            missing or wrong API key (401)
@@ -46,6 +47,14 @@ class InvalidInput(InfraiError):
 class PayloadTooLarge(InvalidInput):
     code = "PAYLOAD_TOO_LARGE"
     http_status = 413
+
+
+class LimitExceeded(InvalidInput):
+    """A documented count limit (README, "Limits") is reached; the message names the limit,
+    the current count and the environment variable that sets it. Nothing was stored."""
+
+    code = "LIMIT_EXCEEDED"
+    http_status = 422
 
 
 class NotFound(InfraiError):

@@ -56,6 +56,7 @@ class Engine:
         self.settings = settings or Settings.from_env()
         self.clock: Clock = clock or SystemClock()
         self.store: Store = store or open_store(self.settings)
+        self.store.max_jobs_per_project = self.settings.max_jobs_per_project
         self.dispatch_enabled = dispatch
         # Server mode refuses private/loopback targets unless allow-listed (SSRF guard).
         self.server_mode = server_mode

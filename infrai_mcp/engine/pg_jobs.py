@@ -18,7 +18,7 @@ from typing import Any
 from psycopg import sql
 
 from infrai_mcp.engine.pg_db import Conn, PgDB
-from infrai_mcp.engine.store_jobs import Claimed, JobStore, Outcome, Planner, Row
+from infrai_mcp.engine.store_jobs import Claimed, JobStore, Outcome, Planner, Row, too_many_jobs
 from infrai_mcp.ids import new_id
 
 DUE_CHANNEL = "infrai_due"
@@ -74,10 +74,27 @@ class PgJobStore(JobStore):
     # -- jobs ---------------------------------------------------------------------------
     async def insert_job(self, row: Row) -> tuple[Row, bool]:
         q_insert, q_find = self._q("job_insert"), self._q("job_by_idempotency")
+        q_lock, q_count = self._q("jobs_project_lock"), self._q("jobs_live_count")
         values = {k: row.get(k) for k in _JOB_INSERT_COLUMNS}
         values.setdefault("timezone", "UTC")
 
+        limit = self.max_jobs_per_project
+
         async def tx(conn: Conn) -> tuple[Row, bool]:
+            if limit is not None:
+                # One project's creates queue on a transaction-scoped advisory lock, so two
+                # concurrent creates cannot both pass the count; other projects are not held.
+                await conn.execute(q_lock, {"project": row["project"]})
+                counted = await _one(conn, q_count, {"project": row["project"]})
+                count = int(counted["n"]) if counted else 0
+                if count >= limit:
+                    found = None
+                    if row.get("idempotency_key"):
+                        found = await _one(conn, q_find, {"project": row["project"], "kind": row["kind"],
+                                                          "key": row["idempotency_key"]})
+                    if found is None:
+                        raise too_many_jobs(row["project"], count, limit)
+                    return found, False
             # ON CONFLICT DO NOTHING: two processes inserting one idempotency key at once
             # both end up with the one row, instead of one of them failing.
             inserted = await _one(conn, q_insert, values)

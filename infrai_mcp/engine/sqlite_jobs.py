@@ -12,7 +12,7 @@ import sqlite3
 from typing import Any
 
 from infrai_mcp.engine.sqlite_db import SqliteDB
-from infrai_mcp.engine.store_jobs import Claimed, JobStore, Outcome, Planner, Row
+from infrai_mcp.engine.store_jobs import Claimed, JobStore, Outcome, Planner, Row, too_many_jobs
 from infrai_mcp.ids import new_id
 
 _UPDATABLE = frozenset(
@@ -44,6 +44,7 @@ class SqliteJobStore(JobStore):
     # -- jobs ---------------------------------------------------------------------------
     async def insert_job(self, row: Row) -> tuple[Row, bool]:
         q_find, q_insert, q_get = self._q("job_by_idempotency"), self._q("job_insert"), self._q("job_by_id")
+        q_count = self._q("jobs_live_count")
 
         def tx(conn: sqlite3.Connection) -> tuple[Row, bool]:
             if row.get("idempotency_key"):
@@ -52,6 +53,11 @@ class SqliteJobStore(JobStore):
                 ).fetchone()
                 if found is not None:
                     return dict(found), False
+            limit = self.max_jobs_per_project
+            if limit is not None:
+                count = conn.execute(q_count, {"project": row["project"]}).fetchone()[0]
+                if count >= limit:
+                    raise too_many_jobs(row["project"], count, limit)
             conn.execute(q_insert, {"result_url": None, "events_url": None, **row})  # 0004 columns, optional
             return dict(conn.execute(q_get, {"id": row["id"]}).fetchone()), True
 

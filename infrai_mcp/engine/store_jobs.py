@@ -25,7 +25,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from infrai_mcp.errors import LimitExceeded
+
 Row = dict[str, Any]
+
+# Jobs that count towards the per-project limit (README, "Limits"): cron jobs (active or
+# paused), scheduled tasks, active or paused agent schedules. Completed, cancelled and
+# deleted jobs do not count.
+LIVE_JOB_STATUSES = ("active", "paused", "scheduled")
+
+
+def too_many_jobs(project: str, count: int, limit: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"project {project!r} has {count} active jobs (cron jobs, scheduled tasks, active or paused agent "
+        f"schedules); the limit is {limit} (INFRAI_MAX_JOBS_PER_PROJECT). Delete or cancel jobs you no "
+        "longer need; completed, cancelled and deleted jobs do not count"
+    )
 
 
 @dataclass
@@ -76,11 +91,17 @@ class Outcome:
 class JobStore(ABC):
     """Jobs, runs, attempts and the dispatch lease. See the module docstring."""
 
+    # Set by the Engine from Settings; ``insert_job`` refuses a new job (``LimitExceeded``)
+    # when the project already has this many live jobs (``LIVE_JOB_STATUSES``).
+    max_jobs_per_project: int | None = None
+
     # -- jobs ---------------------------------------------------------------------------
     @abstractmethod
     async def insert_job(self, row: Row) -> tuple[Row, bool]:
         """Insert; when ``idempotency_key`` matches an earlier job of the same project and
-        kind, insert nothing and return ``(that job, False)``. Else ``(row, True)``."""
+        kind, insert nothing and return ``(that job, False)``. Else ``(row, True)``; but
+        when the project already has ``max_jobs_per_project`` live jobs, raise
+        ``LimitExceeded`` and insert nothing (counted in the same transaction)."""
 
     @abstractmethod
     async def get_job(self, project: str, kind: str, job_id: str) -> Row | None: ...

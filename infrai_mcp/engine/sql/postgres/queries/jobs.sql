@@ -20,6 +20,14 @@ RETURNING *;
 -- name: job_by_idempotency
 SELECT * FROM jobs WHERE project = %(project)s AND kind = %(kind)s AND idempotency_key = %(key)s;
 
+-- name: jobs_project_lock
+SELECT pg_advisory_xact_lock(hashtext('infrai.jobs:' || %(project)s));
+
+-- name: jobs_live_count
+-- Jobs counting towards INFRAI_MAX_JOBS_PER_PROJECT (store_jobs.LIVE_JOB_STATUSES); index jobs_live (0006).
+SELECT COUNT(*) AS n FROM jobs
+WHERE project = %(project)s AND status IN ('active', 'paused', 'scheduled') AND deleted_at IS NULL;
+
 -- name: job_get
 SELECT * FROM jobs WHERE project = %(project)s AND id = %(id)s AND kind = %(kind)s AND deleted_at IS NULL;
 

@@ -17,6 +17,11 @@ VALUES (:id, :project, :kind, :agent_id, :name, :schedule_type, :schedule, :time
 -- name: job_by_idempotency
 SELECT * FROM jobs WHERE project = :project AND kind = :kind AND idempotency_key = :key;
 
+-- name: jobs_live_count
+-- Jobs counting towards INFRAI_MAX_JOBS_PER_PROJECT (store_jobs.LIVE_JOB_STATUSES); index jobs_live (0005).
+SELECT COUNT(*) FROM jobs
+WHERE project = :project AND status IN ('active', 'paused', 'scheduled') AND deleted_at IS NULL;
+
 -- name: job_get
 SELECT * FROM jobs WHERE project = :project AND id = :id AND kind = :kind AND deleted_at IS NULL;
 

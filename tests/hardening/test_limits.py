@@ -1,0 +1,113 @@
+"""Documented count limits (README, "Limits"): active jobs per project.
+
+The limit is made small through Settings (as ``INFRAI_MAX_JOBS_PER_PROJECT`` would set it);
+over it, REST answers 422 ``LIMIT_EXCEEDED`` and MCP an error naming the limit, the count and
+the variable, and nothing is stored. The tests take only the ``limits_engine`` fixture, so
+tests/pg/test_pg_limits.py re-runs them on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mcp import Client
+
+from infrai_mcp.api import create_app
+from infrai_mcp.api.keys import create_key
+from infrai_mcp.backends.embedded import EmbeddedBackend
+from infrai_mcp.config import Settings
+from infrai_mcp.engine.engine import Engine
+from infrai_mcp.errors import LimitExceeded
+from infrai_mcp.mcp_server import build_server
+from infrai_mcp.models import CronCreate, TaskCreate
+
+pytestmark = pytest.mark.anyio
+
+MAX_JOBS = 3
+URL = "https://example.com/hook"
+
+
+@pytest.fixture
+async def limits_engine(tmp_path: Path) -> AsyncIterator[Engine]:
+    eng = Engine(Settings(home=tmp_path, max_jobs_per_project=MAX_JOBS), dispatch=False)
+    async with eng:
+        yield eng
+
+
+async def _jobs(eng: Engine, project: str) -> int:
+    n = 0
+    for kind in ("cron", "task", "schedule"):
+        n += len(await eng.store.list_jobs(project, kind, cursor=None, limit=500))
+    return n
+
+
+def test_settings_read_the_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INFRAI_MAX_JOBS_PER_PROJECT", "7")
+    assert Settings.from_env().max_jobs_per_project == 7
+    monkeypatch.setenv("INFRAI_MAX_JOBS_PER_PROJECT", "0")
+    with pytest.raises(ValueError, match="INFRAI_MAX_JOBS_PER_PROJECT"):
+        Settings.from_env()
+    monkeypatch.delenv("INFRAI_MAX_JOBS_PER_PROJECT")
+    assert Settings.from_env().max_jobs_per_project == 10_000
+
+
+async def test_jobs_per_project_limit_every_surface(limits_engine: Engine) -> None:
+    eng = limits_engine
+    # Three live jobs of three kinds fill the project.
+    await eng.jobs.cron_create("acme", CronCreate(url=URL, schedule="@daily"))
+    await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=3600, idempotency_key="t1"))
+    _, key = await create_key(eng.store, "acme")
+    app = create_app(eng, eng.settings)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test",
+                                 headers={"Authorization": f"Bearer {key}"}) as c:
+        r = await c.post("/api/agents/a1/schedules", json={"name": "n", "type": "delayed", "delay_seconds": 60,
+                                                           "callback_url": URL})
+        assert r.status_code < 300, r.text
+        assert await _jobs(eng, "acme") == MAX_JOBS
+
+        bodies: list[tuple[str, dict[str, Any]]] = [
+            ("/v1/scheduling/cron/create", {"url": URL, "schedule": "@daily"}),
+            ("/v1/scheduling/task/schedule", {"url": URL, "delay_seconds": 60}),
+            ("/api/jobs", {"url": URL, "schedule_in": 60}),
+        ]
+        for path, body in bodies:
+            r = await c.post(path, json=body)
+            assert r.status_code == 422, r.text
+            err = r.json()["error"]
+            assert err["code"] == "LIMIT_EXCEEDED", err
+            assert "INFRAI_MAX_JOBS_PER_PROJECT" in err["message"] and f"has {MAX_JOBS} active" in err["message"]
+        # An idempotent replay of a stored job is not a new job: it still answers.
+        r = await c.post("/v1/scheduling/task/schedule", json={"url": URL, "delay_seconds": 3600,
+                                                                "idempotency_key": "t1"})
+        assert r.status_code < 300, r.text
+
+    server = build_server(EmbeddedBackend(eng, "acme"), eng.settings)
+    async with Client(server) as mc:
+        for tool, args in [("cron_create", {"url": URL, "schedule": "@daily"}),
+                           ("task_schedule", {"url": URL, "delay": "in an hour"}),
+                           ("schedule_create", {"name": "m", "when": "in 1 hour", "callback_url": URL})]:
+            res = await mc.call_tool(tool, args)
+            text = " ".join(getattr(part, "text", "") for part in res.content)
+            assert res.is_error and "INFRAI_MAX_JOBS_PER_PROJECT" in text, (tool, text[:400])
+    assert await _jobs(eng, "acme") == MAX_JOBS  # nothing stored
+
+    # Another project is not affected.
+    await eng.jobs.cron_create("other", CronCreate(url=URL, schedule="@daily"))
+
+
+async def test_finished_jobs_do_not_count(limits_engine: Engine) -> None:
+    eng = limits_engine
+    tasks = [await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=3600)) for _ in range(MAX_JOBS)]
+    with pytest.raises(LimitExceeded):
+        await eng.jobs.cron_create("acme", CronCreate(url=URL, schedule="@daily"))
+    await eng.jobs.task_cancel("acme", tasks[0].task_id)  # cancelled: no longer counts
+    cron = await eng.jobs.cron_create("acme", CronCreate(url=URL, schedule="@daily"))
+    with pytest.raises(LimitExceeded):
+        await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=60))
+    await eng.jobs.cron_delete("acme", cron.cron_id)  # deleted: no longer counts
+    await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=60))
+
