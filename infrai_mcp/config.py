@@ -53,6 +53,7 @@ class Settings:
     allow_private_targets: tuple[str, ...] = ()
     workflow_url: str | None = None
     max_jobs_per_project: int = 10_000  # active jobs: cron jobs, scheduled tasks, active/paused schedules
+    max_queue_depth: int = 1_000_000  # messages per queue: available + in flight + delayed
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -78,6 +79,7 @@ class Settings:
             allow_private_targets=allow,
             workflow_url=os.environ.get("INFRAI_WORKFLOW_URL") or None,
             max_jobs_per_project=_positive_int("INFRAI_MAX_JOBS_PER_PROJECT", 10_000),
+            max_queue_depth=_positive_int("INFRAI_MAX_QUEUE_DEPTH", 1_000_000),
         )
 
     @property

@@ -3,7 +3,8 @@
     InfraiError                 base; ``code`` and ``http_status`` drive REST and MCP errors
     ├── InvalidInput            a field is wrong (400/422); ``field`` names it
     │   ├── PayloadTooLarge     a body or field is over a documented limit (413)
-    │   └── LimitExceeded       a documented count limit is reached (422): jobs per project
+    │   └── LimitExceeded       a documented count limit is reached (422): jobs per project,
+    │                           messages per queue
     ├── NotFound                unknown id, or another project's id (404)
     ├── Conflict                state forbids the operation (409): stale lease, DLQ in use
     ├── Unauthorized            missing or wrong API key (401)

@@ -57,6 +57,7 @@ class Engine:
         self.clock: Clock = clock or SystemClock()
         self.store: Store = store or open_store(self.settings)
         self.store.max_jobs_per_project = self.settings.max_jobs_per_project
+        self.store.max_queue_depth = self.settings.max_queue_depth
         self.dispatch_enabled = dispatch
         # Server mode refuses private/loopback targets unless allow-listed (SSRF guard).
         self.server_mode = server_mode

@@ -111,7 +111,9 @@ class SqliteQueueAdmin(SqliteWebhookStore):
 
         def tx(conn: sqlite3.Connection) -> int:
             self._queue(conn, project, name)
-            return conn.execute(q["queue_purge"], {"project": project, "name": name}).rowcount
+            purged: int = conn.execute(q["queue_purge"], {"project": project, "name": name}).rowcount
+            conn.execute(q["queue_depth_zero"], {"project": project, "queue": name})  # dead letters never count
+            return purged
 
         return await self.db.write(tx)
 

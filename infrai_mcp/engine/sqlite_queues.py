@@ -21,6 +21,7 @@ from infrai_mcp.engine.store_queues import (
     Settled,
     message_ids,
     no_message,
+    queue_full,
     receipt_message_id,
 )
 from infrai_mcp.engine.webhook_sqlite import dlq_target, idem_get, idem_put, row_dict
@@ -115,7 +116,12 @@ class SqliteQueueStore(SqliteQueueAdmin, QueueStore):
                     seen[key] = mid
                     idem_put(conn, q["idem_put"], project, scope, key, mid, now)
                 out.append((mid, False))
+            limit = self.max_queue_depth
+            if limit is not None and rows and qrow["depth"] + len(rows) > limit:
+                raise queue_full(queue, qrow["depth"], len(rows), limit)
             conn.executemany(q["message_insert"], rows)
+            if rows:
+                conn.execute(q["queue_depth_add"], {"n": len(rows), "project": project, "queue": queue})
             if batch_key:
                 idem_put(conn, q["idem_put"], project, f"batch:{queue}", batch_key, out, now)
             return out
@@ -207,6 +213,7 @@ class SqliteQueueStore(SqliteQueueAdmin, QueueStore):
     async def ack(self, project: str, queue: str, handles: list[Handle], now: float) -> list[Settled]:
         sql = self.db.queries["message_delete"]
         many = self.db.queries["message_ack_many"]
+        depth = self.db.queries["queue_depth_add"]
 
         def tx(conn: sqlite3.Connection) -> list[Settled]:
             self._queue(conn, project, queue)
@@ -224,6 +231,7 @@ class SqliteQueueStore(SqliteQueueAdmin, QueueStore):
                 args = {"project": project, "queue": queue, "now": now, "ids": json.dumps(ids),
                         "receipts": json.dumps(receipts)}
                 done = {r[0] for r in conn.execute(many, args).fetchall()}
+            removed = len(done)
             out: list[Settled] = []
             for h in handles:
                 mid = h.message_id or (receipt_message_id(h.receipt) if h.receipt else None)
@@ -236,7 +244,10 @@ class SqliteQueueStore(SqliteQueueAdmin, QueueStore):
                     out.append(found)
                     continue
                 conn.execute(sql, {"seq": found["seq"]})
+                removed += 1
                 out.append(Settled(found["id"]))
+            if removed:
+                conn.execute(depth, {"n": -removed, "project": project, "queue": queue})
             return out
 
         return await self.db.write(tx)
@@ -319,7 +330,11 @@ class SqliteQueueStore(SqliteQueueAdmin, QueueStore):
                 reaped += self._reap(conn, qrow, now)
                 cutoff = now - qrow["message_retention_days"] * 86400
                 args = {"project": qrow["project"], "queue": qrow["name"], "cutoff": cutoff}
-                expired += conn.execute(q["retention_delete"], args).rowcount
+                gone = conn.execute(q["retention_delete"], args).fetchall()
+                expired += len(gone)
+                live = sum(1 for r in gone if r[0])
+                if live:
+                    conn.execute(q["queue_depth_add"], {"n": -live, "project": qrow["project"], "queue": qrow["name"]})
             keys = conn.execute(q["idem_expire"], {"since": dedup_since}).rowcount
             return {"reaped": reaped, "expired": expired, "keys": keys}
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infrai_mcp.engine.webhook_store import WebhookStore
-from infrai_mcp.errors import Conflict, InvalidInput, NotFound
+from infrai_mcp.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from infrai_mcp.ids import new_id
 
 Row = dict[str, Any]
@@ -79,6 +79,14 @@ def message_ids(count: int) -> list[str]:
     return [base + _SUFFIX[i // 32] + _SUFFIX[i % 32] for i in range(count)]
 
 
+def queue_full(queue: str, depth: int, adding: int, limit: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"queue {queue!r} holds {depth} messages (available, in flight and delayed); adding {adding} would "
+        f"pass the limit of {limit} messages per queue (INFRAI_MAX_QUEUE_DEPTH). Consume and acknowledge "
+        "messages, or purge the queue, before publishing more"
+    )
+
+
 def no_queue(name: str) -> NotFound:
     return NotFound(f"No queue {name!r}. Call queue_list to see queues.")
 
@@ -121,6 +129,11 @@ def check_dead_letter_target(project: str, queue: str, qtype: str, dlq: Row | No
 
 class QueueStore(WebhookStore, ABC):
     """Queues, messages and dead letters. See the module docstring."""
+
+    # Set by the Engine from Settings; ``publish`` refuses (``LimitExceeded``, nothing
+    # stored) when the queue's depth plus the new messages would pass it. SQLite keeps the
+    # depth in the queue's row (migration 0006); PostgreSQL does not enforce it yet.
+    max_queue_depth: int | None = None
 
     # -- queues -------------------------------------------------------------------------
     @abstractmethod

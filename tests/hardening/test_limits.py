@@ -23,7 +23,7 @@ from infrai_mcp.config import Settings
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.errors import LimitExceeded
 from infrai_mcp.mcp_server import build_server
-from infrai_mcp.models import CronCreate, TaskCreate
+from infrai_mcp.models import CronCreate, MessageIn, QueueCreate, TaskCreate
 
 pytestmark = pytest.mark.anyio
 
@@ -111,3 +111,84 @@ async def test_finished_jobs_do_not_count(limits_engine: Engine) -> None:
     await eng.jobs.cron_delete("acme", cron.cron_id)  # deleted: no longer counts
     await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=60))
 
+
+# -- messages per queue (SQLite: the depth kept in the queue's row) ---------------------------
+
+MAX_DEPTH = 5
+
+
+@pytest.fixture
+async def queue_limits_engine(tmp_path: Path) -> AsyncIterator[Engine]:
+    eng = Engine(Settings(home=tmp_path, max_queue_depth=MAX_DEPTH), dispatch=False)
+    async with eng:
+        yield eng
+
+
+async def _depth(eng: Engine, queue: str) -> int:
+    s = await eng.queues.queue_stats("acme", queue)
+    counted = s.available + s.in_flight + s.delayed
+    row = await eng.store.get_queue("acme", queue)
+    assert row is not None and row["depth"] == counted, (row, s)  # the kept depth matches a count
+    return counted
+
+
+def test_queue_depth_setting_reads_the_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INFRAI_MAX_QUEUE_DEPTH", "9")
+    assert Settings.from_env().max_queue_depth == 9
+    monkeypatch.delenv("INFRAI_MAX_QUEUE_DEPTH")
+    assert Settings.from_env().max_queue_depth == 1_000_000
+
+
+async def test_queue_depth_limit(queue_limits_engine: Engine) -> None:
+    eng = queue_limits_engine
+    qs = eng.queues
+    await qs.queue_create("acme", QueueCreate(name="dlq"))
+    await qs.queue_create("acme", QueueCreate(name="q", dead_letter_queue="dlq", max_retries=0))
+    await qs.queue_publish_batch("acme", "q", [MessageIn(payload=1), MessageIn(payload=2, delay_seconds=600),
+                                               MessageIn(payload=3, idempotency_key="k3")])
+    await qs.queue_publish_batch("acme", "q", [MessageIn(payload=4), MessageIn(payload=5)])
+    assert await _depth(eng, "q") == MAX_DEPTH  # available + delayed
+
+    with pytest.raises(LimitExceeded, match="INFRAI_MAX_QUEUE_DEPTH"):
+        await qs.queue_publish("acme", "q", MessageIn(payload=6))
+    # An idempotent replay stores nothing, so it still answers.
+    replay = await qs.queue_publish("acme", "q", MessageIn(payload=3, idempotency_key="k3"))
+    assert replay.duplicate
+
+    _, key = await create_key(eng.store, "acme")
+    app = create_app(eng, eng.settings)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test",
+                                 headers={"Authorization": f"Bearer {key}"}) as c:
+        for path, body in [("/v1/scheduling/queue/publish", {"queue": "q", "payload": {"n": 6}}),
+                           ("/v1/scheduling/queue/publish_batch", {"queue": "q", "messages": [{"payload": 7}]})]:
+            r = await c.post(path, json=body)
+            assert r.status_code == 422, r.text
+            err = r.json()["error"]
+            assert err["code"] == "LIMIT_EXCEEDED" and "INFRAI_MAX_QUEUE_DEPTH" in err["message"], err
+            assert f"holds {MAX_DEPTH} messages" in err["message"], err
+    server = build_server(EmbeddedBackend(eng, "acme"), eng.settings)
+    async with Client(server) as mc:
+        res = await mc.call_tool("queue_publish", {"queue": "q", "payload": {"n": 8}})
+        text = " ".join(getattr(part, "text", "") for part in res.content)
+        assert res.is_error and "INFRAI_MAX_QUEUE_DEPTH" in text, text[:400]
+    assert await _depth(eng, "q") == MAX_DEPTH  # nothing stored
+
+    # In flight still counts; an ack frees a place.
+    got = await qs.queue_consume("acme", "q", max_messages=2)
+    assert len(got) == 2
+    with pytest.raises(LimitExceeded):
+        await qs.queue_publish("acme", "q", MessageIn(payload=9))
+    await qs.queue_ack("acme", "q", receipt=got[0].receipt)
+    await qs.queue_publish("acme", "q", MessageIn(payload=10))
+    # A dead letter moved to the DLQ leaves q and counts in the DLQ.
+    await qs.queue_nack("acme", "q", receipt=got[1].receipt, requeue=False, error="boom")
+    assert (await qs.queue_stats("acme", "q")).in_flight == 0
+    await qs.queue_publish("acme", "q", MessageIn(payload=11))
+    assert await _depth(eng, "dlq") == 1
+    # The kept depth matches the stats after every kind of change; a purge empties it.
+    assert await _depth(eng, "q") == MAX_DEPTH
+    await qs.queue_purge("acme", "q")
+    await qs.queue_publish_batch("acme", "q", [MessageIn(payload=i) for i in range(MAX_DEPTH)])
+    with pytest.raises(LimitExceeded, match=f"adding 2 would pass the limit of {MAX_DEPTH}"):
+        await qs.queue_publish_batch("acme", "q", [MessageIn(payload=1), MessageIn(payload=2)])
+    assert await _depth(eng, "q") == MAX_DEPTH

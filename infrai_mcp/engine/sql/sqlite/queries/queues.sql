@@ -169,7 +169,15 @@ WHERE project = :project AND queue = :queue AND state IN ('ready', 'leased') AND
 SELECT * FROM queues;
 
 -- name: retention_delete
-DELETE FROM queue_messages WHERE project = :project AND queue = :queue AND enqueued_at < :cutoff;
+DELETE FROM queue_messages WHERE project = :project AND queue = :queue AND enqueued_at < :cutoff
+RETURNING state IN ('ready', 'leased');
+
+-- name: queue_depth_add
+-- The depth kept for INFRAI_MAX_QUEUE_DEPTH (migration 0006): ready + leased messages.
+UPDATE queues SET depth = depth + :n WHERE project = :project AND name = :queue;
+
+-- name: queue_depth_zero
+UPDATE queues SET depth = 0 WHERE project = :project AND name = :queue;
 
 -- name: idem_expire
 -- Worker query: keys of every project past the dedup window.
