@@ -5,8 +5,6 @@ Async tests run on anyio's pytest plugin (asyncio backend).
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -15,6 +13,7 @@ import pytest
 
 from infrai_mcp.config import Settings
 from infrai_mcp.engine.engine import Engine
+from tests import waiting
 from tests.receiver import Receiver
 
 T = TypeVar("T")
@@ -45,12 +44,5 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
 
 
 async def until(check: Callable[[], Awaitable[T]], timeout: float = 10.0, what: str = "condition") -> T:
-    """Re-evaluate ``check`` until it returns a truthy value; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout} s (last value: {value!r})")
-        await asyncio.sleep(0.02)
+    """``tests.waiting.until`` with this suite's default bound (10 s)."""
+    return await waiting.until(check, timeout, what)

@@ -6,9 +6,7 @@ Everything is waited on with a bound (``until``, ``Receiver.wait_for``); nothing
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +15,7 @@ import pytest
 
 from infrai_mcp.config import Settings
 from infrai_mcp.engine.engine import Engine
+from tests import waiting
 from tests.receiver import Receiver
 
 T = TypeVar("T")
@@ -44,15 +43,8 @@ def make_engine(home: Path, *, workflow_url: str | None = None, allow: tuple[str
 
 
 async def until(check: Callable[[], Awaitable[T]], timeout: float = 15.0, what: str = "condition") -> T:
-    """Re-evaluate ``check`` until it returns a truthy value; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout} s (last value: {value!r})")
-        await asyncio.sleep(0.02)
+    """``tests.waiting.until`` with this suite's default bound (15 s)."""
+    return await waiting.until(check, timeout, what)
 
 
 def snapshot(db: Path, skip: frozenset[str] = frozenset({"leases"})) -> dict[str, list[tuple[Any, ...]]]:

@@ -7,8 +7,6 @@ its Store on a fresh test database and return it).
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -19,6 +17,7 @@ from infrai_mcp.config import Settings
 from infrai_mcp.engine.clock import OffsetClock
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.engine.store import SqliteStore, Store
+from tests import waiting
 from tests.receiver import Receiver
 
 T = TypeVar("T")
@@ -69,12 +68,5 @@ def receiver() -> Iterator[Receiver]:
 
 
 async def until(check: Callable[[], Awaitable[T]], timeout: float = 15.0, what: str = "condition") -> T:
-    """Re-evaluate ``check`` until it returns a truthy value; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout} s (last value: {value!r})")
-        await asyncio.sleep(0.02)
+    """``tests.waiting.until`` with this suite's default bound (15 s)."""
+    return await waiting.until(check, timeout, what)

@@ -6,9 +6,7 @@ Async tests run on anyio's pytest plugin (asyncio backend), as the engine tests 
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -20,6 +18,7 @@ from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import Settings
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.ui import create_ui_app
+from tests import waiting
 from tests.receiver import Receiver
 
 T = TypeVar("T")
@@ -73,12 +72,5 @@ def csrf_of(html: str) -> str:
 
 
 async def until(check: Callable[[], Awaitable[T]], timeout: float = 30.0, what: str = "condition") -> T:
-    """Re-evaluate ``check`` until it returns a truthy value; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout} s (last value: {value!r})")
-        await asyncio.sleep(0.02)
+    """``tests.waiting.until`` with this suite's default bound (30 s)."""
+    return await waiting.until(check, timeout, what)
