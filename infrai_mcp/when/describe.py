@@ -12,7 +12,7 @@ from datetime import datetime
 
 from infrai_mcp.when.cron import explain, normalize_cron
 from infrai_mcp.when.model import When
-from infrai_mcp.when.text import ordinal
+from infrai_mcp.when.text import ordinal, spans
 from infrai_mcp.when.vocab import DAY_NAMES, MONTH_NAMES, MONTHS, WEEKDAYS
 from infrai_mcp.when.zones import local_now
 
@@ -44,17 +44,11 @@ def _join(items: list[str]) -> str:
 def _runs(values: list[int], name: Callable[[int], str]) -> list[str]:
     """[1, 2, 3, 4, 9] → ['1st through 4th', '9th']: runs of three or more as ranges."""
     out: list[str] = []
-    vals = sorted(set(values))
-    i = 0
-    while i < len(vals):
-        j = i
-        while j + 1 < len(vals) and vals[j + 1] == vals[j] + 1:
-            j += 1
-        if j - i >= 2:
-            out.append(f"{name(vals[i])} through {name(vals[j])}")
+    for first, last in spans(values):
+        if last - first >= 2:
+            out.append(f"{name(first)} through {name(last)}")
         else:
-            out.extend(name(v) for v in vals[i : j + 1])
-        i = j + 1
+            out.extend(name(v) for v in range(first, last + 1))
     return out
 
 

@@ -7,6 +7,7 @@ import re
 
 from infrai_mcp.when.clock import extract_times
 from infrai_mcp.when.model import EXAMPLES_CRON, WhenError, fail
+from infrai_mcp.when.text import spans
 from infrai_mcp.when.vocab import MONTH_RE, MONTHS, ORD, WEEKDAY_RE, weekday_number
 
 UNITS = ("second", "minute", "hour", "day", "week", "month", "year")
@@ -52,16 +53,11 @@ def field(values: set[int], lo: int, hi: int) -> str:
     if vals == list(range(lo, hi + 1)):
         return "*"
     parts: list[str] = []
-    i = 0
-    while i < len(vals):
-        j = i
-        while j + 1 < len(vals) and vals[j + 1] == vals[j] + 1:
-            j += 1
-        if j - i >= 2:
-            parts.append(f"{vals[i]}-{vals[j]}")
+    for first, last in spans(vals):
+        if last - first >= 2:
+            parts.append(f"{first}-{last}")
         else:
-            parts.extend(str(v) for v in vals[i : j + 1])
-        i = j + 1
+            parts.extend(str(v) for v in range(first, last + 1))
     return ",".join(parts)
 
 

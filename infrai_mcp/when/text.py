@@ -32,6 +32,17 @@ _ORD_RE = re.compile(
 _SUFFIX = {1: "st", 2: "nd", 3: "rd"}
 
 
+def spans(values: list[int] | set[int]) -> list[tuple[int, int]]:
+    """Sorted distinct values as (first, last) runs of consecutive numbers: [1, 2, 3, 9] → [(1, 3), (9, 9)]."""
+    out: list[tuple[int, int]] = []
+    for v in sorted(set(values)):
+        if out and v == out[-1][1] + 1:
+            out[-1] = (out[-1][0], v)
+        else:
+            out.append((v, v))
+    return out
+
+
 def ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else _SUFFIX.get(n % 10, 'th')}"
 
