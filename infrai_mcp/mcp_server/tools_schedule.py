@@ -133,7 +133,7 @@ async def schedule_create(ctx: ToolContext, args: ScheduleCreateIn) -> ScheduleC
 
 
 class ScheduleListIn(ToolInput):
-    agent_id: AgentId = "default"
+    agent_id: str | None = Field(None, description="Omit for every agent's.")
     status: Literal["active", "paused", "completed"] | None = None
     type: Literal["once", "delayed", "cron"] | None = None
     cursor: Cursor = None
@@ -142,7 +142,7 @@ class ScheduleListIn(ToolInput):
 
 @schedules.tool("List agent schedules", read_only=True)
 async def schedule_list(ctx: ToolContext, args: ScheduleListIn) -> Page[ScheduleSummary]:
-    """An agent's schedules, filtered by status and type, with next_run and last_run."""
+    """Schedules (one agent's, or all), filtered by status and type, with next_run and last_run."""
     page = await ctx.backend.schedule_list(
         args.agent_id, status=args.status, type=args.type, cursor=args.cursor, limit=args.limit
     )

@@ -137,3 +137,16 @@ async def test_schedule_update_keeps_the_type(tools: Tools, receiver: Receiver) 
     assert timedelta(minutes=119) < ts(moved["next_run"]) - datetime.now(UTC) <= timedelta(hours=2)
     text = await tools.err("schedule_update", schedule_id=once["id"], when="every monday")
     assert "when" in text and "'once'" in text
+
+
+async def test_schedule_list_without_agent_id_lists_every_agent(tools: Tools, receiver: Receiver) -> None:
+    a = await tools.ok("schedule_create", name="a", when="in 1 hour", callback_url=receiver.url(), agent_id="a1")
+    b = await tools.ok("schedule_create", name="b", when="in 1 hour", callback_url=receiver.url(), agent_id="a2")
+    d = await tools.ok("schedule_create", name="d", when="in 1 hour", callback_url=receiver.url())
+    everyone = await tools.ok("schedule_list")
+    assert [x["id"] for x in everyone["items"]] == [a["id"], b["id"], d["id"]]
+    assert [x["id"] for x in (await tools.ok("schedule_list", agent_id="a2"))["items"]] == [b["id"]]
+    assert [x["id"] for x in (await tools.ok("schedule_list", agent_id="default"))["items"]] == [d["id"]]
+    first = await tools.ok("schedule_list", limit=2)
+    rest = await tools.ok("schedule_list", limit=2, cursor=first["next_cursor"])
+    assert [x["id"] for x in first["items"] + rest["items"]] == [a["id"], b["id"], d["id"]]
