@@ -44,6 +44,23 @@ class ScheduleOps:
     def _now(self) -> datetime:
         return self.engine.clock.now()
 
+    async def _check_callback(self, project: str, callback_type: str | None, callback_id: str | None) -> None:
+        """Refuse a callback that could never be delivered (docs/REST.md, "Agent schedules").
+
+        A queue deleted after the schedule was made is not caught here: that fire records a
+        failed execution naming the missing queue (runner.py)."""
+        if callback_type == "queue" and await self.engine.store.get_queue(project, callback_id or "") is None:
+            raise InvalidInput(
+                f"callback_id: no queue {callback_id!r} in this project; create the queue first, then the "
+                "schedule, or use callback_type 'url' with callback_url", field="callback_id",
+            )
+        if callback_type == "workflow" and not self.engine.settings.workflow_url:
+            raise InvalidInput(
+                "callback_type: 'workflow' needs INFRAI_WORKFLOW_URL (a URL template with {callback_id}) on the "
+                "server, and none is configured; configure it, or use callback_type 'url' with callback_url",
+                field="callback_type",
+            )
+
     def _not_found(self, agent_id: str, schedule_id: str) -> NotFound:
         return NotFound(f"No schedule {schedule_id!r} for agent {agent_id!r}. Call schedule_list to see ids.")
 
@@ -67,6 +84,7 @@ class ScheduleOps:
             nxt = run_at = future(req.next_run, now, "next_run")
         else:
             nxt = run_at = ts(now + timedelta(seconds=req.delay_seconds or 0))
+        await self._check_callback(project, req.callback_type, req.callback_id)
         nowts = ts(now)
         row: Row = {
             "id": new_id("sch"), "project": project, "kind": "schedule", "agent_id": agent_id, "name": req.name,
@@ -131,6 +149,8 @@ class ScheduleOps:
             raise InvalidInput("callback_type 'url' needs callback_url", field="callback_url")
         if ctype in ("queue", "workflow") and not changes.get("callback_id", row["callback_id"]):
             raise InvalidInput(f"callback_type '{ctype}' needs callback_id", field="callback_id")
+        if "callback_type" in changes or "callback_id" in changes:
+            await self._check_callback(project, ctype, changes.get("callback_id", row["callback_id"]))
         stype, schedule, tz = row["schedule_type"], row["schedule"], row["timezone"]
         run_at: float | None = row["run_at"]
         retime = False

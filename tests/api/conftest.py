@@ -36,7 +36,8 @@ class Api:
 
 @pytest.fixture
 async def api(tmp_path: Path) -> AsyncIterator[Api]:
-    settings = Settings(home=tmp_path)
+    # Seed 004's examples call back workflows: this server has a workflow URL configured.
+    settings = Settings(home=tmp_path, workflow_url="http://127.0.0.1:9/workflows/{callback_id}")
     async with Engine(settings, dispatch=False) as engine:
         _, key_a = await create_key(engine.store, "acme")
         _, key_b = await create_key(engine.store, "umbrella")

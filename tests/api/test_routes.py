@@ -314,3 +314,19 @@ async def test_jobs_003_wrong_shapes_get_one_message_per_field(api: Api) -> None
     err = error(await api.a.post("/api/jobs", json={"url": URL, "schedule_in": [1, "fortnight"]}), 422,
                 "INVALID_ARGUMENT")
     assert "seconds, minutes, hours, days, weeks" in err["message"]
+
+
+async def test_schedule_callback_to_a_missing_queue_is_refused(api: Api) -> None:
+    body = {"name": "x", "type": "delayed", "delay_seconds": 60, "callback_type": "queue", "callback_id": "inbox"}
+    err = error(await api.a.post("/api/agents/a1/schedules", json=body), 400, "INVALID_ARGUMENT")
+    assert err["field"] == "callback_id" and "create the queue first" in err["message"]
+    assert (await api.a.get("/api/agents/a1/schedules")).json()["schedules"] == []
+    data(await api.a.post("/v1/scheduling/queue/create", json={"name": "inbox"}))
+    made = await api.a.post("/api/agents/a1/schedules", json=body)
+    assert made.status_code in (200, 201), made.text
+    sid = made.json()["id"]
+    before = (await api.a.get(f"/api/agents/a1/schedules/{sid}")).json()
+    err = error(await api.a.put(f"/api/agents/a1/schedules/{sid}", json={"callback_id": "other"}),
+                400, "INVALID_ARGUMENT")
+    assert err["field"] == "callback_id"
+    assert (await api.a.get(f"/api/agents/a1/schedules/{sid}")).json() == before

@@ -129,9 +129,10 @@ async def test_tasks_and_runs(backend: Backend) -> None:
 
 
 async def test_agent_schedules(backend: Backend) -> None:
+    await backend.queue_create(QueueCreate(name="followups"))
     c = await backend.schedule_create("agent-1", ScheduleCreate(
-        name="Daily Report", type="cron", cron_expression="0 9 * * *", callback_type="workflow",
-        callback_id="workflow-456"))
+        name="Daily Report", type="cron", cron_expression="0 9 * * *", callback_type="queue",
+        callback_id="followups"))
     o = await backend.schedule_create("agent-1", ScheduleCreate(
         name="Send Reminder", type="once", next_run=datetime.now(UTC) + timedelta(days=3), callback_url=URL))
     d = await backend.schedule_create("agent-1", ScheduleCreate(
@@ -151,6 +152,27 @@ async def test_agent_schedules(backend: Backend) -> None:
     assert (await backend.schedule_delete("agent-1", o.id)).deleted
     with pytest.raises(NotFound):
         await backend.schedule_get("agent-1", o.id)
+
+
+async def test_schedule_callback_that_cannot_work_is_refused(backend: Backend) -> None:
+    with pytest.raises(InvalidInput) as info:
+        await backend.schedule_create("agent-1", ScheduleCreate(
+            name="q", type="delayed", delay_seconds=60, callback_type="queue", callback_id="nowhere"))
+    assert info.value.field == "callback_id" and "create the queue first" in info.value.message
+    with pytest.raises(InvalidInput) as info:  # no INFRAI_WORKFLOW_URL in these servers
+        await backend.schedule_create("agent-1", ScheduleCreate(
+            name="w", type="delayed", delay_seconds=60, callback_type="workflow", callback_id="wf"))
+    assert info.value.field == "callback_type" and "INFRAI_WORKFLOW_URL" in info.value.message
+    assert (await backend.schedule_list()).items == []
+    s = await backend.schedule_create("agent-1", ScheduleCreate(
+        name="u", type="delayed", delay_seconds=60, callback_url=URL))
+    before = await backend.schedule_get("agent-1", s.id)
+    for update, field in ((ScheduleUpdate(callback_type="queue", callback_id="nowhere"), "callback_id"),
+                          (ScheduleUpdate(callback_type="workflow", callback_id="wf"), "callback_type")):
+        with pytest.raises(InvalidInput) as info:
+            await backend.schedule_update("agent-1", s.id, update)
+        assert info.value.field == field
+    assert await backend.schedule_get("agent-1", s.id) == before
 
 
 async def test_schedules_of_every_agent(backend: Backend) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.errors import InvalidInput, NotFound
-from infrai_mcp.models import CronCreate, CronUpdate, ScheduleCreate, ScheduleUpdate, TaskCreate
+from infrai_mcp.models import CronCreate, CronUpdate, QueueCreate, ScheduleCreate, ScheduleUpdate, TaskCreate
 from tests.engine.conftest import make_engine
 
 pytestmark = pytest.mark.anyio
@@ -173,8 +173,9 @@ async def test_trigger_creates_a_manual_run(idle: Engine) -> None:
 
 
 async def test_agent_schedules_crud(idle: Engine) -> None:
+    await idle.queues.queue_create(P, QueueCreate(name="q"))
     s = await idle.jobs.schedule_create(P, "agent-1", ScheduleCreate(
-        name="Daily", type="cron", cron_expression="0 9 * * *", callback_type="workflow", callback_id="wf-1"))
+        name="Daily", type="cron", cron_expression="0 9 * * *", callback_type="queue", callback_id="q"))
     once = await idle.jobs.schedule_create(P, "agent-1", ScheduleCreate(
         name="Once", type="once", next_run=datetime.now(UTC) + timedelta(hours=2), callback_url=URL))
     await idle.jobs.schedule_create(P, "agent-2", ScheduleCreate(

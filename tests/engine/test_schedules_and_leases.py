@@ -10,6 +10,7 @@ import pytest
 
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.engine.retention import prune_once
+from infrai_mcp.errors import InvalidInput
 from infrai_mcp.models import CronCreate, ScheduleCreate, ScheduleUpdate, TaskCreate
 from tests.engine.conftest import make_engine, until
 from tests.receiver import Receiver, Reply
@@ -45,15 +46,33 @@ async def test_workflow_callback_posts_the_envelope(tmp_path: Path, receiver: Re
     assert body["fired_at"] and body["scheduled_for"]
 
 
-async def test_workflow_without_url_fails_with_a_clear_error(engine: Engine) -> None:
+async def test_workflow_without_url_is_refused_and_stores_nothing(engine: Engine, receiver: Receiver) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        await engine.jobs.schedule_create(P, "a", ScheduleCreate(
+            name="wf", type="delayed", delay_seconds=0, callback_type="workflow", callback_id="w"))
+    assert exc.value.field == "callback_type" and "INFRAI_WORKFLOW_URL" in exc.value.message
+    assert "callback_type 'url'" in exc.value.message
+    assert (await engine.jobs.schedule_list(P)).items == []
     s = await engine.jobs.schedule_create(P, "a", ScheduleCreate(
-        name="wf", type="delayed", delay_seconds=0, callback_type="workflow", callback_id="w"))
+        name="u", type="cron", cron_expression="0 9 * * *", callback_url=receiver.url()))
+    before = await engine.jobs.schedule_get(P, "a", s.id)
+    with pytest.raises(InvalidInput) as exc:
+        await engine.jobs.schedule_update(P, "a", s.id, ScheduleUpdate(callback_type="workflow", callback_id="w"))
+    assert exc.value.field == "callback_type"
+    assert await engine.jobs.schedule_get(P, "a", s.id) == before
 
-    async def failed() -> str | None:
-        runs = (await engine.jobs.run_list(P, job_id=s.id, state="failed")).items
-        return runs[0].error if runs else None
 
-    assert "INFRAI_WORKFLOW_URL" in (await until(failed, what="failed workflow run") or "")
+async def test_workflow_url_removed_after_create_fails_the_run(tmp_path: Path) -> None:
+    async with make_engine(tmp_path, workflow_url="http://127.0.0.1:9/wf/{callback_id}", dispatch=False) as eng:
+        s = await eng.jobs.schedule_create(P, "a", ScheduleCreate(
+            name="wf", type="delayed", delay_seconds=0, callback_type="workflow", callback_id="w"))
+    async with make_engine(tmp_path) as eng:  # restarted without INFRAI_WORKFLOW_URL
+
+        async def failed() -> str | None:
+            runs = (await eng.jobs.run_list(P, job_id=s.id, state="failed")).items
+            return runs[0].error if runs else None
+
+        assert "INFRAI_WORKFLOW_URL" in (await until(failed, what="failed workflow run") or "")
 
 
 async def test_queue_callback_publishes_to_the_project_queue(engine: Engine) -> None:
@@ -74,15 +93,46 @@ async def test_queue_callback_publishes_to_the_project_queue(engine: Engine) -> 
     assert payload["schedule_id"] == s.id and payload["payload"] == {"ping": True} and payload["run_id"]
 
 
-async def test_queue_callback_to_a_missing_queue_fails_the_run(engine: Engine) -> None:
+async def test_queue_callback_to_a_missing_queue_is_refused(engine: Engine, receiver: Receiver) -> None:
+    from infrai_mcp.models import QueueCreate
+
+    with pytest.raises(InvalidInput) as exc:
+        await engine.jobs.schedule_create(P, "a", ScheduleCreate(
+            name="q", type="delayed", delay_seconds=0, callback_type="queue", callback_id="no-such-queue"))
+    assert exc.value.field == "callback_id" and "no-such-queue" in exc.value.message
+    assert "create the queue first" in exc.value.message
+    assert (await engine.jobs.schedule_list(P)).items == []
     s = await engine.jobs.schedule_create(P, "a", ScheduleCreate(
-        name="q", type="delayed", delay_seconds=0, callback_type="queue", callback_id="no-such-queue"))
+        name="u", type="cron", cron_expression="0 9 * * *", callback_url=receiver.url()))
+    before = await engine.jobs.schedule_get(P, "a", s.id)
+    with pytest.raises(InvalidInput) as exc:
+        await engine.jobs.schedule_update(
+            P, "a", s.id, ScheduleUpdate(callback_type="queue", callback_id="no-such-queue"))
+    assert exc.value.field == "callback_id"
+    assert await engine.jobs.schedule_get(P, "a", s.id) == before
+    await engine.queues.queue_create(P, QueueCreate(name="inbox"))
+    await engine.jobs.schedule_update(P, "a", s.id, ScheduleUpdate(callback_type="queue", callback_id="inbox"))
+    before = await engine.jobs.schedule_get(P, "a", s.id)
+    with pytest.raises(InvalidInput) as exc:
+        await engine.jobs.schedule_update(P, "a", s.id, ScheduleUpdate(callback_id="no-such-queue"))
+    assert exc.value.field == "callback_id"
+    assert await engine.jobs.schedule_get(P, "a", s.id) == before
+
+
+async def test_queue_deleted_after_create_fails_the_run(engine: Engine) -> None:
+    from infrai_mcp.models import QueueCreate
+
+    await engine.queues.queue_create(P, QueueCreate(name="gone"))
+    s = await engine.jobs.schedule_create(P, "a", ScheduleCreate(
+        name="q", type="delayed", delay_seconds=0, callback_type="queue", callback_id="gone", status="paused"))
+    await engine.queues.queue_delete(P, "gone")
+    await engine.jobs.schedule_update(P, "a", s.id, ScheduleUpdate(status="active"))  # no callback change: allowed
 
     async def failed() -> str | None:
         runs = (await engine.jobs.run_list(P, job_id=s.id, state="failed")).items
         return runs[0].error if runs else None
 
-    assert "no-such-queue" in (await until(failed, what="failed queue run") or "")
+    assert "'gone'" in (await until(failed, what="failed queue run") or "")
 
 
 async def test_run_of_a_dead_process_is_retried_with_the_same_webhook_id(tmp_path: Path, receiver: Receiver) -> None:

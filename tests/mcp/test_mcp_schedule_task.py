@@ -58,11 +58,12 @@ async def test_schedule_types_explicit_and_from_phrases(tools: Tools, receiver: 
         "schedule_create", name="o", type="once", next_run="tomorrow at 3pm", callback_url=receiver.url()
     )
     assert once["type"] == "once" and ts(once["next_run"]) > datetime.now(UTC)
+    await tools.ok("queue_create", name="inbox")
     delayed = await tools.ok(
-        "schedule_create", name="d", type="delayed", delay_seconds="20 minutes", callback_type="workflow",
-        callback_id="wf-1",
+        "schedule_create", name="d", type="delayed", delay_seconds="20 minutes", callback_type="queue",
+        callback_id="inbox",
     )
-    assert delayed["delay_seconds"] == 1200 and delayed["callback_type"] == "workflow"
+    assert delayed["delay_seconds"] == 1200 and delayed["callback_type"] == "queue"
     exact = await tools.ok(
         "schedule_create", name="c", type="cron", cron_expression="0 9 * * 1", callback_url=receiver.url()
     )
@@ -93,6 +94,11 @@ async def test_schedule_errors(tools: Tools, receiver: Receiver) -> None:
     assert "type" in text and "delayed" in text
     text = await tools.err("schedule_list", status="done")
     assert "status" in text
+    text = await tools.err("schedule_create", name="x", when="in 5 minutes", callback_type="queue", callback_id="inbox")
+    assert "callback_id" in text and "'inbox'" in text and "create the queue first" in text
+    text = await tools.err("schedule_create", name="x", when="in 5 minutes", callback_type="workflow", callback_id="w")
+    assert "INFRAI_WORKFLOW_URL" in text and "callback_type 'url'" in text
+    assert (await tools.ok("schedule_list"))["items"] == []
 
 
 async def test_task_in_two_seconds_fires_and_run_is_listed(tools: Tools, receiver: Receiver) -> None:
