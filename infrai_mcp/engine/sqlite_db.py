@@ -89,6 +89,10 @@ class _Worker(threading.Thread):
             queue.SimpleQueue()
         )
         self.conn: sqlite3.Connection | None = None
+        # Transactions started, and the number of the last one that committed: a store may
+        # cache a derived value for "nothing else happened since my transaction" checks.
+        self.seq = 0
+        self.committed_seq = 0
         self.ready = threading.Event()
         self.error: BaseException | None = None
 
@@ -106,10 +110,12 @@ class _Worker(threading.Thread):
             if item is None:
                 break
             fn, done = item
+            self.seq += 1
             try:
                 conn.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
                 result = fn(conn)
                 conn.execute("COMMIT")
+                self.committed_seq = self.seq
             except BaseException as exc:
                 # SQLite may already have rolled back (SQLITE_FULL, SQLITE_IOERR): an
                 # unconditional ROLLBACK would raise "no transaction is active" and hide the
@@ -182,6 +188,19 @@ class SqliteDB:
                 worker.jobs.put(None)
                 await asyncio.to_thread(worker.join, 10)
         self._reader = self._writer = None
+
+    def unchanged_since(self, seq: int, conn: sqlite3.Connection, data_version: int) -> bool:
+        """On the writer thread, inside a transaction: True when the writer's transaction
+        ``seq`` committed and is the one just before this, and no other connection (another
+        process) committed since (``PRAGMA data_version`` is what it was after ``seq``)."""
+        w = self._writer
+        return (w is not None and w.committed_seq == seq == w.seq - 1
+                and conn.execute("PRAGMA data_version").fetchone()[0] == data_version)
+
+    @property
+    def write_seq(self) -> int:
+        """The writer's current transaction number (read on the writer thread)."""
+        return self._writer.seq if self._writer is not None else 0
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` as one ``BEGIN IMMEDIATE`` transaction on the writer thread."""

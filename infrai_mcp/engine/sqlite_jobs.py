@@ -37,6 +37,8 @@ def _row(r: sqlite3.Row | None) -> Row | None:
 
 class SqliteJobStore(JobStore):
     db: SqliteDB
+    # (writer transaction, data_version, project, live jobs) after the last insert: see insert_job.
+    _live_count: tuple[int, int, str, int] | None = None
 
     def _q(self, name: str) -> str:
         return self.db.queries[name]
@@ -54,11 +56,22 @@ class SqliteJobStore(JobStore):
                 if found is not None:
                     return dict(found), False
             limit = self.max_jobs_per_project
+            count = 0
             if limit is not None:
-                count = conn.execute(q_count, {"project": row["project"]}).fetchone()[0]
+                # Counting is O(live jobs); a run of inserts into one project (a bulk create)
+                # carries the count forward while no other transaction came in between.
+                cached = self._live_count
+                if cached is not None and cached[2] == row["project"] and self.db.unchanged_since(
+                        cached[0], conn, cached[1]):
+                    count = cached[3]
+                else:
+                    count = conn.execute(q_count, {"project": row["project"]}).fetchone()[0]
                 if count >= limit:
                     raise too_many_jobs(row["project"], count, limit)
             conn.execute(q_insert, {"result_url": None, "events_url": None, **row})  # 0004 columns, optional
+            if limit is not None:
+                version = conn.execute("PRAGMA data_version").fetchone()[0]
+                self._live_count = (self.db.write_seq, version, row["project"], count + 1)
             return dict(conn.execute(q_get, {"id": row["id"]}).fetchone()), True
 
         return await self.db.write(tx)

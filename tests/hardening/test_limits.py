@@ -192,3 +192,23 @@ async def test_queue_depth_limit(queue_limits_engine: Engine) -> None:
     with pytest.raises(LimitExceeded, match=f"adding 2 would pass the limit of {MAX_DEPTH}"):
         await qs.queue_publish_batch("acme", "q", [MessageIn(payload=1), MessageIn(payload=2)])
     assert await _depth(eng, "q") == MAX_DEPTH
+
+
+async def test_bulk_count_sees_other_writers(tmp_path: Path) -> None:
+    """The live-job count carried from insert to insert (SQLite) is dropped as soon as
+    anything else wrote: another process's insert, or this engine's own cancel."""
+    eng = Engine(Settings(home=tmp_path, max_jobs_per_project=MAX_JOBS), dispatch=False)
+    async with eng:
+        for i in range(MAX_JOBS - 1):
+            await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=3600 + i))
+        # Another process fills the last place (its own engine: another connection).
+        async with Engine(Settings(home=tmp_path, max_jobs_per_project=MAX_JOBS), dispatch=False) as other:
+            third = await other.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=60))
+        with pytest.raises(LimitExceeded):
+            await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=60))
+        assert await _jobs(eng, "acme") == MAX_JOBS
+        # Cancelling one (a transaction between inserts) frees exactly one place.
+        await eng.jobs.task_cancel("acme", third.task_id)
+        await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=60))
+        with pytest.raises(LimitExceeded):
+            await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=60))
