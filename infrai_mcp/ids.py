@@ -6,6 +6,7 @@ Cursor pagination relies on that order: ``id > cursor`` walks forward without of
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 
@@ -26,6 +27,17 @@ PREFIXES = {
     "key": "key",
     "execution": "exe",
 }
+
+
+_BODY = "[0-9a-hjkmnp-tv-z]{26}"
+# Message ids made in batches carry a two-character sequence suffix (store_queues.message_ids).
+_SUFFIXED = {"msg"}
+
+
+def is_id(value: str, prefix: str) -> bool:
+    """Whether ``value`` is shaped like an id ``new_id(prefix)`` makes (it may no longer exist)."""
+    tail = "(?:[0-9a-hjkmnp-tv-z]{2})?" if prefix in _SUFFIXED else ""
+    return re.fullmatch(f"{re.escape(prefix)}_{_BODY}{tail}", value) is not None
 
 
 def _encode(value: int, length: int) -> str:

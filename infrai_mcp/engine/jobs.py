@@ -18,6 +18,7 @@ from infrai_mcp.engine.validate import (
     RUN_STATES,
     TASK_STATES,
     check_choice,
+    check_cursor,
     check_limit,
     cron_expr,
     first_fire,
@@ -90,6 +91,7 @@ class JobService(ScheduleOps):
 
     async def cron_list(self, project: str, *, cursor: str | None = None, limit: int = 50) -> Page[CronJob]:
         check_limit(limit)
+        check_cursor(cursor, "cj")
         rows, nxt = page(await self.store.list_jobs(project, "cron", cursor=cursor, limit=limit + 1), limit)
         return Page[CronJob](items=[cron_record(r) for r in rows], next_cursor=nxt)
 
@@ -182,6 +184,7 @@ class JobService(ScheduleOps):
         self, project: str, cron_id: str, *, cursor: str | None = None, limit: int = 50
     ) -> Page[Run]:
         check_limit(limit)
+        check_cursor(cursor, "run")
         await self._cron_row(project, cron_id)
         rows = await self.store.list_runs(project, cursor=cursor, limit=limit + 1, filters={"job_id": cron_id})
         rows, nxt = page(rows, limit)
@@ -241,6 +244,7 @@ class JobService(ScheduleOps):
         self, project: str, *, state: str | None = None, cursor: str | None = None, limit: int = 50
     ) -> Page[Task]:
         check_limit(limit)
+        check_cursor(cursor, "tk")
         check_choice(state, TASK_STATES, "state")
         rows = await self.store.list_jobs(project, "task", cursor=cursor, limit=limit + 1, filters={"status": state})
         rows, nxt = page(rows, limit)
@@ -267,6 +271,7 @@ class JobService(ScheduleOps):
         limit: int = 50,
     ) -> Page[Run]:
         check_limit(limit)
+        check_cursor(cursor, "run")
         check_choice(state, RUN_STATES, "state")
         rows = await self.store.list_runs(project, cursor=cursor, limit=limit + 1,
                                           filters={"job_id": job_id, "state": state})

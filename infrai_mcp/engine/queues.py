@@ -24,6 +24,7 @@ from infrai_mcp.engine.queue_records import (
     trusted,
 )
 from infrai_mcp.engine.store_queues import Handle, NewMessage, Row, Settled, no_message, no_queue, stale_lease
+from infrai_mcp.engine.validate import check_cursor
 from infrai_mcp.errors import InvalidInput, NotFound
 from infrai_mcp.ids import new_id
 from infrai_mcp.models.common import MAX_PAGE, Page
@@ -146,6 +147,7 @@ class QueueService:
 
     async def queue_list(self, project: str, *, cursor: str | None = None, limit: int = 50) -> Page[Queue]:
         _check_range("limit", limit, 1, MAX_PAGE)
+        check_cursor(cursor, "q")
         rows = await self.store.list_queues(project, cursor=cursor, limit=limit)
         return Page[Queue](
             items=[queue_record(r) for r in rows], next_cursor=rows[-1]["id"] if len(rows) == limit else None
@@ -296,6 +298,7 @@ class QueueService:
         self, project: str, queue: str, *, cursor: str | None = None, limit: int = 50
     ) -> Page[DeadLetter]:
         _check_range("limit", limit, 1, MAX_PAGE)
+        check_cursor(cursor, "msg")
         rows = await self.store.list_dead_letters(project, queue, cursor=cursor, limit=limit)
         return Page[DeadLetter](
             items=[dead_letter_record(r) for r in rows], next_cursor=rows[-1]["id"] if len(rows) == limit else None

@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING
 
 from infrai_mcp.engine.records import dump_json, schedule_record, ts
 from infrai_mcp.engine.store_jobs import JobStore, Row
-from infrai_mcp.engine.validate import check_choice, check_limit, cron_expr, first_fire, future, page, zone
+from infrai_mcp.engine.validate import (
+    check_choice,
+    check_cursor,
+    check_limit,
+    cron_expr,
+    first_fire,
+    future,
+    page,
+    zone,
+)
 from infrai_mcp.errors import InvalidInput, NotFound
 from infrai_mcp.ids import new_id
 from infrai_mcp.models.common import Page
@@ -115,6 +124,7 @@ class ScheduleOps:
         if agent_id is not None:
             _agent(agent_id)
         check_limit(limit)
+        check_cursor(cursor, "sch")
         check_choice(status, ("active", "paused", "completed"), "status")
         check_choice(type, ("once", "delayed", "cron"), "type")
         rows = await self.store.list_jobs(

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from infrai_mcp.engine.store_jobs import Row
 from infrai_mcp.errors import InvalidInput
+from infrai_mcp.ids import is_id
 from infrai_mcp.models.common import MAX_PAGE
 from infrai_mcp.when.cron import CronError, next_fire, normalize_cron, validate_timezone
 
@@ -23,6 +24,18 @@ def check_limit(limit: int) -> int:
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be an integer from 1 to {MAX_PAGE}, got {limit!r}", field="limit")
     return limit
+
+
+def check_cursor(cursor: str | None, prefix: str) -> str | None:
+    """A cursor is the last id of the previous page (``<prefix>_...``). A well-formed one whose
+    record was deleted since still works (pages continue after it); a malformed one is an
+    error rather than a silently empty page."""
+    if cursor is not None and not is_id(cursor, prefix):
+        raise InvalidInput(
+            f"cursor is not one this list returns (they look like {prefix}_...); pass the next_cursor value "
+            "from a previous page, or omit it for the first page", field="cursor",
+        )
+    return cursor
 
 
 def check_choice(value: str | None, choices: tuple[str, ...], field: str) -> str | None:

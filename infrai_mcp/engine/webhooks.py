@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from infrai_mcp.engine.queue_records import at, encode_payload, ts
 from infrai_mcp.engine.queues import DEDUP_WINDOW_SECONDS
 from infrai_mcp.engine.store_queues import Row
-from infrai_mcp.engine.validate import check_choice, check_limit, page
+from infrai_mcp.engine.validate import check_choice, check_cursor, check_limit, page
 from infrai_mcp.errors import NotFound
 from infrai_mcp.ids import new_id
 from infrai_mcp.models.common import Page
@@ -125,6 +125,7 @@ class WebhookService:
     ) -> Page[Delivery]:
         """The project's deliveries, newest first, optionally of one state."""
         check_limit(limit)
+        check_cursor(cursor, "dlv")
         check_choice(state, DELIVERY_STATES, "state")
         rows = await self.store.list_deliveries(project, state=state, cursor=cursor, limit=limit + 1)
         rows, nxt = page(rows, limit)

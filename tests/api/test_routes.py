@@ -330,3 +330,15 @@ async def test_schedule_callback_to_a_missing_queue_is_refused(api: Api) -> None
                 400, "INVALID_ARGUMENT")
     assert err["field"] == "callback_id"
     assert (await api.a.get(f"/api/agents/a1/schedules/{sid}")).json() == before
+
+
+async def test_malformed_cursor_is_a_422_naming_cursor(api: Api) -> None:
+    data(await api.a.post("/v1/cron/create", json={"schedule": "0 9 * * *", "url": URL}))
+    for path in ("/v1/cron/list", "/v1/scheduling/cron/list", "/v1/scheduling/run/list", "/v1/scheduling/task/list",
+                 "/v1/scheduling/queue/list", "/v1/scheduling/webhook/list", "/v1/scheduling/schedules"):
+        err = error(await api.a.get(path, params={"cursor": "garbage"}), 422, "INVALID_ARGUMENT")
+        assert err["field"] == "cursor" and "next_cursor" in err["message"], path
+    err = error(await api.a.get("/api/agents/a1/schedules", params={"cursor": "garbage"}), 400, "INVALID_ARGUMENT")
+    assert err["field"] == "cursor"
+    assert len(data(await api.a.get("/v1/cron/list"))["items"]) == 1
+    assert data(await api.a.get("/v1/cron/list", params={"cursor": ""}))["items"]  # empty means omitted

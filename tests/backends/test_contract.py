@@ -90,6 +90,41 @@ async def test_cron_pagination(backend: Backend) -> None:
     assert third.next_cursor is None
 
 
+async def test_malformed_cursor_is_refused_on_every_list(backend: Backend) -> None:
+    job = await backend.cron_create(cron(name="keep"))
+    await backend.queue_create(QueueCreate(name="q"))
+    lists = {
+        "cron_list": lambda c: backend.cron_list(cursor=c), "task_list": lambda c: backend.task_list(cursor=c),
+        "run_list": lambda c: backend.run_list(cursor=c),
+        "cron_runs_list": lambda c: backend.cron_runs_list(job.cron_id, cursor=c),
+        "schedule_list": lambda c: backend.schedule_list(cursor=c),
+        "schedule_list(agent)": lambda c: backend.schedule_list("a", cursor=c),
+        "queue_list": lambda c: backend.queue_list(cursor=c),
+        "queue_dlq_list": lambda c: backend.queue_dlq_list("q", cursor=c),
+        "webhook_list": lambda c: backend.webhook_list(cursor=c),
+    }
+    for name, call in lists.items():
+        for bad in ("garbage", "cj_", "run_01", job.cron_id + "x", " " + job.cron_id, "tk_" + "!" * 26):
+            with pytest.raises(InvalidInput) as info:
+                await call(bad)
+            assert info.value.field == "cursor", name
+            assert "next_cursor" in info.value.message and "omit it" in info.value.message, name
+    assert [j.cron_id for j in (await backend.cron_list()).items] == [job.cron_id]  # nothing changed
+
+
+async def test_cursor_of_a_deleted_item_still_pages_on(backend: Backend) -> None:
+    ids = [(await backend.cron_create(cron(name=f"j{i}"))).cron_id for i in range(4)]
+    first = await backend.cron_list(limit=2)
+    assert first.next_cursor == ids[1]
+    await backend.cron_delete(ids[1])
+    rest = await backend.cron_list(cursor=first.next_cursor, limit=2)
+    assert [j.cron_id for j in rest.items] == ids[2:]
+    a = await backend.schedule_create("a", ScheduleCreate(name="a", type="delayed", delay_seconds=60, callback_url=URL))
+    b = await backend.schedule_create("a", ScheduleCreate(name="b", type="delayed", delay_seconds=60, callback_url=URL))
+    await backend.schedule_delete("a", a.id)
+    assert [s.id for s in (await backend.schedule_list(cursor=a.id)).items] == [b.id]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [({"schedule": "61 * * * *"}, "schedule"), ({"timezone": "Mars/Olympus"}, "timezone")],
@@ -310,6 +345,8 @@ async def scenario(b: Backend) -> list[Any]:
     await step(b.webhook_list(limit=5))
     await step(b.webhook_list(state="lost"))
     await step(b.queue_get("missing"))
+    await step(b.cron_list(cursor="garbage"))
+    await step(b.queue_list(cursor="q_garbage"))
     return out
 
 

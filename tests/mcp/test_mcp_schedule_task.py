@@ -156,3 +156,9 @@ async def test_schedule_list_without_agent_id_lists_every_agent(tools: Tools, re
     first = await tools.ok("schedule_list", limit=2)
     rest = await tools.ok("schedule_list", limit=2, cursor=first["next_cursor"])
     assert [x["id"] for x in first["items"] + rest["items"]] == [a["id"], b["id"], d["id"]]
+
+
+async def test_malformed_cursor_names_cursor(tools: Tools) -> None:
+    for tool in ("schedule_list", "run_list", "cron_list", "queue_list"):
+        text = await tools.err(tool, cursor="garbage")
+        assert "cursor" in text and "next_cursor" in text and "omit it" in text, tool
