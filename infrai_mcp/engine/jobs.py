@@ -119,10 +119,23 @@ class JobService(ScheduleOps):
             tz = changes["timezone"] = zone(req.timezone)
             retime = True
         if "schedule" in given and req.schedule is not None:
+            if req.run_at is not None:
+                raise InvalidInput("give schedule (recurring) or run_at (one-shot), not both", field="run_at")
             schedule = changes["schedule"] = cron_expr(req.schedule)
             changes["run_at"] = None  # a one-shot job given a schedule becomes recurring
             retime = True
         status = row["status"]
+        if req.run_at is not None:
+            # A new one-shot time, validated as at create; a recurring job becomes a one-shot and
+            # a one-shot that already fired runs again at the new time.
+            changes["run_at"] = future(req.run_at, now, "run_at")
+            schedule = changes["schedule"] = None
+            retime = True
+            withdrawn = await self._withdraw(cron_id, "cancelled: run_at was changed before the run was due")
+            if withdrawn:  # claimed ahead for the old time; those runs never went out
+                changes["run_count"] = max(0, int(row["run_count"]) - withdrawn)
+            if status == "completed":
+                status = "active"
         if "enabled" in given and req.enabled is not None and status != "completed":
             status = "active" if req.enabled else "paused"
             retime = retime or status != row["status"]
@@ -141,6 +154,8 @@ class JobService(ScheduleOps):
                 changes["next_run_at"] = None
             elif schedule:
                 changes["next_run_at"] = first_fire(schedule, tz, now)
+            elif req.run_at is not None:
+                changes["next_run_at"] = changes["run_at"]
             elif row["run_at"] is not None and changes.get("run_count", row["run_count"]) == 0:
                 changes["next_run_at"] = max(row["run_at"], ts(now))
         changes["status"] = status

@@ -119,6 +119,7 @@ async def cron_get(ctx: ToolContext, args: CronIdIn) -> CronJobView:
 class CronUpdateIn(ToolInput):
     cron_id: str = CronId
     schedule: str | None = Field(None, description="New recurrence, plain language or cron.")
+    run_at: str | None = Field(None, description="New one-shot time (phrase or ISO 8601).")
     timezone: Timezone = None
     name: str | None = None
     url: str | None = None
@@ -151,6 +152,10 @@ async def cron_update(ctx: ToolContext, args: CronUpdateIn) -> CronConfirm:
             args.schedule, field="schedule", tz=base_tz, now=ctx.now(), one_shot_hint=ONE_SHOT_HINT
         )
         fields["schedule"], tz = when.cron, when.timezone
+    if args.run_at is not None:
+        fields["run_at"] = resolve_instant(
+            args.run_at, field="run_at", tz=tz or ctx.timezone, now=ctx.now(), recurring_hint=RECURRING_HINT
+        )
     req = build(CronUpdate, timezone=tz, **fields)
     return short(CronConfirm, view(await ctx.backend.cron_update(args.cron_id, req), ctx))
 

@@ -79,6 +79,9 @@ class CronUpdate(Model):
 
     name: Name | None = None
     schedule: str | None = None
+    run_at: AwareDatetime | None = Field(
+        None, description="New one-shot time (future); a recurring job given run_at becomes a one-shot."
+    )
     timezone: str | None = None
     url: HttpUrl | None = None
     method: Method | None = None

@@ -342,3 +342,15 @@ async def test_malformed_cursor_is_a_422_naming_cursor(api: Api) -> None:
     assert err["field"] == "cursor"
     assert len(data(await api.a.get("/v1/cron/list"))["items"]) == 1
     assert data(await api.a.get("/v1/cron/list", params={"cursor": ""}))["items"]  # empty means omitted
+
+
+async def test_cron_update_moves_a_one_shot_run_at(api: Api) -> None:
+    at = datetime.now(UTC) + timedelta(hours=2)
+    job = data(await api.a.post("/v1/cron/create", json={"run_at": at.isoformat(), "url": URL}))
+    later = (at + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    moved = data(await api.a.patch(f"/v1/cron/update/{job['cron_id']}", json={"run_at": later}))
+    assert datetime.fromisoformat(moved["next_run_at"]) == datetime.fromisoformat(later)
+    past = {"run_at": "2001-01-01T00:00:00Z"}
+    err = error(await api.a.patch(f"/v1/scheduling/cron/update/{job['cron_id']}", json=past), 422, "INVALID_ARGUMENT")
+    assert err["field"] == "run_at" and "past" in err["message"]
+    assert data(await api.a.get(f"/v1/cron/get/{job['cron_id']}")) == moved

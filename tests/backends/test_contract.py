@@ -90,6 +90,19 @@ async def test_cron_pagination(backend: Backend) -> None:
     assert third.next_cursor is None
 
 
+async def test_cron_update_moves_a_one_shot_run_at(backend: Backend) -> None:
+    at = datetime.now(UTC) + timedelta(hours=2)
+    job = await backend.cron_create(cron(schedule=None, run_at=at.isoformat()))
+    later = at + timedelta(days=1)
+    moved = await backend.cron_update(job.cron_id, CronUpdate(run_at=later))
+    assert (moved.run_at, moved.next_run_at, moved.schedule) == (later, later, None)
+    for bad in ({"run_at": datetime(2001, 1, 1, tzinfo=UTC)}, {"run_at": later, "schedule": "0 9 * * *"}):
+        with pytest.raises(InvalidInput) as info:
+            await backend.cron_update(job.cron_id, CronUpdate.model_validate(bad))
+        assert info.value.field == "run_at"
+    assert await backend.cron_get(job.cron_id) == moved  # refused updates changed nothing
+
+
 async def test_malformed_cursor_is_refused_on_every_list(backend: Backend) -> None:
     job = await backend.cron_create(cron(name="keep"))
     await backend.queue_create(QueueCreate(name="q"))
@@ -345,6 +358,9 @@ async def scenario(b: Backend) -> list[Any]:
     await step(b.webhook_list(limit=5))
     await step(b.webhook_list(state="lost"))
     await step(b.queue_get("missing"))
+    once = await step(b.cron_create(cron(schedule=None, run_at=datetime.now(UTC) + timedelta(hours=1))))
+    await step(b.cron_update(once.cron_id, CronUpdate(run_at=datetime.now(UTC) + timedelta(hours=2))))
+    await step(b.cron_update(once.cron_id, CronUpdate(run_at=datetime.now(UTC), schedule="0 9 * * *")))
     await step(b.cron_list(cursor="garbage"))
     await step(b.queue_list(cursor="q_garbage"))
     return out

@@ -11,7 +11,7 @@ from standardwebhooks import Webhook
 
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.errors import Conflict
-from infrai_mcp.models import CronCreate, Run, TaskCreate
+from infrai_mcp.models import CronCreate, CronUpdate, Run, TaskCreate
 from tests.engine.conftest import make_engine, until
 from tests.receiver import Receiver, Reply
 
@@ -196,3 +196,19 @@ async def test_run_list_pages_newest_first(engine: Engine, receiver: Receiver) -
             break
         cursor = page.next_cursor
     assert seen == list(reversed(triggered))
+
+
+async def test_a_fired_one_shot_given_a_new_run_at_fires_again(engine: Engine, receiver: Receiver) -> None:
+    at = datetime.now(UTC) + timedelta(milliseconds=200)
+    job = await engine.jobs.cron_create(P, CronCreate(url=receiver.url("/once"), run_at=at))
+    await receiver.wait_for(1, path="/once")
+
+    async def completed() -> bool:
+        return (await engine.jobs.cron_get(P, job.cron_id)).status == "completed"
+
+    await until(completed, what="the one-shot completed")
+    again = await engine.jobs.cron_update(P, job.cron_id, CronUpdate(run_at=datetime.now(UTC) + timedelta(seconds=1)))
+    assert again.status == "active" and again.next_run_at == again.run_at
+    await receiver.wait_for(2, path="/once")
+    await until(completed, what="the one-shot completed again")
+    assert (await engine.jobs.cron_get(P, job.cron_id)).run_count == 2

@@ -212,3 +212,35 @@ async def test_records_describe_schedules_in_the_same_words_as_the_tools(idle: E
     assert job.description == "Every 2 minutes"
     weekdays = await idle.jobs.cron_update(P, job.cron_id, CronUpdate(schedule="0 9 * * 1-5"))
     assert weekdays.description == "At 09:00, Monday through Friday"
+
+
+async def test_update_moves_a_one_shot_run_at(idle: Engine) -> None:
+    at = datetime.now(UTC) + timedelta(hours=2)
+    job = await idle.jobs.cron_create(P, cron(schedule=None, run_at=at.isoformat()))
+    later = at + timedelta(hours=1)
+    moved = await idle.jobs.cron_update(P, job.cron_id, CronUpdate(run_at=later))
+    assert moved.run_at == later and moved.next_run_at == later and moved.schedule is None
+    assert moved.status == "active" and (await idle.jobs.cron_get(P, job.cron_id)) == moved
+    for bad, field, text in (
+        ({"run_at": datetime(2001, 1, 1, tzinfo=UTC)}, "run_at", "in the past"),
+        ({"run_at": later + timedelta(hours=1), "schedule": "0 9 * * *"}, "run_at", "not both"),
+    ):
+        with pytest.raises(InvalidInput) as info:
+            await idle.jobs.cron_update(P, job.cron_id, CronUpdate.model_validate(bad))
+        assert info.value.field == field and text in info.value.message
+        assert (await idle.jobs.cron_get(P, job.cron_id)) == moved  # nothing changed
+    paused = await idle.jobs.cron_update(P, job.cron_id, CronUpdate(enabled=False))
+    repaused = await idle.jobs.cron_update(P, job.cron_id, CronUpdate(run_at=at))
+    assert repaused.status == "paused" and repaused.run_at == at and repaused.next_run_at is None
+    assert paused.next_run_at is None
+    resumed = await idle.jobs.cron_update(P, job.cron_id, CronUpdate(enabled=True))
+    assert resumed.next_run_at == at
+
+
+async def test_update_run_at_turns_a_recurring_job_into_a_one_shot(idle: Engine) -> None:
+    job = await idle.jobs.cron_create(P, cron())
+    at = datetime.now(UTC) + timedelta(minutes=30)
+    once = await idle.jobs.cron_update(P, job.cron_id, CronUpdate(run_at=at))
+    assert once.schedule is None and once.run_at == at and once.next_run_at == at
+    back = await idle.jobs.cron_update(P, job.cron_id, CronUpdate(schedule="0 10 * * *"))
+    assert back.schedule == "0 10 * * *" and back.run_at is None

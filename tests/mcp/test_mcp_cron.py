@@ -110,3 +110,16 @@ async def test_validation_errors_name_fields_and_never_echo_secrets(tools: Tools
     assert "unknown argument 'cron'" in text and "schedule" in text
     text = await tools.err("cron_get")
     assert "'cron_id' is required" in text
+
+
+async def test_cron_update_moves_a_one_shot_run_at(tools: Tools, receiver: Receiver) -> None:
+    job = await tools.ok("cron_create", run_at="tomorrow at 3pm", url=receiver.url())
+    moved = await tools.ok("cron_update", cron_id=job["cron_id"], run_at="in 3 hours")
+    fire = datetime.fromisoformat(moved["next_fires"][0])
+    assert timedelta(minutes=179) < fire - datetime.now(UTC) <= timedelta(hours=3)
+    text = await tools.err("cron_update", cron_id=job["cron_id"], run_at="yesterday at 9am")
+    assert "run_at" in text and "past" in text
+    text = await tools.err("cron_update", cron_id=job["cron_id"], run_at="every day at 9am")
+    assert "run_at" in text and "schedule" in text
+    got = await tools.ok("cron_get", cron_id=job["cron_id"])
+    assert datetime.fromisoformat(got["next_run_at"]) == fire  # the refused updates changed nothing
