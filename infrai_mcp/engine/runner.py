@@ -46,6 +46,8 @@ def _local_result(ok: bool, error: str | None, started: datetime, t0: float, ret
 
 def redact_url(url: str) -> str:
     """The URL for a log line: a password in its userinfo (https://user:pw@host/) becomes ***."""
+    if "@" not in url:
+        return url  # no userinfo: nothing to hide (and no parse per fire)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -103,13 +105,14 @@ class Executor:
             # Not recorded (store unavailable): the lease expires and the run is retried.
             log.exception("run %s: outcome could not be recorded; it will be retried", run["id"])
             return
-        target = redact_url(job["url"]) if job["url"] else f"{job['callback_type']}:{job['callback_id']}"
-        status = result.status if result.status is not None else "-"
-        log.info(
-            "fired %s %s run=%s attempt=%d %s %s -> %s %s in %d ms%s",
-            job["kind"], job["id"], run["id"], attempt, job["method"], target, status, state,
-            result.duration_ms, f" ({result.error})" if result.error else "",
-        )
+        if log.isEnabledFor(logging.INFO):
+            target = redact_url(job["url"]) if job["url"] else f"{job['callback_type']}:{job['callback_id']}"
+            log.info(
+                "fired %s %s run=%s attempt=%d %s %s -> %s %s in %d ms%s",
+                job["kind"], job["id"], run["id"], attempt, job["method"], target,
+                result.status if result.status is not None else "-", state,
+                result.duration_ms, f" ({result.error})" if result.error else "",
+            )
         if not applied:
             return
         if state == "retrying" or job["overlap_policy"] == "queue":
@@ -209,8 +212,9 @@ class Executor:
     async def _deliver(self, job: Row, run: Row, attempt: int) -> AttemptResult:
         kind = job["callback_type"] or "url"
         if kind == "url":
-            payload = json.loads(job["payload"]) if job["payload"] is not None else None
-            body = None if payload is None or job["method"] == "GET" else json.dumps(payload).encode()
+            # The stored payload is already JSON text (compact, UTF-8): sent as it is.
+            payload = job["payload"]
+            body = None if payload is None or job["method"] == "GET" else payload.encode()
             req = OutboundRequest(
                 url=job["url"], method=job["method"], headers=json.loads(job["headers"] or "{}"), body=body,
                 timeout=float(job["timeout_seconds"]), webhook_id=run["webhook_id"], secret=job["secret"],
