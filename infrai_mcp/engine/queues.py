@@ -193,7 +193,30 @@ class QueueService:
             idempotency_key=msg.idempotency_key,
         )
 
+    async def _check_priority(self, project: str, queue: str, priorities: dict[str, int]) -> None:
+        """A priority the queue would not honour is refused rather than dropped (docs/QUEUES.md).
+
+        Read only when a message asks for one, so plain publishes cost no extra query."""
+        asked = {f: p for f, p in priorities.items() if p != 0}
+        if not asked:
+            return
+        row = await self._queue_row(project, queue)
+        field, value = next(iter(asked.items()))
+        if row["type"] == "fifo":
+            raise InvalidInput(
+                f"{field}: queue {queue!r} is FIFO and delivers in publish order within each group, so priority "
+                f"{value} would be ignored; omit priority (or send 0), or publish to a standard queue created "
+                "with enable_priority", field=field,
+            )
+        if not row["enable_priority"]:
+            raise InvalidInput(
+                f"{field}: queue {queue!r} does not order by priority (enable_priority is off), so priority {value} "
+                "would be ignored; update the queue with enable_priority=true first, or omit priority (or send 0)",
+                field=field,
+            )
+
     async def queue_publish(self, project: str, queue: str, msg: MessageIn) -> Published:
+        await self._check_priority(project, queue, {"priority": msg.priority})
         return (await self._publish(project, queue, [self._prepare(msg, "payload")], None))[0]
 
     async def queue_publish_batch(
@@ -204,6 +227,9 @@ class QueueService:
                 f"messages: {len(messages)} given; a batch holds 1 to {MAX_BATCH} messages", field="messages"
             )
         prepared = [self._prepare(m, f"messages[{i}].payload") for i, m in enumerate(messages)]
+        await self._check_priority(
+            project, queue, {f"messages[{i}].priority": m.priority for i, m in enumerate(messages)}
+        )
         return await self._publish(project, queue, prepared, idempotency_key)
 
     async def _publish(

@@ -354,3 +354,11 @@ async def test_cron_update_moves_a_one_shot_run_at(api: Api) -> None:
     err = error(await api.a.patch(f"/v1/scheduling/cron/update/{job['cron_id']}", json=past), 422, "INVALID_ARGUMENT")
     assert err["field"] == "run_at" and "past" in err["message"]
     assert data(await api.a.get(f"/v1/cron/get/{job['cron_id']}")) == moved
+
+
+async def test_priority_on_a_fifo_queue_is_a_422_naming_priority(api: Api) -> None:
+    data(await api.a.post("/v1/scheduling/queue/create", json={"name": "f", "type": "fifo"}))
+    body = {"queue": "f", "messages": [{"payload": 1}, {"payload": 2, "priority": 4}]}
+    err = error(await api.a.post("/v1/scheduling/queue/publish_batch", json=body), 422, "INVALID_ARGUMENT")
+    assert err["field"] == "messages[1].priority" and "FIFO" in err["message"]
+    assert data(await api.a.get("/v1/scheduling/queue/stats/f"))["available"] == 0

@@ -83,3 +83,12 @@ async def test_webhook_send_and_get(tools: Tools, receiver: Receiver) -> None:
     assert "dlv_nope" in text
     text = await tools.err("webhook_send", url="not a url")
     assert "url" in text
+
+
+async def test_priority_on_a_queue_without_it_is_refused(tools: Tools) -> None:
+    await tools.ok("queue_create", name="plain")
+    text = await tools.err("queue_publish", queue="plain", payload={"a": 1}, priority=5)
+    assert "priority" in text and "enable_priority" in text
+    assert (await tools.ok("queue_stats", queue="plain"))["available"] == 0
+    await tools.ok("queue_update", queue="plain", enable_priority=True)
+    await tools.ok("queue_publish", queue="plain", payload={"a": 1}, priority=5)

@@ -13,8 +13,8 @@ import pytest
 from infrai_mcp.engine.clock import OffsetClock
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.engine.store_queues import NewMessage
-from infrai_mcp.errors import Conflict, NotFound, PayloadTooLarge
-from infrai_mcp.models import MessageIn, QueueCreate, RedriveRequest
+from infrai_mcp.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from infrai_mcp.models import MessageIn, QueueCreate, QueueUpdate, RedriveRequest
 
 pytestmark = pytest.mark.anyio
 P = "default"
@@ -155,11 +155,36 @@ async def test_priority_orders_standard_queues_and_ties_are_fifo(engine: Engine)
     await qs.queue_create(P, QueueCreate(name="prio", enable_priority=True))
     await qs.queue_create(P, QueueCreate(name="plain"))
     prios = [0, 5, 9, 5, 0, 9, 1]
-    for name in ("prio", "plain"):
-        await qs.queue_publish_batch(P, name, [MessageIn(payload=i, priority=p) for i, p in enumerate(prios)])
+    await qs.queue_publish_batch(P, "prio", [MessageIn(payload=i, priority=p) for i, p in enumerate(prios)])
+    await qs.queue_publish_batch(P, "plain", [MessageIn(payload=i) for i in range(7)])
     got = [m.payload for m in await qs.queue_consume(P, "prio", max_messages=10)]
     assert got == [2, 5, 1, 3, 6, 0, 4]
     assert [m.payload for m in await qs.queue_consume(P, "plain", max_messages=10)] == list(range(7))
+
+
+async def test_priority_a_queue_would_ignore_is_refused(engine: Engine) -> None:
+    qs = engine.queues
+    await qs.queue_create(P, QueueCreate(name="plain"))
+    await qs.queue_create(P, QueueCreate(name="f", type="fifo"))
+    with pytest.raises(InvalidInput) as info:
+        await qs.queue_publish(P, "plain", MessageIn(payload=1, priority=5))
+    assert info.value.field == "priority" and "enable_priority" in info.value.message
+    with pytest.raises(InvalidInput) as info:
+        await qs.queue_publish_batch(P, "plain", [MessageIn(payload=1), MessageIn(payload=2, priority=3)])
+    assert info.value.field == "messages[1].priority"
+    with pytest.raises(InvalidInput) as info:
+        await qs.queue_publish(P, "f", MessageIn(payload=1, priority=9, group_id="g"))
+    assert info.value.field == "priority" and "FIFO" in info.value.message
+    for name in ("plain", "f"):  # nothing was stored
+        stats = await qs.queue_stats(P, name)
+        assert (stats.available, stats.delayed, stats.in_flight) == (0, 0, 0)
+    # priority 0 is every message's rank there: accepted; enabling priority lets the rest in
+    await qs.queue_publish(P, "plain", MessageIn(payload=0, priority=0))
+    await qs.queue_update(P, "plain", QueueUpdate(enable_priority=True))
+    await qs.queue_publish(P, "plain", MessageIn(payload=7, priority=7))
+    assert [m.payload for m in await qs.queue_consume(P, "plain", max_messages=10)] == [7, 0]
+    with pytest.raises(NotFound):
+        await qs.queue_publish(P, "missing", MessageIn(payload=1, priority=5))
 
 
 async def test_fifo_holds_the_next_message_per_group(engine: Engine) -> None:
