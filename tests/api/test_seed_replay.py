@@ -34,7 +34,8 @@ async def _setup(api: Api) -> dict[str, str]:
     job = (await api.a.post("/v1/cron/create", json={"cron_expr": "0 9 * * 1", "task_url": "https://a.example/w"}))
     cron_id = job.json()["data"]["cron_id"]
     run_id = (await api.a.post(f"/v1/cron/trigger/{cron_id}")).json()["data"]["run_id"]
-    for name, extra in (("orders-dlq", {}), ("orders", {"dead_letter_queue": "orders-dlq"})):
+    # 001's publish example sends priority 5: "orders" orders by priority (a plain queue refuses it).
+    for name, extra in (("orders-dlq", {}), ("orders", {"dead_letter_queue": "orders-dlq", "enable_priority": True})):
         assert (await api.a.post("/v1/scheduling/queue/create", json={"name": name, **extra})).status_code == 200
     await api.a.post("/v1/scheduling/queue/publish", json={"queue": "orders", "payload": {"n": 1}})
     leased = (await api.a.post("/v1/scheduling/queue/consume", json={"queue": "orders"})).json()["data"]
