@@ -146,10 +146,13 @@ class PgQueueStore(PgQueueAdmin, PgWebhookStore, QueueStore):
     async def claim(self, project: str, queue: str, limit: int, lease_seconds: float | None, now: float) -> list[Row]:
         q = self.db.queries
 
+        # One random token per claim; receipts are <id>.<receive_count>.<token> (see the query).
+        token = secrets.token_hex(8)
+
         async def fast(conn: Conn) -> list[Row]:
             # Already in the claim's row shape and delivery order (see the query).
             return await many(conn, q["claim_standard"], {"project": project, "queue": queue, "now": now,
-                                                           "limit": limit, "lease": lease_seconds})
+                                                           "limit": limit, "lease": lease_seconds, "token": token})
 
         # Nothing claimed (empty, FIFO, a lease to reap, unknown queue): the full transaction.
         claimed = await self.db.single(fast)
@@ -191,7 +194,7 @@ class PgQueueStore(PgQueueAdmin, PgWebhookStore, QueueStore):
                 out.append({
                     "id": r["id"], "queue": queue, "payload": r["payload"], "priority": r["priority"],
                     "group_id": r["group_id"], "receive_count": count, "attempts": r["attempts"] + 1,
-                    "receipt": f"{r['id']}.{count}.{secrets.token_hex(8)}", "enqueued_at": r["enqueued_at"],
+                    "receipt": f"{r['id']}.{count}.{token}", "enqueued_at": r["enqueued_at"],
                     "visible_at": until,
                 })
             await conn.execute(q["messages_lease"], {
@@ -220,17 +223,19 @@ class PgQueueStore(PgQueueAdmin, PgWebhookStore, QueueStore):
 
     async def ack(self, project: str, queue: str, handles: list[Handle], now: float) -> list[Settled]:
         q = self.db.queries
-        ids = [h.message_id or (receipt_message_id(h.receipt) if h.receipt else None) for h in handles]
-        simple = handles and all(
-            h.receipt and mid and (h.message_id is None or h.message_id == receipt_message_id(h.receipt))
-            for h, mid in zip(handles, ids, strict=True)
-        ) and len(set(ids)) == len(ids)
+        ids: list[str | None] = []
+        receipts: list[str] = []
+        for h in handles:
+            rid = receipt_message_id(h.receipt) if h.receipt else None
+            ids.append(h.message_id or rid)
+            # The one-statement path takes receipts naming their own message only.
+            if h.receipt and rid and (h.message_id is None or h.message_id == rid):
+                receipts.append(h.receipt)
         done: set[str] = set()
-        if simple:
+        if handles and len(receipts) == len(handles) and len(set(ids)) == len(ids):
             # Every handle a receipt of a distinct message: one DELETE; only refused handles
             # (if any) go through the diagnosing transaction below.
-            args = {"project": project, "queue": queue, "now": now, "ids": ids,
-                    "receipts": [h.receipt for h in handles]}
+            args = {"project": project, "queue": queue, "now": now, "ids": ids, "receipts": receipts}
             done = {r["id"] for r in await self.db.single(lambda conn: many(conn, q["ack_receipts"], args))}
             if len(done) == len(handles):
                 return [Settled(str(mid)) for mid in ids]
