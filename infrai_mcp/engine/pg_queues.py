@@ -61,7 +61,6 @@ def _rank_on(queue: Row) -> bool:
 
 class PgQueueStore(PgQueueAdmin, PgWebhookStore, QueueStore):
     db: PgDB
-
     # -- helpers (inside the caller's transaction) ----------------------------------------
     async def _fail(
         self, conn: Conn, queue: Row, failed: list[tuple[int, int]], *, requeue: bool, error: str | None,
@@ -150,9 +149,12 @@ class PgQueueStore(PgQueueAdmin, PgWebhookStore, QueueStore):
         token = secrets.token_hex(8)
 
         async def fast(conn: Conn) -> list[Row]:
-            # Already in the claim's row shape and delivery order (see the query).
-            return await many(conn, q["claim_standard"], {"project": project, "queue": queue, "now": now,
-                                                           "limit": limit, "lease": lease_seconds, "token": token})
+            # Already in the claim's row shape and delivery order (see the query). Binary
+            # results: the same Python types, parsed with less client CPU than text.
+            cur = conn.cursor(binary=True)
+            await cur.execute(q["claim_standard"], {"project": project, "queue": queue, "now": now,
+                                                    "limit": limit, "lease": lease_seconds, "token": token})
+            return await cur.fetchall()
 
         # Nothing claimed (empty, FIFO, a lease to reap, unknown queue): the full transaction.
         claimed = await self.db.single(fast)
@@ -235,10 +237,12 @@ class PgQueueStore(PgQueueAdmin, PgWebhookStore, QueueStore):
         if handles and len(receipts) == len(handles) and len(set(ids)) == len(ids):
             # Every handle a receipt of a distinct message: one DELETE; only refused handles
             # (if any) go through the diagnosing transaction below.
-            args = {"project": project, "queue": queue, "now": now, "ids": ids, "receipts": receipts}
-            done = {r["id"] for r in await self.db.single(lambda conn: many(conn, q["ack_receipts"], args))}
-            if len(done) == len(handles):
+            args = {"project": project, "queue": queue, "now": now, "ids": ids, "receipts": receipts,
+                    "expected": len(handles)}
+            row = await self.db.single(lambda conn: one(conn, q["ack_receipts"], args))
+            if row is not None and row["n"] == len(handles):
                 return [Settled(str(mid)) for mid in ids]
+            done = set(row["ids"] or ()) if row is not None else set()
         rest = [h for h, mid in zip(handles, ids, strict=True) if mid not in done]
 
         async def tx(conn: Conn) -> list[Settled]:
