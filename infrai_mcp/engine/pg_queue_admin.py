@@ -1,4 +1,5 @@
-"""Queue administration on PostgreSQL (create, list, update, delete, purge, stats).
+"""Queue administration on PostgreSQL (create, list, update, delete, purge, stats) and the
+queue depth limit that publish checks (INFRAI_MAX_QUEUE_DEPTH).
 
 Split from pg_queues.py (messages) to keep modules small; PgQueueStore inherits both.
 """
@@ -9,21 +10,80 @@ import json
 
 from infrai_mcp.engine.pg_db import Conn, PgDB
 from infrai_mcp.engine.pg_webhooks import idem_get, many, one, queue_row
-from infrai_mcp.engine.store_queues import Row, check_dead_letter_target, no_queue
+from infrai_mcp.engine.store_queues import Row, check_dead_letter_target, no_queue, queue_full
 from infrai_mcp.errors import Conflict, InvalidInput
 
 _UPDATE_COLUMNS = ("project", "name", "dead_letter_queue", "max_retries", "message_retention_days",
                    "visibility_timeout_default", "enable_priority")
 
 
+def near_margin(limit: int) -> int:
+    """How far below INFRAI_MAX_QUEUE_DEPTH a queue counts as near it (then publishes lock)."""
+    return max(limit // 10, 1000)
+
+
+def _known(known: tuple[int, int, bool] | None, locked_only: bool) -> Row:
+    """Probe arguments for a remembered count (None: none usable)."""
+    if known is None or (locked_only and not known[2]):
+        return {"known": None, "known_mark": None}
+    return {"known": known[0], "known_mark": known[1]}
+
+
 class PgQueueAdmin:
     db: PgDB
+    # (project, queue) -> (live messages counted, seq mark then, counted under the lock):
+    # per instance, see _check_depth.
+    _depth_counts: dict[tuple[str, str], tuple[int, int, bool]] | None = None
+
+    @property
+    def _depths(self) -> dict[tuple[str, str], tuple[int, int, bool]]:
+        if self._depth_counts is None:
+            self._depth_counts = {}
+        return self._depth_counts
 
     async def _queue(self, conn: Conn, project: str, name: str) -> Row:
         found = await queue_row(conn, self.db.queries["queue_get"], project, name)
         if found is None:
             raise no_queue(name)
         return found
+
+    async def _check_depth(self, conn: Conn, project: str, queue: str, adding: int, limit: int) -> None:
+        """Refuse (``queue_full``) when the queue's live messages plus ``adding`` pass ``limit``.
+
+        Far from the limit (more than ``near_margin(limit)`` below it) nothing is locked and
+        usually nothing counted: an upper bound (queue_depth_probe) decides, else a capped
+        count. Near it, publishers of the queue take turns on an advisory lock, then the
+        bound or an exact count decides (docs/GUARANTEES.md, "Limits").
+        """
+        q = self.db.queries
+        key = (project, queue)
+        known = self._depths.get(key)
+        args: Row = {"project": project, "queue": queue}
+        far = limit - near_margin(limit) - adding
+        if far >= 0:
+            row = await one(conn, q["queue_depth_probe"], {**args, **_known(known, False), "far": far,
+                                                           "cap": far + 1})
+            assert row is not None
+            if row["depth"] is None or row["depth"] <= far:
+                self._remember(key, row, far + 1, locked=False)
+                return
+        await conn.execute(q["queue_depth_lock"], args)
+        # Under the lock only counts made under it: one made without it may have missed a
+        # near-limit batch that was being written then.
+        row = await one(conn, q["queue_depth_probe"], {**args, **_known(known, True), "far": limit - adding,
+                                                       "cap": limit + 1})
+        assert row is not None
+        self._remember(key, row, limit + 1, locked=True)
+        if row["depth"] is not None and row["depth"] + adding > limit:
+            raise queue_full(queue, row["depth"], adding, limit)
+
+    def _remember(self, key: tuple[str, str], row: Row, cap: int, *, locked: bool) -> None:
+        """Keep an exact count (below its cap) with its mark, for later bounds."""
+        if row["depth"] is None or row["depth"] >= cap:
+            return
+        if len(self._depths) >= 4096:
+            self._depths.clear()
+        self._depths[key] = (int(row["depth"]), int(row["mark"]), locked)
 
     # -- queues -------------------------------------------------------------------------
     async def insert_queue(self, row: Row, idempotency_key: str | None, dedup_since: float) -> tuple[Row, bool]:

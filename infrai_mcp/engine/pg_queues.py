@@ -79,6 +79,7 @@ class PgQueueStore(PgQueueAdmin, PgWebhookStore, QueueStore):
             if target is not None:
                 await conn.execute(q["messages_to_dlq"], {"seqs": dead, "dlq": target["name"], "now": now,
                                                           "error": error, "rank_on": _rank_on(target)})
+                await conn.execute(q["depth_moved"], {"n": len(dead)})
             else:
                 await conn.execute(q["messages_hold_dead"], {"seqs": dead, "now": now, "error": error})
         return set(dead)
@@ -123,6 +124,8 @@ class PgQueueStore(PgQueueAdmin, PgWebhookStore, QueueStore):
                     if key and key in earlier:
                         out[i] = (str(earlier[key]), True)
             fresh = [(mid, m) for (mid, dup), m in zip(out, messages, strict=True) if not dup]
+            if fresh and self.max_queue_depth is not None:
+                await self._check_depth(conn, project, queue, len(fresh), self.max_queue_depth)
             if fresh:
                 rank_on = _rank_on(qrow)
                 await conn.execute(q["messages_insert"], {
@@ -322,6 +325,7 @@ class PgQueueStore(PgQueueAdmin, PgWebhookStore, QueueStore):
                     continue  # source deleted: leave it listed rather than guess a destination
                 await conn.execute(q["messages_redrive"], {"seqs": seqs, "target": name, "now": now,
                                                            "rank_on": _rank_on(target)})
+                await conn.execute(q["depth_moved"], {"n": len(seqs)})
                 moved += len(seqs)
                 await notify_queue(conn, project, name)
             return moved

@@ -132,7 +132,8 @@ class QueueStore(WebhookStore, ABC):
 
     # Set by the Engine from Settings; ``publish`` refuses (``LimitExceeded``, nothing
     # stored) when the queue's depth plus the new messages would pass it. SQLite keeps the
-    # depth in the queue's row (migration 0006); PostgreSQL does not enforce it yet.
+    # depth in the queue's row (migration 0006); PostgreSQL bounds or counts it in publish's
+    # transaction (pg_queue_admin.py, docs/GUARANTEES.md).
     max_queue_depth: int | None = None
 
     # -- queues -------------------------------------------------------------------------

@@ -78,6 +78,44 @@ FROM unnest(%(id)b::text[], %(payload)b::text[], %(priority)b::int[], %(rank)b::
             %(visible_at)b::float8[]) WITH ORDINALITY AS v(id, payload, priority, rank, group_id, visible_at, ord)
 ORDER BY ord;
 
+-- name: queue_depth_probe
+-- INFRAI_MAX_QUEUE_DEPTH without a counter row that every publish and ack would update
+-- (which would serialise producers and consumers of a queue across processes).
+-- `depth` is NULL when an upper bound of the queue's live messages is at most `far`:
+-- - the whole table's seq span (two primary-key endpoint probes), or
+-- - a count made earlier (`known`, at sequence mark `known_mark`) plus every seq handed out
+--   since: publishes take one each, and moves INTO a queue (DLQ moves, redrives) take one
+--   per message too (depth_moved), so nothing joins a queue without advancing the mark.
+-- Otherwise `depth` is the queue's live messages (ready, which includes delayed, and leased;
+-- dead letters are not), counted through the claim and lease indexes and never past `cap`:
+-- O(min(depth, cap)). `mark` is the sequence's last value, read after this statement's
+-- snapshot: rows it did not count either have a larger seq or were being written then.
+WITH b AS (
+    SELECT COALESCE(pg_sequence_last_value('queue_messages_seq_seq'::regclass), 0) AS mark,
+           (SELECT COALESCE(max(seq) - min(seq) + 1, 0) FROM queue_messages) AS span)
+SELECT b.mark,
+       CASE WHEN LEAST(b.span, %(known)s::bigint + b.mark - %(known_mark)s::bigint) <= %(far)s THEN NULL
+       ELSE (SELECT count(*) FROM (
+                SELECT 1 FROM queue_messages
+                WHERE project = %(project)s AND queue = %(queue)s AND state = 'ready'
+                UNION ALL
+                SELECT 1 FROM queue_messages
+                WHERE project = %(project)s AND queue = %(queue)s AND state = 'leased'
+                LIMIT %(cap)s) live)
+       END AS depth
+FROM b;
+
+-- name: depth_moved
+-- A move of n messages into a queue advances the seq mark by n (see queue_depth_probe);
+-- the numbers are never used, gaps in seq are harmless.
+SELECT count(nextval('queue_messages_seq_seq'::regclass)) FROM generate_series(1, %(n)s);
+
+-- name: queue_depth_lock
+-- Publishers that find a queue near its depth limit take turns on this lock (released at
+-- commit), so near the limit each one counts what the previous one stored. The key differs
+-- from queue_lock's (FIFO claims) so publishes never wait for claims.
+SELECT pg_advisory_xact_lock(hashtextextended(%(project)s || '/' || %(queue)s, 43));
+
 -- name: queue_for_claim
 -- The queue row, and whether any lease of it has expired (only then is a reap needed).
 SELECT q.*, EXISTS (SELECT 1 FROM queue_messages m
