@@ -129,6 +129,9 @@ class Scheduler:
         # runs keep their lease.
         self.lookahead = lookahead if lookahead is not None else min(5.0, self.lease_seconds / 4)
         self.max_in_flight = max_in_flight
+        # After saturation, claim again once this many slots are free: one claim per
+        # `refill` finished runs, not one claim (and one transaction) per finished run.
+        self.refill = max(1, min(batch, max_in_flight // 4))
         self.poll_interval = poll_interval
         self.misfire_grace = misfire_grace
         self.stop_grace = stop_grace
@@ -229,7 +232,8 @@ class Scheduler:
                         log.info("holding the dispatch lease (owner %s)", self.owner)
                 if self.holding:
                     free = self.max_in_flight - self.held
-                    limit = min(self.batch, free)
+                    # Nearly saturated: wait for `refill` free slots (the done callback wakes us).
+                    limit = min(self.batch, free) if free >= self.refill else 0
                     claimed: list[Claimed] = []
                     if limit > 0:
                         claimed = await store.claim_runs_ahead(
@@ -239,13 +243,14 @@ class Scheduler:
                             self._spawn(c)
                     if limit > 0 and len(claimed) == limit:
                         continue  # a full batch: more may be due right now
-                    due = await store.next_due_at(self.owner)
-                    if due is not None and (due > now + self.lookahead or limit == 0):
-                        # Work due within the horizon that claim left alone is blocked
-                        # (overlap 'queue'); wait for a wake-up or the poll instead.
-                        # Otherwise wake when the next due time is half a lookahead away:
-                        # each claim then takes half a lookahead's worth of work in one
-                        # transaction instead of one claim per run under steady load.
+                    # Saturated (limit 0): a finishing run wakes us; until then nothing to ask.
+                    due = await store.next_due_at(self.owner) if limit > 0 else None
+                    if due is not None and due > now + self.lookahead:
+                        # Wake when the next due time is half a lookahead away: each claim
+                        # then takes half a lookahead's worth of work in one transaction
+                        # instead of one claim per run under steady load. (Work due within
+                        # the horizon that claim left alone is blocked by overlap 'queue':
+                        # a wake-up or the poll re-checks it.)
                         timeout = min(self.poll_interval, max(0.0, due - self.lookahead / 2 - self._now()))
             except Exception:
                 log.exception("scheduler iteration failed; retrying in %.1f s", self.poll_interval)
@@ -304,7 +309,7 @@ class Scheduler:
 
         def done(_: asyncio.Task[None]) -> None:
             self.in_flight.pop(run_id, None)
-            if self.held == self.max_in_flight - 1:
-                self.wake()  # a slot freed up after we were saturated
+            if self.held == self.max_in_flight - self.refill:
+                self.wake()  # enough slots freed up after we were saturated
 
         task.add_done_callback(done)
