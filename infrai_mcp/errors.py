@@ -12,7 +12,9 @@
     └── StoreUnavailable        the database cannot be written now (503): locked, disk full
 
 Messages are written for the reader who must fix the call: they name the field, say what
-is accepted, and (for NotFound) which call lists valid ids. They never contain secrets.
+is accepted, and never contain secrets. Which call lists valid ids depends on the surface
+(an MCP tool, a REST route, a CLI command), so the message leaves it out and ``hint`` names
+the kind of record instead; each surface adds its own sentence (``infrai_mcp.hints``).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ class InfraiError(Exception):
     code = "INTERNAL"
     http_status = 500
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.hint = hint  # a kind in infrai_mcp.hints: "cron", "queue", ...
 
     def to_dict(self) -> dict[str, object]:
         return {"code": self.code, "message": self.message}

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 
 from infrai_mcp.backends.base import DEFAULT_LIMIT, Backend
 from infrai_mcp.errors import InfraiError, InvalidInput, PayloadTooLarge
+from infrai_mcp.hints import render
 from infrai_mcp.models import MAX_PAGE, invalid_from_validation
 
 M = TypeVar("M", bound=BaseModel)
@@ -39,7 +40,8 @@ def ok(data: Any, status: int = 200) -> JSONResponse:
 
 def error_response(exc: InfraiError, status: int | None = None) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-    return JSONResponse({"error": exc.to_dict()}, status_code=status or exc.http_status, headers=headers)
+    body = {**exc.to_dict(), "message": render(exc, "rest")}  # the route that lists valid ids
+    return JSONResponse({"error": body}, status_code=status or exc.http_status, headers=headers)
 
 
 def backend(request: Request) -> Backend:

@@ -27,6 +27,7 @@ from infrai_mcp.errors import (
     StoreUnavailable,
     Unauthorized,
 )
+from infrai_mcp.hints import strip_rest
 from infrai_mcp.models import (
     AckResult,
     CronCreate,
@@ -98,9 +99,11 @@ def error_from_response(response: httpx.Response) -> InfraiError:
         pass
     cls = _BY_CODE.get(code) or _BY_STATUS.get(response.status_code, InfraiError)
     text = message or f"HTTP {response.status_code} from {response.request.url.copy_with(query=None)}"
+    # The server named its route for listing ids; keep the kind so each surface names its own.
+    text, kind = strip_rest(text)
     if issubclass(cls, InvalidInput):
         return cls(text, field=field if isinstance(field, str) else None)
-    exc = cls(text)
+    exc = cls(text, hint=kind)
     if cls is InfraiError:
         exc.code, exc.http_status = code or "REMOTE_ERROR", response.status_code
     return exc

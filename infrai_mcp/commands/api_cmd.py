@@ -17,6 +17,7 @@ from infrai_mcp.config import Settings
 from infrai_mcp.engine.engine import open_store
 from infrai_mcp.engine.store import Store
 from infrai_mcp.errors import InfraiError
+from infrai_mcp.hints import render
 
 T = TypeVar("T")
 
@@ -52,7 +53,7 @@ def _with_store(fn: Callable[[Store], Awaitable[T]]) -> T:
 
 
 def _fail(exc: InfraiError) -> int:
-    print(f"error: {exc.message}", file=sys.stderr)
+    print(f"error: {render(exc, 'cli')}", file=sys.stderr)
     return 2
 
 

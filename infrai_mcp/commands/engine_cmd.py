@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from infrai_mcp.config import Settings
 from infrai_mcp.engine.engine import DEFAULT_PROJECT, Engine
 from infrai_mcp.errors import InfraiError
+from infrai_mcp.hints import render
 from infrai_mcp.mcp_server.timefields import resolve_instant, resolve_recurrence, zone
 from infrai_mcp.models.common import invalid_from_validation
 from infrai_mcp.models.jobs import CronCreate, CronJob, Run, Task, TaskCreate
@@ -276,7 +277,7 @@ def _guarded(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
         except ValidationError as exc:
             print(f"error: {invalid_from_validation(exc).message}", file=sys.stderr)
         except InfraiError as exc:
-            print(f"error: {exc.message}", file=sys.stderr)
+            print(f"error: {render(exc, 'cli')}", file=sys.stderr)
         return 2
 
     return run

@@ -62,7 +62,7 @@ class JobService(ScheduleOps):
     async def _cron_row(self, project: str, cron_id: str) -> Row:
         row: Row | None = await self.store.get_job(project, "cron", cron_id)
         if row is None:
-            raise NotFound(f"No cron job {cron_id!r}. Call cron_list to see ids.")
+            raise NotFound(f"No cron job {cron_id!r}.", hint="cron")
         return row
 
     async def cron_create(self, project: str, req: CronCreate) -> CronJob:
@@ -162,7 +162,7 @@ class JobService(ScheduleOps):
         changes["updated_at"] = ts(now)
         new = await self.store.update_job(project, "cron", cron_id, changes)
         if new is None:
-            raise NotFound(f"No cron job {cron_id!r}. Call cron_list to see ids.")
+            raise NotFound(f"No cron job {cron_id!r}.", hint="cron")
         self.engine.wake()
         return cron_record(new)
 
@@ -170,7 +170,7 @@ class JobService(ScheduleOps):
         if await self.store.get_job(project, "cron", cron_id) is not None:
             await self._withdraw(cron_id, "cancelled: the job was deleted before the run was due")
         if not await self.store.delete_job(project, "cron", cron_id, ts(self._now())):
-            raise NotFound(f"No cron job {cron_id!r}. Call cron_list to see ids.")
+            raise NotFound(f"No cron job {cron_id!r}.", hint="cron")
         return Deleted(id=cron_id, deleted=True)
 
     async def cron_pause(self, project: str, cron_id: str) -> CronJob:
@@ -208,7 +208,7 @@ class JobService(ScheduleOps):
     async def cron_run_get(self, project: str, cron_id: str, run_id: str) -> Run:
         row = await self.store.get_run(project, run_id)
         if row is None or row["job_id"] != cron_id:
-            raise NotFound(f"No run {run_id!r} of cron job {cron_id!r}. Call cron_runs_list to see ids.")
+            raise NotFound(f"No run {run_id!r} of cron job {cron_id!r}.", hint="cron_run")
         return run_record(row, await self.store.list_attempts(project, run_id))
 
     async def cron_retention_get(self, project: str, cron_id: str) -> Retention:
@@ -222,7 +222,7 @@ class JobService(ScheduleOps):
         new = await self.store.update_job(project, "cron", cron_id,
                                           {"retention_days": retention_days, "updated_at": ts(self._now())})
         if new is None:
-            raise NotFound(f"No cron job {cron_id!r}. Call cron_list to see ids.")
+            raise NotFound(f"No cron job {cron_id!r}.", hint="cron")
         return Retention(cron_id=cron_id, retention_days=retention_days)
 
     # -- one-shot tasks -----------------------------------------------------------------
@@ -252,7 +252,7 @@ class JobService(ScheduleOps):
     async def task_get(self, project: str, task_id: str) -> Task:
         row = await self.store.get_job(project, "task", task_id)
         if row is None:
-            raise NotFound(f"No task {task_id!r}. Call task_list to see ids.")
+            raise NotFound(f"No task {task_id!r}.", hint="task")
         return task_record(row)
 
     async def task_list(
@@ -270,7 +270,7 @@ class JobService(ScheduleOps):
             await self._withdraw(task_id, "cancelled by task_cancel before the run was due")
         row = await self.store.cancel_task(project, task_id, ts(self._now()))
         if row is None:
-            raise NotFound(f"No task {task_id!r}. Call task_list to see ids.")
+            raise NotFound(f"No task {task_id!r}.", hint="task")
         if row["status"] != "cancelled":
             raise Conflict(f"task {task_id!r} is {row['status']}; only a scheduled task can be cancelled")
         return task_record(row)
@@ -296,7 +296,7 @@ class JobService(ScheduleOps):
     async def run_get(self, project: str, run_id: str) -> Run:
         row = await self.store.get_run(project, run_id)
         if row is None:
-            raise NotFound(f"No run {run_id!r}. Call run_list to see ids.")
+            raise NotFound(f"No run {run_id!r}.", hint="run")
         return run_record(row, await self.store.list_attempts(project, run_id))
 
 

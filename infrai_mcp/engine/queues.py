@@ -276,7 +276,7 @@ class QueueService:
 
     def _handle(self, message_id: str | None, receipt: str | None) -> Handle:
         if not message_id and not receipt:
-            raise InvalidInput("receipt: give the receipt from queue_consume (or the message_id)", field="receipt")
+            raise InvalidInput("receipt: give the receipt a consume returned (or the message_id)", field="receipt")
         return Handle(message_id=message_id or None, receipt=receipt or None)
 
     async def queue_ack(
@@ -293,7 +293,7 @@ class QueueService:
         if not 1 <= len(receipts) <= MAX_CONSUME:
             raise InvalidInput(f"receipts: give 1 to {MAX_CONSUME} receipts", field="receipts")
         if not all(receipts):
-            raise InvalidInput("receipts: every entry must be a receipt from queue_consume", field="receipts")
+            raise InvalidInput("receipts: every entry must be a receipt a consume returned", field="receipts")
         handles = [Handle(receipt=r) for r in receipts]
         settled = await self.store.ack(project, queue, handles, self._now())
         return [trusted(AckResult, {"message_id": s.message_id, "acked": s.problem is None}) for s in settled]
@@ -364,9 +364,7 @@ class QueueService:
     async def queue_push_unsubscribe(self, project: str, queue: str, subscription_id: str) -> Deleted:
         await self._queue_row(project, queue)
         if not await self.store.delete_subscription(project, queue, subscription_id):
-            raise NotFound(
-                f"No subscription {subscription_id!r} on queue {queue!r}. Call queue_push_list to see subscriptions."
-            )
+            raise NotFound(f"No subscription {subscription_id!r} on queue {queue!r}.", hint="subscription")
         return Deleted(id=subscription_id, deleted=True)
 
     # -- maintenance --------------------------------------------------------------------

@@ -71,7 +71,7 @@ class ScheduleOps:
             )
 
     def _not_found(self, agent_id: str, schedule_id: str) -> NotFound:
-        return NotFound(f"No schedule {schedule_id!r} for agent {agent_id!r}. Call schedule_list to see ids.")
+        return NotFound(f"No schedule {schedule_id!r} for agent {agent_id!r}.", hint="schedule")
 
     async def _schedule_row(self, project: str, agent_id: str, schedule_id: str) -> Row:
         row = await self.store.get_job(project, "schedule", schedule_id)

@@ -88,20 +88,20 @@ def queue_full(queue: str, depth: int, adding: int, limit: int) -> LimitExceeded
 
 
 def no_queue(name: str) -> NotFound:
-    return NotFound(f"No queue {name!r}. Call queue_list to see queues.")
+    return NotFound(f"No queue {name!r}.", hint="queue")
 
 
 def no_message(queue: str, ref: str) -> NotFound:
     return NotFound(
-        f"No message {ref!r} in queue {queue!r} (it was acked, purged, expired or never existed). "
-        "Call queue_consume to receive messages and use the receipt it returns."
+        f"No message {ref!r} in queue {queue!r} (it was acked, purged, expired or never existed).",
+        hint="message",
     )
 
 
 def stale_lease(queue: str, message_id: str, detail: str) -> Conflict:
     return Conflict(
         f"The lease on message {message_id!r} in queue {queue!r} is no longer yours: {detail}. "
-        "Nothing was changed; the message will be (or was) delivered again. Call queue_consume."
+        "Nothing was changed; the message will be (or was) delivered again.", hint="lease",
     )
 
 
@@ -117,7 +117,7 @@ def check_dead_letter_target(project: str, queue: str, qtype: str, dlq: Row | No
         raise InvalidInput(f"{field}: a queue cannot be its own dead-letter queue; name another queue", field=field)
     if dlq is None:
         raise InvalidInput(
-            f"{field}: no queue {dlq_name!r} in this project; create it first (same type) or call queue_list",
+            f"{field}: no queue {dlq_name!r} in this project; create it first (same type)",
             field=field,
         )
     if dlq["type"] != qtype:

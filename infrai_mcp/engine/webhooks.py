@@ -117,7 +117,7 @@ class WebhookService:
     async def webhook_get(self, project: str, delivery_id: str) -> Delivery:
         row = await self.store.get_delivery(project, delivery_id)
         if row is None:
-            raise NotFound(f"No delivery {delivery_id!r}. Use the delivery_id that webhook_send returned.")
+            raise NotFound(f"No delivery {delivery_id!r}.", hint="delivery")
         return delivery_record(row)
 
     async def webhook_list(

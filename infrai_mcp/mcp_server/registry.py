@@ -17,7 +17,6 @@ its toolset's list; ``sdk_tool`` wraps it for ``MCPServer(tools=...)``:
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from infrai_mcp.backends.base import Backend
 from infrai_mcp.errors import InfraiError, NotFound
+from infrai_mcp.hints import hint, render
 from infrai_mcp.models import utcnow
 
 # Placeholder replaced in descriptions and schemas by the server's default zone, so every
@@ -195,15 +195,12 @@ def describe_validation(exc: ValidationError, accepted: list[str]) -> str:
     return "; ".join(parts) or "invalid arguments"
 
 
-_CALL_HINT = re.compile(r"\s*Call \w+ to see [^.]*\.\s*$")
-
-
 def error_text(exc: InfraiError, list_hint: str | None) -> str:
-    msg = exc.message
-    if isinstance(exc, NotFound) and list_hint:
-        # The backend names the list call of its own surface (REST, CLI); name this server's tool.
-        msg = f"{_CALL_HINT.sub('', msg).rstrip('.')}. Call {list_hint} to see valid ids."
-    return msg
+    """The message with this server's next step (infrai_mcp.hints names the tool); an unknown
+    id of a kind without a hint names the toolset's list tool."""
+    if hint(exc.hint, "mcp") is None and isinstance(exc, NotFound) and list_hint:
+        return f"{exc.message.rstrip('.')}. Call {list_hint} to see valid ids."
+    return render(exc, "mcp")
 
 
 class _Tool(Tool):

@@ -362,3 +362,14 @@ async def test_priority_on_a_fifo_queue_is_a_422_naming_priority(api: Api) -> No
     err = error(await api.a.post("/v1/scheduling/queue/publish_batch", json=body), 422, "INVALID_ARGUMENT")
     assert err["field"] == "messages[1].priority" and "FIFO" in err["message"]
     assert data(await api.a.get("/v1/scheduling/queue/stats/f"))["available"] == 0
+
+
+async def test_not_found_names_the_route_that_lists_ids(api: Api) -> None:
+    for path, route in (("/v1/cron/get/cj_nope", "GET /v1/scheduling/cron/list"),
+                        ("/v1/scheduling/task/get/tk_nope", "GET /v1/scheduling/task/list"),
+                        ("/v1/scheduling/run/get/run_nope", "GET /v1/scheduling/run/list"),
+                        ("/v1/scheduling/queue/get/nope", "GET /v1/scheduling/queue/list"),
+                        ("/api/agents/a1/schedules/sch_nope", "GET /api/agents/{agent_id}/schedules")):
+        message = error(await api.a.get(path), 404, "NOT_FOUND")["message"]
+        assert message.endswith(f" {route} lists them."), message
+        assert "Call " not in message and "_list " not in message, message  # no MCP tool names over REST

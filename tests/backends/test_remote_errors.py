@@ -42,6 +42,15 @@ async def test_error_envelopes_become_our_errors(status: int, body: object, cls:
     await remote.aclose()
 
 
+async def test_a_route_hint_becomes_the_kind_so_each_surface_names_its_own() -> None:
+    message = "No cron job 'x'. GET /v1/scheduling/cron/list lists them."
+    remote = answering(404, {"error": {"code": "NOT_FOUND", "message": message}})
+    with pytest.raises(NotFound) as info:
+        await remote.cron_get("x")
+    assert info.value.message == "No cron job 'x'." and info.value.hint == "cron"
+    await remote.aclose()
+
+
 async def test_other_failures_name_the_server() -> None:
     remote = answering(502, text="<html>bad gateway</html>")
     with pytest.raises(InfraiError) as info:

@@ -71,14 +71,17 @@ async def test_bad_input_names_the_field_and_stores_nothing(
 
 async def test_unknown_ids_and_other_projects_are_not_found(idle: Engine) -> None:
     job = await idle.jobs.cron_create(P, cron())
-    with pytest.raises(NotFound, match="Call cron_list to see ids"):
+    with pytest.raises(NotFound, match=r"^No cron job 'cj_nope'\.$") as info:
         await idle.jobs.cron_get(P, "cj_nope")
+    assert info.value.hint == "cron"  # each surface names its own list call (infrai_mcp.hints)
     with pytest.raises(NotFound):
         await idle.jobs.cron_get("other-project", job.cron_id)
-    with pytest.raises(NotFound, match="Call task_list"):
+    with pytest.raises(NotFound) as info:
         await idle.jobs.task_get(P, "tk_nope")
-    with pytest.raises(NotFound, match="Call run_list"):
+    assert info.value.hint == "task"
+    with pytest.raises(NotFound) as info:
         await idle.jobs.run_get(P, "run_nope")
+    assert info.value.hint == "run"
     with pytest.raises(InvalidInput) as info:
         await idle.jobs.cron_list(P, limit=0)
     assert info.value.field == "limit"
@@ -186,7 +189,7 @@ async def test_agent_schedules_crud(idle: Engine) -> None:
     assert [x.id for x in (await idle.jobs.schedule_list(P, "agent-1", type="once")).items] == [once.id]
     got = await idle.jobs.schedule_get(P, "agent-1", s.id)
     assert got.executions == []
-    with pytest.raises(NotFound, match="schedule_list"):
+    with pytest.raises(NotFound, match=r"for agent 'agent-2'"):
         await idle.jobs.schedule_get(P, "agent-2", s.id)  # another agent's schedule
     paused = await idle.jobs.schedule_update(P, "agent-1", s.id, ScheduleUpdate(status="paused"))
     assert paused.status == "paused" and paused.next_run is None

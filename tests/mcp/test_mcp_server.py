@@ -147,7 +147,7 @@ ID_TOOLS = [
     ("cron_delete", {"cron_id": "cj_nope"}, "cron_list"),  # idempotent for a deleted job, not an unknown id
     ("cron_resume", {"cron_id": "cj_nope"}, "cron_list"),
     ("cron_runs_list", {"cron_id": "cj_nope"}, "cron_list"),
-    ("cron_run_get", {"cron_id": "cj_nope", "run_id": "run_nope"}, "cron_list"),
+    ("cron_run_get", {"cron_id": "cj_nope", "run_id": "run_nope"}, "cron_runs_list"),
     ("cron_retention_set", {"cron_id": "cj_nope", "retention_days": 1}, "cron_list"),
     ("schedule_update", {"schedule_id": "sch_nope", "name": "x"}, "schedule_list"),
     ("queue_get", {"queue": "nope"}, "queue_list"),

@@ -86,8 +86,9 @@ async def test_subscribe_list_unsubscribe_and_bad_input(live_engine: Engine, rec
         await qs.queue_push_subscribe(P, "nope", SubscriptionCreate(url=receiver.url("/q")))
     assert (await qs.queue_push_unsubscribe(P, "q", sub.subscription_id)).deleted
     assert await qs.queue_push_list(P, "q") == []
-    with pytest.raises(NotFound, match="queue_push_list"):
+    with pytest.raises(NotFound, match="No subscription") as info:
         await qs.queue_push_unsubscribe(P, "q", sub.subscription_id)
+    assert info.value.hint == "subscription"  # MCP names queue_push_list, REST its route
     # Without a subscriber, messages stay for pull consumers.
     await qs.queue_publish(P, "q", MessageIn(payload=1))
     assert len(await qs.queue_consume(P, "q", wait_seconds=0)) == 1

@@ -32,7 +32,7 @@ def test_ui_command_serves_the_local_data_dir_without_a_key(tmp_path: Path) -> N
             token = re.search(r'name="infrai-csrf" content="([^"]+)"', page.text)
             assert token
             r = http.post(server.url + "cron/cj_x/pause", headers={"X-CSRF-Token": token.group(1)})
-            assert r.status_code == 404 and "cron_list" in r.json()["error"]["message"]
+            assert r.status_code == 404 and r.json()["error"]["message"] == "No cron job 'cj_x'."
     finally:
         server.stop()
     assert server.proc.returncode == 0
