@@ -70,7 +70,7 @@ class CronCreateIn(ToolInput):
 @cron.tool("Create cron job", open_world=True)
 async def cron_create(ctx: ToolContext, args: CronCreateIn) -> CronConfirm:
     """Create a job that sends an HTTP request (signed, retried) on a recurring schedule, or once at run_at.
-    Give schedule or run_at in plain language or exact form. Answers with the normalised cron, its
+    Both take plain language or exact forms. Answers with the normalised cron, its
     description, timezone and next 5 fire times (UTC): confirm them with the user. Then: cron_trigger to
     test now, cron_runs_list for results."""
     tz = zone(args.timezone, ctx.timezone)
@@ -119,7 +119,7 @@ async def cron_get(ctx: ToolContext, args: CronIdIn) -> CronJobView:
 class CronUpdateIn(ToolInput):
     cron_id: str = CronId
     schedule: str | None = Field(None, description="New recurrence, plain language or cron.")
-    run_at: str | None = Field(None, description="New one-shot time (phrase or ISO 8601).")
+    run_at: str | None = Field(None, description="New one-shot time.")
     timezone: Timezone = None
     name: str | None = None
     url: str | None = None
@@ -139,8 +139,8 @@ class CronUpdateIn(ToolInput):
 
 @cron.tool("Update cron job", destructive=True, idempotent=True, open_world=True)
 async def cron_update(ctx: ToolContext, args: CronUpdateIn) -> CronConfirm:
-    """Change any fields of a cron job; omitted fields keep their value. A new schedule is read in the
-    given timezone, else the job's. Answers with the new next fire times."""
+    """Change fields of a cron job; omitted ones stay. A new schedule is read in the given timezone, else
+    the job's. Answers with the next fires."""
     fields = pick(
         args, "name", "url", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
         "overlap_policy", "misfire_policy", "max_runs", "on_failure_webhook", "enabled", "retention_days",

@@ -54,8 +54,8 @@ class ScheduleCreateIn(ToolInput):
     name: str = Field(min_length=1, max_length=200)
     when: str | None = Field(
         None,
-        description="'in 3 seconds', 'tomorrow at 9am', 'every weekday at 9am' or cron; sets type. Or give type "
-        "with next_run / delay_seconds / cron_expression.",
+        description="'in 3 seconds', 'tomorrow at 9am', 'every weekday at 9am' or cron; sets type. Or type with "
+        "next_run / delay_seconds / cron_expression.",
     )
     type: Literal["once", "delayed", "cron"] | None = None
     next_run: str | None = Field(None, description="type=once: a time phrase or ISO 8601.")
@@ -64,8 +64,8 @@ class ScheduleCreateIn(ToolInput):
     timezone: Timezone = None
     callback_type: CallbackType = Field(
         "url",
-        description="url: HTTP request to callback_url. queue: publish payload to queue callback_id (an agent "
-        "inbox; drain with queue_consume). workflow: signed POST to workflow callback_id.",
+        description="url: request to callback_url. queue: publish to queue callback_id (an inbox; drain with "
+        "queue_consume). workflow: signed POST to workflow callback_id.",
     )
     callback_id: str | None = Field(None, description="Queue name or workflow id.")
     callback_url: str | None = None
@@ -110,9 +110,9 @@ def _timing(ctx: ToolContext, args: Any, tz: str, *, creating: bool) -> tuple[di
 
 @schedules.tool("Create agent schedule", open_world=True)
 async def schedule_create(ctx: ToolContext, args: ScheduleCreateIn) -> ScheduleConfirm:
-    """Schedule a callback once, after a delay, or on a cron. To be woken up later, use callback_type='queue'
-    with your inbox queue (queue_create it first) and queue_consume it when due. once/delayed schedules
-    complete after firing. Answers with type, normalised time, timezone and next fires."""
+    """Schedule a callback once, after a delay, or on a cron. To be woken later: callback_type='queue' with
+    your inbox queue (queue_create it first), then queue_consume it. once/delayed schedules
+    complete after firing. Answers with the normalised time, timezone and next fires."""
     tz = zone(args.timezone, ctx.timezone)
     timing, tz = _timing(ctx, args, tz, creating=True)
     if args.when is None:
@@ -133,7 +133,7 @@ async def schedule_create(ctx: ToolContext, args: ScheduleCreateIn) -> ScheduleC
 
 
 class ScheduleListIn(ToolInput):
-    agent_id: str | None = Field(None, description="Omit for every agent's.")
+    agent_id: str | None = Field(None, description="Omit: all agents.")
     status: Literal["active", "paused", "completed"] | None = None
     type: Literal["once", "delayed", "cron"] | None = None
     cursor: Cursor = None
@@ -142,7 +142,7 @@ class ScheduleListIn(ToolInput):
 
 @schedules.tool("List agent schedules", read_only=True)
 async def schedule_list(ctx: ToolContext, args: ScheduleListIn) -> Page[ScheduleSummary]:
-    """Schedules (one agent's, or all), filtered by status and type, with next_run and last_run."""
+    """Schedules (one agent's or all), by status and type, with next_run and last_run."""
     page = await ctx.backend.schedule_list(
         args.agent_id, status=args.status, type=args.type, cursor=args.cursor, limit=args.limit
     )
