@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import statistics
 import sys
@@ -28,6 +29,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from infrai_mcp.api import create_app
+from infrai_mcp.commands.engine_cmd import tune_gc
 from infrai_mcp.config import Settings
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import TaskCreate
@@ -40,6 +42,16 @@ P = "default"
 
 async def main(runs: int, hosts: int, delay: float) -> None:
     logging.basicConfig(level=logging.WARNING)
+    tune_gc()  # as `infrai-mcp serve` does
+    pauses: list[tuple[float, int]] = []
+    began: list[float] = [0.0]
+
+    def gc_timer(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            pauses.append((time.perf_counter() - began[0], info["generation"]))
+
     targets = SlowTargets(hosts, delay)
     with tempfile.TemporaryDirectory() as home:
         # Created without dispatching, so the whole backlog is due at once when the engine starts.
@@ -67,6 +79,7 @@ async def main(runs: int, hosts: int, delay: float) -> None:
                     await asyncio.sleep(0.2)
 
             poller = asyncio.create_task(poll())
+            gc.callbacks.append(gc_timer)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as c:
                 k = 0
                 while not poller.done():
@@ -78,6 +91,7 @@ async def main(runs: int, hosts: int, delay: float) -> None:
                     k += 1
                     await asyncio.sleep(0.01)
             await poller
+            gc.callbacks.remove(gc_timer)
             took = time.perf_counter() - start
     targets.stop()
     lat.sort()
@@ -86,6 +100,9 @@ async def main(runs: int, hosts: int, delay: float) -> None:
     print(f"backlog of {runs} runs at {hosts} hosts x {delay:g} s: {took:.1f} s ({runs / took:.0f} runs/s), "
           f"max in flight {seen['max_in_flight']}")
     print(f"{len(lat)} reads during the backlog: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {lat[-1] * 1000:.1f} ms")
+    longest = max(pauses, default=(0.0, 0))
+    print(f"garbage collections during the backlog: {len(pauses)}, longest {longest[0] * 1000:.1f} ms "
+          f"(generation {longest[1]})")
 
 
 if __name__ == "__main__":

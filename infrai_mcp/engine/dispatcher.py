@@ -11,6 +11,13 @@ concurrency 16-64 against a local receiver, where one shared httpx 0.28 AsyncCli
 below a hundred and httpx2 stays near one thousand. aiohttp also lets the SSRF guard sit
 in the resolver, so every resolved address is checked at connect time.
 
+Own thread: the HTTP work (aiohttp's session, connections, semaphores) runs on an event loop
+in a thread of its own (``io_thread``, the default). A backlog keeps hundreds of requests in
+flight, and their protocol work saturated the caller's loop, which also answers the API: a read
+waited behind every ready completion (p99 ~0.4 s in bench/overload_reads.py). On its own loop
+the HTTP work shares the CPU with the API through the interpreter's thread switching (a few ms),
+and ``attempt`` costs the caller one hand-off each way.
+
 Rules: per-attempt timeout; redirects are not followed (a 3xx is a non-retryable
 failure: the target moved and the job must be fixed); retryable = connection errors,
 timeouts, 408, 429 and 5xx; ``Retry-After`` (seconds or HTTP date) is honoured.
@@ -19,8 +26,11 @@ timeouts, 408, 429 and 5xx; ``Retry-After`` (seconds or HTTP date) is honoured.
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import email.utils
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -67,6 +77,28 @@ class AttemptResult:
     headers: dict[str, str] | None = None  # the RESULT_HEADERS subset of the response, when there was one
 
 
+@dataclass(eq=False)
+class _Handoff:
+    """One attempt handed from the caller's loop to the HTTP thread's loop."""
+
+    req: OutboundRequest
+    attempt: int
+    extra: dict[str, str] | None
+    result: asyncio.Future[AttemptResult]  # on the caller's loop
+    loop: asyncio.AbstractEventLoop  # the caller's
+    task: asyncio.Task[None] | None = None  # on the HTTP loop
+    cancelled: bool = False
+
+
+def _settle(job: _Handoff, res: AttemptResult | BaseException) -> None:
+    if job.result.done():
+        return
+    if isinstance(res, BaseException):
+        job.result.set_exception(res)
+    else:
+        job.result.set_result(res)
+
+
 def response_headers(raw: Any) -> dict[str, str]:
     """The subset of response headers reported to seed 003 callbacks (never cookies or auth)."""
     return {name: str(raw[name]) for name in RESULT_HEADERS if name in raw}
@@ -100,6 +132,7 @@ class Dispatcher:
         per_host: int = 32,
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
+        io_thread: bool = True,
     ) -> None:
         self.policy = Policy(enabled=server_mode, allow=allow_private_targets)
         self.max_concurrency = max_concurrency
@@ -113,6 +146,33 @@ class Dispatcher:
         # Parsing and checking once per URL, not per fire; bounded (cleared when full).
         self._targets: dict[str, str | BaseException] = {}
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+        self.io_thread = io_thread
+        self._inbox: collections.deque[_Handoff] = collections.deque()
+        self._inbox_signalled = False
+        self._outbox: collections.deque[tuple[_Handoff, AttemptResult | BaseException]] = collections.deque()
+        self._outbox_signalled = False
+        self._io_loop: asyncio.AbstractEventLoop | None = None
+        self._io: threading.Thread | None = None
+        self._io_lock = threading.Lock()
+
+    def _io_start(self) -> asyncio.AbstractEventLoop:
+        """The HTTP thread's loop, started on first use (and again after ``close``)."""
+        with self._io_lock:
+            if self._io_loop is None or self._io is None or not self._io.is_alive():
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+
+                def run() -> None:
+                    asyncio.set_event_loop(loop)
+                    loop.call_soon(ready.set)
+                    loop.run_forever()
+                    loop.close()
+
+                self._io = threading.Thread(target=run, name="infrai-http", daemon=True)
+                self._io.start()
+                ready.wait(10)
+                self._io_loop = loop
+            return self._io_loop
 
     def _ensure(self) -> tuple[aiohttp.ClientSession, asyncio.Semaphore]:
         # Created lazily inside the running loop: aiohttp sessions bind to the loop.
@@ -133,6 +193,19 @@ class Dispatcher:
         return self._session, self._sem
 
     async def close(self) -> None:
+        """Close the HTTP session (and stop the HTTP thread)."""
+        loop, thread = self._io_loop, self._io
+        if loop is None or thread is None or not thread.is_alive():
+            await self._close_session()
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._close_session(), loop))
+        loop.call_soon_threadsafe(loop.stop)
+        await asyncio.to_thread(thread.join, 10)
+        with self._io_lock:
+            self._io_loop = self._io = None
+
+    async def _close_session(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
@@ -168,7 +241,65 @@ class Dispatcher:
     async def attempt(
         self, req: OutboundRequest, attempt: int, extra_headers: dict[str, str] | None = None
     ) -> AttemptResult:
-        """One HTTP attempt. Never raises for HTTP, network, timeout or SSRF failures."""
+        """One HTTP attempt. Never raises for HTTP, network, timeout or SSRF failures.
+
+        Runs on the HTTP thread (see the module docstring); cancelling the caller cancels it.
+        """
+        if not self.io_thread:
+            return await self._attempt(req, attempt, extra_headers)
+        io_loop = self._io_loop if self._io is not None and self._io.is_alive() else None
+        io_loop = io_loop or self._io_start()
+        loop = asyncio.get_running_loop()
+        job = _Handoff(req, attempt, extra_headers, loop.create_future(), loop)
+        # Hand-offs are batched both ways: one wake-up of the other loop per batch, not per
+        # request (a wake-up per request cost more CPU than the request itself).
+        self._inbox.append(job)
+        if not self._inbox_signalled:
+            self._inbox_signalled = True
+            io_loop.call_soon_threadsafe(self._take_inbox)
+        try:
+            return await job.result
+        except asyncio.CancelledError:
+            job.cancelled = True
+            task = job.task
+            if task is not None:
+                io_loop.call_soon_threadsafe(task.cancel)
+            raise
+
+    def _take_inbox(self) -> None:
+        """On the HTTP loop: start every handed-off attempt."""
+        self._inbox_signalled = False
+        while self._inbox:
+            job = self._inbox.popleft()
+            if not job.cancelled:
+                job.task = asyncio.get_running_loop().create_task(self._run_handoff(job))
+
+    async def _run_handoff(self, job: _Handoff) -> None:
+        try:
+            res: AttemptResult | BaseException = await self._attempt(job.req, job.attempt, job.extra)
+        except BaseException as exc:  # cancelled (the caller went away) or a bug: report, never lose
+            res = exc
+        self._outbox.append((job, res))
+        if not self._outbox_signalled:
+            self._outbox_signalled = True
+            with contextlib.suppress(RuntimeError):  # the caller's loop closed: nobody waits
+                job.loop.call_soon_threadsafe(self._take_outbox)
+
+    def _take_outbox(self) -> None:
+        """On the caller's loop: settle every finished attempt."""
+        self._outbox_signalled = False
+        here = asyncio.get_running_loop()
+        while self._outbox:
+            job, res = self._outbox.popleft()
+            if job.loop is here:
+                _settle(job, res)
+            else:  # a caller on another loop (one dispatcher used from two loops)
+                with contextlib.suppress(RuntimeError):
+                    job.loop.call_soon_threadsafe(_settle, job, res)
+
+    async def _attempt(
+        self, req: OutboundRequest, attempt: int, extra_headers: dict[str, str] | None = None
+    ) -> AttemptResult:
         started = datetime.now(UTC)
         t0 = time.perf_counter()
 

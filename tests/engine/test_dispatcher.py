@@ -145,3 +145,57 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+async def _tasks_on() -> int:
+    import asyncio
+
+    return len([t for t in asyncio.all_tasks() if t is not asyncio.current_task()])
+
+
+async def test_http_thread_cancel_propagates_and_close_stops_it() -> None:
+    """Attempts run on the dispatcher's own HTTP thread: cancelling the caller cancels the
+    request there (no task left behind), and close() stops the thread."""
+    import asyncio
+
+    from tests.hardening.rawserver import RawServer
+    from tests.waiting import until
+
+    d = Dispatcher()
+    with RawServer() as srv:
+        caller = asyncio.create_task(d.attempt(OutboundRequest(srv.url("/stall"), timeout=60), 1))
+        await until(lambda: _hit(srv, "/stall"), 10, "the stalled request arrived")
+        io_loop, thread = d._io_loop, d._io
+        assert io_loop is not None and thread is not None and thread.is_alive()
+        caller.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+
+        async def idle() -> bool:
+            fut = asyncio.run_coroutine_threadsafe(_tasks_on(), io_loop)
+            return await asyncio.wrap_future(fut) == 0
+
+        await until(idle, 10, "the HTTP thread's request task was cancelled")
+        # The dispatcher still works after a cancelled attempt.
+        res = await d.attempt(OutboundRequest(srv.url("/slow"), timeout=10), 1)
+        assert res.ok
+        await d.close()
+    assert not thread.is_alive() and d._io is None
+
+
+async def _hit(srv: object, path: str) -> bool:
+    return bool(getattr(srv, "hits", {}).get(path))
+
+
+def test_one_dispatcher_serves_two_event_loops_in_turn(receiver: Receiver) -> None:
+    """A dispatcher is not bound to the loop that first used it (CLI tools run several)."""
+    import asyncio
+
+    d = Dispatcher()
+
+    async def once(path: str) -> bool:
+        return (await d.attempt(OutboundRequest(receiver.url(path)), 1)).ok
+
+    assert asyncio.run(once("/a")) and asyncio.run(once("/b"))
+    asyncio.run(d.close())
+    assert [r.path for r in receiver.received()] == ["/a", "/b"]
