@@ -22,6 +22,28 @@ BODY = json.dumps({"event": "bench", "n": 1}).encode()
 
 
 # -- receiver process ------------------------------------------------------------------------
+def split_requests(buf: bytes) -> tuple[list[tuple[str, bytes]], bytes]:
+    """The complete HTTP/1.1 requests at the start of ``buf`` as (path, body), and the rest.
+
+    Just enough parsing for a local benchmark receiver (Content-Length bodies only)."""
+    out: list[tuple[str, bytes]] = []
+    while True:
+        head_end = buf.find(b"\r\n\r\n")
+        if head_end < 0:
+            return out, buf
+        head = buf[:head_end].decode("latin-1")
+        length = 0
+        for line in head.split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value.strip())
+        total = head_end + 4 + length
+        if len(buf) < total:
+            return out, buf
+        out.append((head.split(" ", 2)[1], buf[head_end + 4 : total]))
+        buf = buf[total:]
+
+
 def _serve(port_out: Any) -> None:
     """A minimal HTTP/1.1 keep-alive responder (asyncio.Protocol), so the receiver is never
     the bottleneck: it parses just enough (Content-Length) and answers 200 "ok"."""
@@ -36,22 +58,8 @@ def _serve(port_out: Any) -> None:
 
         def data_received(self, data: bytes) -> None:
             now = time.time()
-            self.buf += data
-            while True:
-                head_end = self.buf.find(b"\r\n\r\n")
-                if head_end < 0:
-                    return
-                head = self.buf[:head_end].decode("latin-1")
-                length = 0
-                for line in head.split("\r\n")[1:]:
-                    name, _, value = line.partition(":")
-                    if name.strip().lower() == "content-length":
-                        length = int(value.strip())
-                total = head_end + 4 + length
-                if len(self.buf) < total:
-                    return
-                body, self.buf = self.buf[head_end + 4 : total], self.buf[total:]
-                path = head.split(" ", 2)[1]
+            requests, self.buf = split_requests(self.buf + data)
+            for path, body in requests:
                 if path.startswith("/stats"):
                     doc = {"count": len(lateness)}
                     if "full" in path:

@@ -18,6 +18,8 @@ import multiprocessing as mp
 import urllib.request
 from typing import Any
 
+from dispatch_clients import split_requests
+
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
 
 
@@ -30,22 +32,9 @@ def _serve(hosts: int, delay: float, ports_out: Any) -> None:
             self.buf = b""
 
         def data_received(self, data: bytes) -> None:
-            self.buf += data
-            while True:
-                head_end = self.buf.find(b"\r\n\r\n")
-                if head_end < 0:
-                    return
-                head = self.buf[:head_end].decode("latin-1")
-                length = 0
-                for line in head.split("\r\n")[1:]:
-                    name, _, value = line.partition(":")
-                    if name.strip().lower() == "content-length":
-                        length = int(value.strip())
-                total = head_end + 4 + length
-                if len(self.buf) < total:
-                    return
-                self.buf = self.buf[total:]
-                if head.split(" ", 2)[1].startswith("/stats"):
+            requests, self.buf = split_requests(self.buf + data)
+            for path, _ in requests:
+                if path.startswith("/stats"):
                     out = json.dumps({"done": counts["done"], "max_in_flight": counts["max_in_flight"]}).encode()
                     self.t.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                                  + str(len(out)).encode() + b"\r\n\r\n" + out)
