@@ -93,7 +93,9 @@ class _Handoff:
 def _settle(job: _Handoff, res: AttemptResult | BaseException) -> None:
     if job.result.done():
         return
-    if isinstance(res, BaseException):
+    if isinstance(res, asyncio.CancelledError):
+        job.result.cancel()  # the HTTP loop shut down under it
+    elif isinstance(res, BaseException):
         job.result.set_exception(res)
     else:
         job.result.set_result(res)
@@ -199,11 +201,20 @@ class Dispatcher:
             await self._close_session()
             return
         with contextlib.suppress(Exception):
-            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._close_session(), loop))
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._shutdown(), loop))
         loop.call_soon_threadsafe(loop.stop)
         await asyncio.to_thread(thread.join, 10)
         with self._io_lock:
             self._io_loop = self._io = None
+
+    async def _shutdown(self) -> None:
+        """On the HTTP loop: cancel what is still in flight (its callers get CancelledError),
+        then close the session."""
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        await self._close_session()
 
     async def _close_session(self) -> None:
         if self._session is not None and not self._session.closed:

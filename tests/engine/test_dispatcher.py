@@ -199,3 +199,22 @@ def test_one_dispatcher_serves_two_event_loops_in_turn(receiver: Receiver) -> No
     assert asyncio.run(once("/a")) and asyncio.run(once("/b"))
     asyncio.run(d.close())
     assert [r.path for r in receiver.received()] == ["/a", "/b"]
+
+
+async def test_close_cancels_attempts_still_in_flight() -> None:
+    """close() while a request is held by its target: the caller's attempt ends cancelled
+    (the engine stops its runs first; this is what is left), and the thread stops."""
+    import asyncio
+
+    from tests.hardening.rawserver import RawServer
+    from tests.waiting import until
+
+    d = Dispatcher()
+    with RawServer() as srv:
+        caller = asyncio.create_task(d.attempt(OutboundRequest(srv.url("/stall"), timeout=60), 1))
+        await until(lambda: _hit(srv, "/stall"), 10, "the stalled request arrived")
+        thread = d._io
+        await d.close()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+    assert thread is not None and not thread.is_alive()
