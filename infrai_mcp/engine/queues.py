@@ -193,31 +193,39 @@ class QueueService:
             idempotency_key=msg.idempotency_key,
         )
 
-    async def _check_priority(self, project: str, queue: str, priorities: dict[str, int]) -> None:
-        """A priority the queue would not honour is refused rather than dropped (docs/QUEUES.md).
+    async def _warn_ignored_priority(
+        self, project: str, queue: str, published: list[Published], asked: list[tuple[str, int]]
+    ) -> list[Published]:
+        """Add a warning to each published message whose priority the queue ignores.
 
-        Read only when a message asks for one, so plain publishes cost no extra query."""
-        asked = {f: p for f, p in priorities.items() if p != 0}
-        if not asked:
-            return
-        row = await self._queue_row(project, queue)
-        field, value = next(iter(asked.items()))
+        Such a message is stored as asked (its priority is kept and shown on consume; it does
+        not rank), and the warning says so and how to get priority ordering (docs/QUEUES.md,
+        "Ordering"). The queue is read only when a message asks for a priority, so plain
+        publishes cost no extra query."""
+        if not any(priority for _, priority in asked) or len(published) != len(asked):
+            # (A batch key replayed with other messages returns the first batch's records:
+            # nothing of this request was stored, so nothing of it to warn about.)
+            return published
+        row: Row | None = await self.store.get_queue(project, queue)
+        if row is None:  # deleted since the publish (its messages with it)
+            return published
         if row["type"] == "fifo":
-            raise InvalidInput(
-                f"{field}: queue {queue!r} is FIFO and delivers in publish order within each group, so priority "
-                f"{value} would be ignored; omit priority (or send 0), or publish to a standard queue created "
-                "with enable_priority", field=field,
-            )
-        if not row["enable_priority"]:
-            raise InvalidInput(
-                f"{field}: queue {queue!r} does not order by priority (enable_priority is off), so priority {value} "
-                "would be ignored; update the queue with enable_priority=true first, or omit priority (or send 0)",
-                field=field,
-            )
+            why = (f"queue {queue!r} is FIFO, and FIFO queues keep publish order within each group "
+                   "(publish to a standard queue with enable_priority: true to order by priority)")
+        elif not row["enable_priority"]:
+            why = (f"queue {queue!r} does not have enable_priority, so it keeps publish order "
+                   "(update the queue with enable_priority: true, or create one with it, to order "
+                   "by priority; it applies to messages published afterwards)")
+        else:
+            return published
+        for record, (field, priority) in zip(published, asked, strict=True):
+            if priority:
+                record.warnings = [f"{field} {priority} was ignored: {why}"]
+        return published
 
     async def queue_publish(self, project: str, queue: str, msg: MessageIn) -> Published:
-        await self._check_priority(project, queue, {"priority": msg.priority})
-        return (await self._publish(project, queue, [self._prepare(msg, "payload")], None))[0]
+        published = await self._publish(project, queue, [self._prepare(msg, "payload")], None)
+        return (await self._warn_ignored_priority(project, queue, published, [("priority", msg.priority)]))[0]
 
     async def queue_publish_batch(
         self, project: str, queue: str, messages: list[MessageIn], *, idempotency_key: str | None = None
@@ -227,10 +235,9 @@ class QueueService:
                 f"messages: {len(messages)} given; a batch holds 1 to {MAX_BATCH} messages", field="messages"
             )
         prepared = [self._prepare(m, f"messages[{i}].payload") for i, m in enumerate(messages)]
-        await self._check_priority(
-            project, queue, {f"messages[{i}].priority": m.priority for i, m in enumerate(messages)}
-        )
-        return await self._publish(project, queue, prepared, idempotency_key)
+        published = await self._publish(project, queue, prepared, idempotency_key)
+        asked = [(f"messages[{i}].priority", m.priority) for i, m in enumerate(messages)]
+        return await self._warn_ignored_priority(project, queue, published, asked)
 
     async def _publish(
         self, project: str, queue: str, messages: list[NewMessage], batch_key: str | None
@@ -240,7 +247,7 @@ class QueueService:
             project, queue, messages, now=now, dedup_since=now - DEDUP_WINDOW_SECONDS, batch_key=batch_key
         )
         self.notify(project, queue)
-        return [trusted(Published, {"message_id": mid, "duplicate": dup}) for mid, dup in ids]
+        return [trusted(Published, {"message_id": mid, "duplicate": dup, "warnings": []}) for mid, dup in ids]
 
     # -- consume / ack / nack -----------------------------------------------------------
     async def queue_consume(

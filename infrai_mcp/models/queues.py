@@ -69,6 +69,9 @@ class MessageIn(Model):
 class Published(Record):
     message_id: str
     duplicate: bool = False
+    # What the queue did not honour in this message (a priority it ignores), with how to get
+    # it honoured. Left out of the output when empty, so the usual shape is unchanged.
+    warnings: list[str] = Field(default=[], exclude_if=lambda v: not v)
 
 
 class Message(Record):

@@ -356,20 +356,26 @@ async def test_cron_update_moves_a_one_shot_run_at(api: Api) -> None:
     assert data(await api.a.get(f"/v1/cron/get/{job['cron_id']}")) == moved
 
 
-async def test_priority_on_a_fifo_queue_is_a_422_naming_priority(api: Api) -> None:
+async def test_priority_a_queue_ignores_is_published_with_a_warning(api: Api) -> None:
+    data(await api.a.post("/v1/scheduling/queue/create", json={"name": "orders"}))
     data(await api.a.post("/v1/scheduling/queue/create", json={"name": "f", "type": "fifo"}))
+    one = data(await api.a.post("/v1/scheduling/queue/publish", json={"queue": "orders", "payload": {"n": 1},
+                                                                     "priority": 5}))
+    assert set(one) == {"message_id", "id", "duplicate", "warnings"} and one["id"] == one["message_id"]
+    assert one["warnings"] == [
+        "priority 5 was ignored: queue 'orders' does not have enable_priority, so it keeps publish order (update "
+        "the queue with enable_priority: true, or create one with it, to order by priority; it applies to messages "
+        "published afterwards)"]
+    plain = data(await api.a.post("/v1/scheduling/queue/publish", json={"queue": "orders", "payload": {"n": 2}}))
+    assert set(plain) == {"message_id", "id", "duplicate"}  # nothing ignored: no warnings key
     body = {"queue": "f", "messages": [{"payload": 1}, {"payload": 2, "priority": 4}]}
-    err = error(await api.a.post("/v1/scheduling/queue/publish_batch", json=body), 422, "INVALID_ARGUMENT")
-    assert err["field"] == "messages[1].priority" and "FIFO" in err["message"]
-    assert data(await api.a.get("/v1/scheduling/queue/stats/f"))["available"] == 0
-
-
-async def test_not_found_names_the_route_that_lists_ids(api: Api) -> None:
-    for path, route in (("/v1/cron/get/cj_nope", "GET /v1/scheduling/cron/list"),
-                        ("/v1/scheduling/task/get/tk_nope", "GET /v1/scheduling/task/list"),
-                        ("/v1/scheduling/run/get/run_nope", "GET /v1/scheduling/run/list"),
-                        ("/v1/scheduling/queue/get/nope", "GET /v1/scheduling/queue/list"),
-                        ("/api/agents/a1/schedules/sch_nope", "GET /api/agents/{agent_id}/schedules")):
-        message = error(await api.a.get(path), 404, "NOT_FOUND")["message"]
-        assert message.endswith(f" {route} lists them."), message
-        assert "Call " not in message and "_list " not in message, message  # no MCP tool names over REST
+    batch = data(await api.a.post("/v1/scheduling/queue/publish_batch", json=body))
+    assert set(batch) == {"message_ids", "items"} and "warnings" not in batch["items"][0]
+    (warning,) = batch["items"][1]["warnings"]
+    assert warning.startswith("messages[1].priority 4 was ignored: queue 'f' is FIFO")
+    assert data(await api.a.get("/v1/scheduling/queue/stats/f"))["available"] == 2
+    got = data(await api.a.post("/v1/scheduling/queue/consume", json={"queue": "orders", "max_messages": 10}))
+    assert [(m["message_id"], m["priority"]) for m in got["messages"]] == [(one["message_id"], 5),
+                                                                          (plain["message_id"], 0)]
+    spec = (await api.a.get("/openapi.json")).json()
+    assert spec["components"]["schemas"]["Published"]["properties"]["warnings"]["type"] == "array"

@@ -34,8 +34,7 @@ async def _setup(api: Api) -> dict[str, str]:
     job = (await api.a.post("/v1/cron/create", json={"cron_expr": "0 9 * * 1", "task_url": "https://a.example/w"}))
     cron_id = job.json()["data"]["cron_id"]
     run_id = (await api.a.post(f"/v1/cron/trigger/{cron_id}")).json()["data"]["run_id"]
-    # 001's publish example sends priority 5: "orders" orders by priority (a plain queue refuses it).
-    for name, extra in (("orders-dlq", {}), ("orders", {"dead_letter_queue": "orders-dlq", "enable_priority": True})):
+    for name, extra in (("orders-dlq", {}), ("orders", {"dead_letter_queue": "orders-dlq"})):
         assert (await api.a.post("/v1/scheduling/queue/create", json={"name": name, **extra})).status_code == 200
     await api.a.post("/v1/scheduling/queue/publish", json={"queue": "orders", "payload": {"n": 1}})
     leased = (await api.a.post("/v1/scheduling/queue/consume", json={"queue": "orders"})).json()["data"]
@@ -73,6 +72,22 @@ async def test_replay_infrai_example(api: Api, example: Example) -> None:
         if field.is_list:
             assert isinstance(data[field.name], list)
     check_response((await api.a.get("/openapi.json")).json(), resp)
+
+
+async def test_publish_example_is_accepted_with_a_warning(api: Api) -> None:
+    """001's publish example sends priority 5 to a queue created without enable_priority: it is
+    published (and consumable) as written, and the response says the priority was ignored."""
+    (example,) = [e for e in EXAMPLES if (e.method, e.path) == ("POST", "/v1/scheduling/queue/publish")]
+    assert example.body is not None and example.body.get("priority")
+    ids = await _setup(api)
+    resp = await api.a.post(example.path, json=_real_body(example.body, ids))
+    assert resp.status_code == 200, resp.text
+    data = resp.json()["data"]
+    (warning,) = data["warnings"]
+    assert warning.startswith(f"priority {example.body['priority']} was ignored: queue 'orders'")
+    assert "enable_priority: true" in warning
+    got = (await api.a.post("/v1/scheduling/queue/consume", json={"queue": "orders"})).json()["data"]["messages"]
+    assert [m["message_id"] for m in got] == [data["message_id"]]
 
 
 async def test_replay_jobs_003(api: Api) -> None:

@@ -281,6 +281,19 @@ async def test_queue_messages(backend: Backend) -> None:
         await backend.queue_publish("orders", MessageIn(payload={}))
 
 
+async def test_ignored_priority_is_published_with_a_warning(backend: Backend) -> None:
+    await backend.queue_create(QueueCreate(name="plain"))
+    one = await backend.queue_publish("plain", MessageIn(payload={"n": 1}, priority=5))
+    (warning,) = one.warnings
+    assert warning.startswith("priority 5 was ignored: queue 'plain' does not have enable_priority")
+    assert "enable_priority: true" in warning
+    batch = await backend.queue_publish_batch("plain", [MessageIn(payload={"n": 2}, priority=1), MessageIn(payload={})])
+    assert batch[0].warnings[0].startswith("messages[0].priority 1 was ignored") and batch[1].warnings == []
+    got = await backend.queue_consume("plain", max_messages=5)
+    assert [(m.message_id, m.priority) for m in got] == [(one.message_id, 5), (batch[0].message_id, 1),
+                                                         (batch[1].message_id, 0)]
+
+
 async def test_webhook_send_records_delivery(backend: Backend) -> None:
     d = await backend.webhook_send(WebhookSend(url=URL, payload={"order_id": "ord_42"}, secret="whsec_c2VjcmV0"))
     assert d.url == URL and d.state in ("pending", "delivering", "succeeded", "failed") and d.webhook_id
@@ -363,6 +376,9 @@ async def scenario(b: Backend) -> list[Any]:
     await step(b.cron_update(once.cron_id, CronUpdate(run_at=datetime.now(UTC), schedule="0 9 * * *")))
     await step(b.cron_list(cursor="garbage"))
     await step(b.queue_list(cursor="q_garbage"))
+    await step(b.queue_publish("q", MessageIn(payload="ranked?", group_id="h", priority=3)))
+    await step(b.queue_create(QueueCreate(name="plain")))
+    await step(b.queue_publish_batch("plain", [MessageIn(payload=1), MessageIn(payload=2, priority=4)]))
     return out
 
 

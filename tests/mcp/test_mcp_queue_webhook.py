@@ -85,10 +85,18 @@ async def test_webhook_send_and_get(tools: Tools, receiver: Receiver) -> None:
     assert "url" in text
 
 
-async def test_priority_on_a_queue_without_it_is_refused(tools: Tools) -> None:
+async def test_priority_a_queue_ignores_is_published_with_a_warning(tools: Tools) -> None:
     await tools.ok("queue_create", name="plain")
-    text = await tools.err("queue_publish", queue="plain", payload={"a": 1}, priority=5)
-    assert "priority" in text and "enable_priority" in text
-    assert (await tools.ok("queue_stats", queue="plain"))["available"] == 0
+    await tools.ok("queue_create", name="f", type="fifo")
+    one = await tools.ok("queue_publish", queue="plain", payload={"a": 1}, priority=5)
+    (warning,) = one["warnings"]
+    assert warning.startswith("priority 5 was ignored: queue 'plain' does not have enable_priority")
+    assert "enable_priority: true" in warning
+    batch = await tools.ok("queue_publish_batch", queue="f", messages=[{"payload": 1, "priority": 2}, {"payload": 2}])
+    assert batch["items"][0]["warnings"][0].startswith("messages[0].priority 2 was ignored: queue 'f' is FIFO")
+    assert "warnings" not in batch["items"][1]
+    assert (await tools.ok("queue_stats", queue="f"))["available"] == 2
+    got = (await tools.ok("queue_consume", queue="plain"))["messages"]
+    assert [(m["message_id"], m["priority"]) for m in got] == [(one["message_id"], 5)]
     await tools.ok("queue_update", queue="plain", enable_priority=True)
-    await tools.ok("queue_publish", queue="plain", payload={"a": 1}, priority=5)
+    assert "warnings" not in await tools.ok("queue_publish", queue="plain", payload={"a": 2}, priority=5)

@@ -13,7 +13,7 @@ import pytest
 from infrai_mcp.engine.clock import OffsetClock
 from infrai_mcp.engine.engine import Engine
 from infrai_mcp.engine.store_queues import NewMessage
-from infrai_mcp.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from infrai_mcp.errors import Conflict, NotFound, PayloadTooLarge
 from infrai_mcp.models import MessageIn, QueueCreate, QueueUpdate, RedriveRequest
 
 pytestmark = pytest.mark.anyio
@@ -162,26 +162,42 @@ async def test_priority_orders_standard_queues_and_ties_are_fifo(engine: Engine)
     assert [m.payload for m in await qs.queue_consume(P, "plain", max_messages=10)] == list(range(7))
 
 
-async def test_priority_a_queue_would_ignore_is_refused(engine: Engine) -> None:
+async def test_priority_a_queue_ignores_is_accepted_with_a_warning(engine: Engine) -> None:
     qs = engine.queues
     await qs.queue_create(P, QueueCreate(name="plain"))
     await qs.queue_create(P, QueueCreate(name="f", type="fifo"))
-    with pytest.raises(InvalidInput) as info:
-        await qs.queue_publish(P, "plain", MessageIn(payload=1, priority=5))
-    assert info.value.field == "priority" and "enable_priority" in info.value.message
-    with pytest.raises(InvalidInput) as info:
-        await qs.queue_publish_batch(P, "plain", [MessageIn(payload=1), MessageIn(payload=2, priority=3)])
-    assert info.value.field == "messages[1].priority"
-    with pytest.raises(InvalidInput) as info:
-        await qs.queue_publish(P, "f", MessageIn(payload=1, priority=9, group_id="g"))
-    assert info.value.field == "priority" and "FIFO" in info.value.message
-    for name in ("plain", "f"):  # nothing was stored
-        stats = await qs.queue_stats(P, name)
-        assert (stats.available, stats.delayed, stats.in_flight) == (0, 0, 0)
-    # priority 0 is every message's rank there: accepted; enabling priority lets the rest in
-    await qs.queue_publish(P, "plain", MessageIn(payload=0, priority=0))
+    one = await qs.queue_publish(P, "plain", MessageIn(payload=1, priority=5))
+    (warning,) = one.warnings
+    assert warning.startswith("priority 5 was ignored: queue 'plain' does not have enable_priority")
+    assert "enable_priority: true" in warning
+    batch = await qs.queue_publish_batch(P, "plain", [MessageIn(payload=2), MessageIn(payload=3, priority=3)])
+    assert batch[0].warnings == [] and len(batch[1].warnings) == 1
+    assert batch[1].warnings[0].startswith("messages[1].priority 3 was ignored: queue 'plain'")
+    fifo = await qs.queue_publish(P, "f", MessageIn(payload=4, priority=9, group_id="g"))
+    (warning,) = fifo.warnings
+    assert warning.startswith("priority 9 was ignored: queue 'f' is FIFO") and "publish order" in warning
+    assert "enable_priority: true" in warning
+    # Stored as asked (the priority is kept, it does not rank) and delivered in publish order.
+    assert (await qs.queue_stats(P, "plain")).available == 3 and (await qs.queue_stats(P, "f")).available == 1
+    got = await qs.queue_consume(P, "plain", max_messages=10)
+    assert [(m.payload, m.priority) for m in got] == [(1, 5), (2, 0), (3, 3)]
+    assert [m.message_id for m in got] == [one.message_id, *(p.message_id for p in batch)]
+    (m,) = await qs.queue_consume(P, "f", max_messages=10)
+    assert (m.message_id, m.payload, m.priority) == (fifo.message_id, 4, 9)
+    # A duplicate publish says the same; priority 0, or a queue that ranks, gets no warning.
+    again = await qs.queue_publish(P, "f", MessageIn(payload=5, priority=2, idempotency_key="k"))
+    assert len(again.warnings) == 1
+    dup = await qs.queue_publish(P, "f", MessageIn(payload=5, priority=2, idempotency_key="k"))
+    assert dup.duplicate and dup.message_id == again.message_id and dup.warnings == again.warnings
+    keyed = await qs.queue_publish_batch(P, "f", [MessageIn(payload=6, priority=1)], idempotency_key="b")
+    assert len(keyed[0].warnings) == 1
+    other = [MessageIn(payload=6), MessageIn(payload=7, priority=1)]  # same batch key, other messages
+    replayed = await qs.queue_publish_batch(P, "f", other, idempotency_key="b")
+    assert [(p.message_id, p.duplicate, p.warnings) for p in replayed] == [(keyed[0].message_id, True, [])]
+    assert (await qs.queue_publish(P, "plain", MessageIn(payload=0, priority=0))).warnings == []
     await qs.queue_update(P, "plain", QueueUpdate(enable_priority=True))
-    await qs.queue_publish(P, "plain", MessageIn(payload=7, priority=7))
+    ranked = await qs.queue_publish_batch(P, "plain", [MessageIn(payload=7, priority=7)])
+    assert ranked[0].warnings == [] and "warnings" not in ranked[0].model_dump(mode="json")
     assert [m.payload for m in await qs.queue_consume(P, "plain", max_messages=10)] == [7, 0]
     with pytest.raises(NotFound):
         await qs.queue_publish(P, "missing", MessageIn(payload=1, priority=5))
