@@ -40,7 +40,7 @@ from slow_receiver import SlowTargets
 P = "default"
 
 
-async def main(runs: int, hosts: int, delay: float) -> None:
+async def main(runs: int, hosts: int, delay: float, http_thread: bool) -> None:
     logging.basicConfig(level=logging.WARNING)
     tune_gc()  # as `infrai-mcp serve` does
     pauses: list[tuple[float, int]] = []
@@ -67,7 +67,8 @@ async def main(runs: int, hosts: int, delay: float) -> None:
 
             ids = await asyncio.gather(*(one(i) for i in range(runs)))
         print(f"created {runs} due tasks in {time.perf_counter() - t0:.1f} s")
-        async with Engine(Settings(home=Path(home), max_jobs_per_project=runs + 1)) as eng:
+        settings = Settings(home=Path(home), max_jobs_per_project=runs + 1, http_thread=http_thread)
+        async with Engine(settings) as eng:
             app = create_app(eng, eng.settings, require_auth=False)
             lat: list[float] = []
             start = time.perf_counter()
@@ -110,5 +111,6 @@ if __name__ == "__main__":
     ap.add_argument("--runs", type=int, default=100_000)
     ap.add_argument("--hosts", type=int, default=8)
     ap.add_argument("--delay", type=float, default=0.1)
+    ap.add_argument("--no-http-thread", action="store_true", help="INFRAI_HTTP_THREAD=0: HTTP on the engine's loop")
     a = ap.parse_args()
-    asyncio.run(main(a.runs, a.hosts, a.delay))
+    asyncio.run(main(a.runs, a.hosts, a.delay, not a.no_http_thread))

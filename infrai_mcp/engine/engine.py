@@ -66,6 +66,7 @@ class Engine:
             server_mode=server_mode,
             allow_private_targets=self.settings.allow_private_targets,
             backoff_base=float(backoff) if backoff else 1.0,
+            io_thread=self.settings.http_thread,
         )
         self.scheduler = Scheduler(self, lease_seconds=lease_seconds)
         self._background: list[tuple[str, BackgroundFactory]] = [

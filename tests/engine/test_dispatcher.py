@@ -218,3 +218,21 @@ async def test_close_cancels_attempts_still_in_flight() -> None:
         with pytest.raises(asyncio.CancelledError):
             await caller
     assert thread is not None and not thread.is_alive()
+
+
+def test_http_thread_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infrai_mcp.config import Settings
+
+    monkeypatch.delenv("INFRAI_HTTP_THREAD", raising=False)
+    assert Settings.from_env().http_thread
+    monkeypatch.setenv("INFRAI_HTTP_THREAD", "0")
+    assert not Settings.from_env().http_thread
+
+
+async def test_without_the_http_thread_attempts_run_on_the_callers_loop(receiver: Receiver) -> None:
+    d = Dispatcher(io_thread=False)
+    try:
+        assert (await d.attempt(OutboundRequest(receiver.url("/here")), 1)).ok
+        assert d._io is None  # no thread was started
+    finally:
+        await d.close()
