@@ -74,7 +74,7 @@ def due_times(n: int, start: float, window: float) -> list[float]:
     return sorted(start + random.random() * window for _ in range(n)) if window else [start] * n
 
 
-async def engine_run(url: str, n: int, window: float, lead: float, http_thread: bool = True) -> tuple[float, float]:
+async def engine_run(url: str, n: int, window: float, lead: float, http_thread: bool = False) -> tuple[float, float]:
     """Create the tasks with a non-dispatching engine, then start a dispatching one."""
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(home=Path(home), http_thread=http_thread)
@@ -128,7 +128,7 @@ def main() -> None:
     ap.add_argument("--window", type=float, default=10.0)
     ap.add_argument("--lead", type=float, default=15.0, help="seconds between creating and the first due time")
     ap.add_argument("--skip-apscheduler", action="store_true")
-    ap.add_argument("--no-http-thread", action="store_true", help="INFRAI_HTTP_THREAD=0: HTTP on the engine's loop")
+    ap.add_argument("--http-thread", action="store_true", help="INFRAI_HTTP_THREAD=1: HTTP on a thread of its own")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     tune_gc()  # as `infrai-mcp serve` does
@@ -139,7 +139,7 @@ def main() -> None:
         results: dict[str, dict[str, float]] = {}
         for scenario, window in (("spread", args.window), ("burst", 0.0)):
             reset(rx.url)
-            created, start = asyncio.run(engine_run(rx.url, args.tasks, window, args.lead, not args.no_http_thread))
+            created, start = asyncio.run(engine_run(rx.url, args.tasks, window, args.lead, args.http_thread))
             print(f"infrai engine, {scenario} ({args.tasks} tasks created in {created:.1f} s):", flush=True)
             results[f"engine-{scenario}"] = summarize(scenario, rx.url, args.tasks,
                                                       start if scenario == "burst" else None)

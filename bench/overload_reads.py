@@ -111,6 +111,6 @@ if __name__ == "__main__":
     ap.add_argument("--runs", type=int, default=100_000)
     ap.add_argument("--hosts", type=int, default=8)
     ap.add_argument("--delay", type=float, default=0.1)
-    ap.add_argument("--no-http-thread", action="store_true", help="INFRAI_HTTP_THREAD=0: HTTP on the engine's loop")
+    ap.add_argument("--http-thread", action="store_true", help="INFRAI_HTTP_THREAD=1: HTTP on a thread of its own")
     a = ap.parse_args()
-    asyncio.run(main(a.runs, a.hosts, a.delay, not a.no_http_thread))
+    asyncio.run(main(a.runs, a.hosts, a.delay, a.http_thread))

@@ -54,9 +54,9 @@ class Settings:
     workflow_url: str | None = None
     max_jobs_per_project: int = 10_000  # active jobs: cron jobs, scheduled tasks, active/paused schedules
     max_queue_depth: int = 1_000_000  # messages per queue: available + in flight + delayed
-    # HTTP attempts on a thread of their own (docs/ENGINE.md, "Dispatcher"): the API stays
-    # responsive under a backlog; off gives more burst fires/s. INFRAI_HTTP_THREAD=0 turns it off.
-    http_thread: bool = True
+    # HTTP attempts on a thread of their own (docs/ENGINE.md, "Dispatcher"): API reads stay
+    # faster under a backlog on a busy machine, at the cost of burst fires/s. INFRAI_HTTP_THREAD=1.
+    http_thread: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -83,7 +83,7 @@ class Settings:
             workflow_url=os.environ.get("INFRAI_WORKFLOW_URL") or None,
             max_jobs_per_project=_positive_int("INFRAI_MAX_JOBS_PER_PROJECT", 10_000),
             max_queue_depth=_positive_int("INFRAI_MAX_QUEUE_DEPTH", 1_000_000),
-            http_thread=os.environ.get("INFRAI_HTTP_THREAD", "1").strip().lower() not in ("0", "false", "no", "off"),
+            http_thread=_flag("INFRAI_HTTP_THREAD"),
         )
 
     @property

@@ -11,12 +11,13 @@ concurrency 16-64 against a local receiver, where one shared httpx 0.28 AsyncCli
 below a hundred and httpx2 stays near one thousand. aiohttp also lets the SSRF guard sit
 in the resolver, so every resolved address is checked at connect time.
 
-Own thread: the HTTP work (aiohttp's session, connections, semaphores) runs on an event loop
-in a thread of its own (``io_thread``, the default). A backlog keeps hundreds of requests in
-flight, and their protocol work saturated the caller's loop, which also answers the API: a read
-waited behind every ready completion (p99 ~0.4 s in bench/overload_reads.py). On its own loop
-the HTTP work shares the CPU with the API through the interpreter's thread switching (a few ms),
-and ``attempt`` costs the caller one hand-off each way.
+Own thread (``io_thread=True``, ``INFRAI_HTTP_THREAD=1``; off by default): the HTTP work
+(aiohttp's session, connections, semaphores) runs on an event loop in a thread of its own, and
+``attempt`` costs the caller one hand-off each way. Under a backlog on a busy machine the
+protocol work of hundreds of requests in flight keeps the caller's loop, which also answers
+the API, from ever idling; on its own loop it shares the CPU with the API through the
+interpreter's thread switching. The price is burst throughput: two busy threads hand the
+interpreter lock back and forth on every socket call (bench/README.md has both figures).
 
 Rules: per-attempt timeout; redirects are not followed (a 3xx is a non-retryable
 failure: the target moved and the job must be fixed); retryable = connection errors,
@@ -134,7 +135,7 @@ class Dispatcher:
         per_host: int = 32,
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
-        io_thread: bool = True,
+        io_thread: bool = False,
     ) -> None:
         self.policy = Policy(enabled=server_mode, allow=allow_private_targets)
         self.max_concurrency = max_concurrency

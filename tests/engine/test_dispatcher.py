@@ -161,7 +161,7 @@ async def test_http_thread_cancel_propagates_and_close_stops_it() -> None:
     from tests.hardening.rawserver import RawServer
     from tests.waiting import until
 
-    d = Dispatcher()
+    d = Dispatcher(io_thread=True)
     with RawServer() as srv:
         caller = asyncio.create_task(d.attempt(OutboundRequest(srv.url("/stall"), timeout=60), 1))
         await until(lambda: _hit(srv, "/stall"), 10, "the stalled request arrived")
@@ -191,7 +191,7 @@ def test_one_dispatcher_serves_two_event_loops_in_turn(receiver: Receiver) -> No
     """A dispatcher is not bound to the loop that first used it (CLI tools run several)."""
     import asyncio
 
-    d = Dispatcher()
+    d = Dispatcher(io_thread=True)
 
     async def once(path: str) -> bool:
         return (await d.attempt(OutboundRequest(receiver.url(path)), 1)).ok
@@ -209,7 +209,7 @@ async def test_close_cancels_attempts_still_in_flight() -> None:
     from tests.hardening.rawserver import RawServer
     from tests.waiting import until
 
-    d = Dispatcher()
+    d = Dispatcher(io_thread=True)
     with RawServer() as srv:
         caller = asyncio.create_task(d.attempt(OutboundRequest(srv.url("/stall"), timeout=60), 1))
         await until(lambda: _hit(srv, "/stall"), 10, "the stalled request arrived")
@@ -224,13 +224,13 @@ def test_http_thread_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     from infrai_mcp.config import Settings
 
     monkeypatch.delenv("INFRAI_HTTP_THREAD", raising=False)
-    assert Settings.from_env().http_thread
-    monkeypatch.setenv("INFRAI_HTTP_THREAD", "0")
     assert not Settings.from_env().http_thread
+    monkeypatch.setenv("INFRAI_HTTP_THREAD", "1")
+    assert Settings.from_env().http_thread
 
 
 async def test_without_the_http_thread_attempts_run_on_the_callers_loop(receiver: Receiver) -> None:
-    d = Dispatcher(io_thread=False)
+    d = Dispatcher()  # the default
     try:
         assert (await d.attempt(OutboundRequest(receiver.url("/here")), 1)).ok
         assert d._io is None  # no thread was started

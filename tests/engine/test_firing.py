@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,15 @@ from tests.receiver import Receiver, Reply
 pytestmark = pytest.mark.anyio
 P = "default"
 SECRET = "whsec_" + base64.b64encode(b"test-secret-key-0123456789").decode()
+
+
+@pytest.fixture(params=["loop", "http-thread"])
+async def engine(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Engine]:
+    """Every firing test twice: HTTP on the engine's loop (the default) and on its own thread."""
+    eng = make_engine(tmp_path)
+    eng.dispatcher.io_thread = request.param == "http-thread"
+    async with eng:
+        yield eng
 
 
 async def finished_run(engine: Engine, run_id_of: object, timeout: float = 10.0) -> Run:
