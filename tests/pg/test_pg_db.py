@@ -114,6 +114,45 @@ async def test_a_killed_connection_is_replaced(pg_empty_url: str) -> None:
         await db.close()
 
 
+async def test_a_single_statement_cancelled_midway_does_not_poison_the_pool(pg_empty_url: str) -> None:
+    """``single`` (the queue claim/ack path) is not shielded: a caller cancelled while its
+    statement runs gets CancelledError, and the connection it used is replaced, not reused
+    mid-statement; the pool (of one) keeps answering."""
+    db = PgDB(pg_empty_url, migrations=RACE_MIGRATIONS, pool_size=1)
+    await db.start(listen=False)
+    try:
+
+        async def pid(conn: Conn) -> int:
+            cur = await conn.execute("SELECT pg_backend_pid() AS p")
+            row = await cur.fetchone()
+            assert row is not None
+            return int(row["p"])
+
+        first = await db.single(pid)
+
+        async def slow(conn: Conn) -> None:
+            await conn.execute("SELECT pg_sleep(30)")
+
+        task = asyncio.create_task(db.single(slow))
+        with psycopg.connect(pg_empty_url, autocommit=True) as admin:
+            for _ in range(200):  # bounded: until the statement is running on the server
+                row = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)'"
+                                    " AND state = 'active'").fetchone()
+                if row and row[0]:
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                pytest.fail("the statement never started")
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        second = await asyncio.wait_for(db.single(pid), 10)
+        assert second != first  # a new connection, not the one left mid-statement
+        assert await db.single(pid) == second
+    finally:
+        await db.close()
+
+
 async def test_closed_db_answers_store_unavailable(pg_empty_url: str) -> None:
     db = PgDB(pg_empty_url, migrations=RACE_MIGRATIONS)
     with pytest.raises(StoreUnavailable):
