@@ -255,12 +255,12 @@ class Dispatcher:
     ) -> AttemptResult:
         """One HTTP attempt. Never raises for HTTP, network, timeout or SSRF failures.
 
-        Runs on the HTTP thread (see the module docstring); cancelling the caller cancels it.
+        With ``io_thread`` it runs on the HTTP thread (see the module docstring); cancelling
+        the caller cancels it there.
         """
         if not self.io_thread:
             return await self._attempt(req, attempt, extra_headers)
-        io_loop = self._io_loop if self._io is not None and self._io.is_alive() else None
-        io_loop = io_loop or self._io_start()
+        io_loop = self._io_start()
         loop = asyncio.get_running_loop()
         job = _Handoff(req, attempt, extra_headers, loop.create_future(), loop)
         # Hand-offs are batched both ways: one wake-up of the other loop per batch, not per

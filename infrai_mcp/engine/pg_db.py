@@ -195,7 +195,7 @@ class PgDB:
             healthy = not conn.broken
             raise
         finally:
-            self._release_nowait(conn, healthy)
+            self._release(conn, healthy)
 
     async def _run(self, fn: Callable[[Conn], Awaitable[T]]) -> T:
         for attempt in range(_RETRIES):
@@ -215,7 +215,7 @@ class PgDB:
                 healthy = not conn.broken
                 raise
             finally:
-                await self._release(conn, healthy)
+                self._release(conn, healthy)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _acquire(self) -> Conn:
@@ -233,25 +233,23 @@ class PgDB:
             self._all.add(conn)
         return conn
 
-    def _release_nowait(self, conn: Conn, healthy: bool) -> None:
-        """``_release`` without waiting: an unhealthy connection is closed in the background."""
-        if self._idle is None:
-            return
-        if not healthy and not conn.closed:
-            task = asyncio.ensure_future(self._release(conn, False))
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
-            return
-        self._idle.put_nowait(conn)
-
-    async def _release(self, conn: Conn, healthy: bool) -> None:
+    def _release(self, conn: Conn, healthy: bool) -> None:
+        """Give the slot back. An unhealthy connection is closed first, in the background
+        (the caller does not wait); the next ``_acquire`` of it sees it closed and reconnects."""
         if self._idle is None:  # closed meanwhile
             return
-        if not healthy and not conn.closed:
-            # The next _acquire sees it closed and reconnects.
-            with contextlib.suppress(Exception):
-                await conn.close()
-        self._idle.put_nowait(conn)
+        if healthy or conn.closed:
+            self._idle.put_nowait(conn)
+            return
+        task = asyncio.ensure_future(self._close_and_return(conn))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _close_and_return(self, conn: Conn) -> None:
+        with contextlib.suppress(Exception):
+            await conn.close()
+        if self._idle is not None:
+            self._idle.put_nowait(conn)
 
     # -- notifications ---------------------------------------------------------------------
 

@@ -30,7 +30,6 @@ from infrai_mcp.engine.pg_queue_admin import PgQueueAdmin
 from infrai_mcp.engine.pg_webhooks import (
     QUEUE_CHANNEL,
     PgWebhookStore,
-    check_lease,
     many,
     notify_queue,
     one,
@@ -43,6 +42,7 @@ from infrai_mcp.engine.store_queues import (
     QueueStore,
     Row,
     Settled,
+    check_lease,
     no_message,
     no_queue,
     receipt_message_id,

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from infrai_mcp.engine.pg_db import Conn, PgDB
-from infrai_mcp.engine.store_queues import Handle, Settled, check_dead_letter_target, no_queue, receipt_message_id
+from infrai_mcp.engine.store_queues import check_dead_letter_target, no_queue
 from infrai_mcp.engine.webhook_store import Row, WebhookStore
 from infrai_mcp.errors import InvalidInput
 
@@ -64,23 +64,6 @@ async def take_keys(
         return {}
     rows = await many(conn, q["idem_results"], {**params, "keys": others})
     return {r["key"]: json.loads(r["result"]) for r in rows}
-
-
-def check_lease(h: Handle, mid: str | None, found: Row | None, now: float) -> Row | Settled:
-    if mid is None:
-        return Settled(h.receipt or "", "unknown")
-    if h.message_id and h.receipt and receipt_message_id(h.receipt) != h.message_id:
-        return Settled(mid, "stale", "the receipt belongs to another message")
-    if found is None or found["state"] == "dead":
-        return Settled(mid, "unknown")
-    if found["state"] != "leased":
-        return Settled(mid, "stale", "it is not in flight (its lease expired or it was nacked)")
-    if h.receipt is not None and found["receipt"] != h.receipt:
-        count = found["receive_count"]
-        return Settled(mid, "stale", f"it was delivered again after your lease expired (receive_count {count})")
-    if found["visible_at"] <= now:
-        return Settled(mid, "stale", "your lease expired before this call")
-    return found
 
 
 async def queue_row(conn: Conn, query: str, project: str, name: str) -> Row | None:

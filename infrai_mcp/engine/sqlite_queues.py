@@ -19,6 +19,7 @@ from infrai_mcp.engine.store_queues import (
     QueueStore,
     Row,
     Settled,
+    check_lease,
     message_ids,
     no_message,
     queue_full,
@@ -190,25 +191,12 @@ class SqliteQueueStore(SqliteQueueAdmin, QueueStore):
         return picked
 
     def _leased(self, conn: sqlite3.Connection, project: str, queue: str, h: Handle, now: float) -> Row | Settled:
-        """The message row if ``h`` holds its current lease, else why not."""
+        """The message row if ``h`` holds its current lease, else why not (``check_lease``)."""
         mid = h.message_id or (receipt_message_id(h.receipt) if h.receipt else None)
-        if mid is None:
-            return Settled(h.receipt or "", "unknown")
-        if h.message_id and h.receipt and receipt_message_id(h.receipt) != h.message_id:
-            return Settled(mid, "stale", "the receipt belongs to another message")
-        found = row_dict(
+        found = None if mid is None else row_dict(
             conn.execute(self.db.queries["message_by_id"], {"project": project, "queue": queue, "id": mid}).fetchone()
         )
-        if found is None or found["state"] == "dead":
-            return Settled(mid, "unknown")
-        if found["state"] != "leased":
-            return Settled(mid, "stale", "it is not in flight (its lease expired or it was nacked)")
-        if h.receipt is not None and found["receipt"] != h.receipt:
-            count = found["receive_count"]
-            return Settled(mid, "stale", f"it was delivered again after your lease expired (receive_count {count})")
-        if found["visible_at"] <= now:
-            return Settled(mid, "stale", "your lease expired before this call")
-        return found
+        return check_lease(h, mid, found, now)
 
     async def ack(self, project: str, queue: str, handles: list[Handle], now: float) -> list[Settled]:
         sql = self.db.queries["message_delete"]

@@ -111,6 +111,24 @@ def receipt_message_id(receipt: str) -> str | None:
     return head if sep and head.startswith("msg_") else None
 
 
+def check_lease(h: Handle, mid: str | None, found: Row | None, now: float) -> Row | Settled:
+    """The message row ``found`` for ``h`` (its id ``mid``) if ``h`` holds its current lease, else why not."""
+    if mid is None:
+        return Settled(h.receipt or "", "unknown")
+    if h.message_id and h.receipt and receipt_message_id(h.receipt) != h.message_id:
+        return Settled(mid, "stale", "the receipt belongs to another message")
+    if found is None or found["state"] == "dead":
+        return Settled(mid, "unknown")
+    if found["state"] != "leased":
+        return Settled(mid, "stale", "it is not in flight (its lease expired or it was nacked)")
+    if h.receipt is not None and found["receipt"] != h.receipt:
+        count = found["receive_count"]
+        return Settled(mid, "stale", f"it was delivered again after your lease expired (receive_count {count})")
+    if found["visible_at"] <= now:
+        return Settled(mid, "stale", "your lease expired before this call")
+    return found
+
+
 def check_dead_letter_target(project: str, queue: str, qtype: str, dlq: Row | None, dlq_name: str, field: str) -> None:
     """Shared validation of a ``dead_letter_queue`` argument against the row found."""
     if dlq_name == queue:
