@@ -93,23 +93,24 @@ async def test_write_is_one_transaction_and_rolls_back_on_error(pg_empty_url: st
         await db.close()
 
 
+async def _pid(conn: Conn) -> int:
+    """The server process behind ``conn``: a new one means a new connection."""
+    cur = await conn.execute("SELECT pg_backend_pid() AS p")
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row["p"])
+
+
 async def test_a_killed_connection_is_replaced(pg_empty_url: str) -> None:
     db = PgDB(pg_empty_url, migrations=RACE_MIGRATIONS, pool_size=1)
     await db.start(listen=False)
     try:
-
-        async def pid(conn: Conn) -> int:
-            cur = await conn.execute("SELECT pg_backend_pid() AS p")
-            row = await cur.fetchone()
-            assert row is not None
-            return int(row["p"])
-
-        first = await db.read(pid)
+        first = await db.read(_pid)
         with psycopg.connect(pg_empty_url, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (first,))
         with pytest.raises(StoreUnavailable):
-            await db.read(pid)
-        assert await db.read(pid) != first
+            await db.read(_pid)
+        assert await db.read(_pid) != first
     finally:
         await db.close()
 
@@ -121,14 +122,7 @@ async def test_a_single_statement_cancelled_midway_does_not_poison_the_pool(pg_e
     db = PgDB(pg_empty_url, migrations=RACE_MIGRATIONS, pool_size=1)
     await db.start(listen=False)
     try:
-
-        async def pid(conn: Conn) -> int:
-            cur = await conn.execute("SELECT pg_backend_pid() AS p")
-            row = await cur.fetchone()
-            assert row is not None
-            return int(row["p"])
-
-        first = await db.single(pid)
+        first = await db.single(_pid)
 
         async def slow(conn: Conn) -> None:
             await conn.execute("SELECT pg_sleep(30)")
@@ -146,9 +140,9 @@ async def test_a_single_statement_cancelled_midway_does_not_poison_the_pool(pg_e
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        second = await asyncio.wait_for(db.single(pid), 10)
+        second = await asyncio.wait_for(db.single(_pid), 10)
         assert second != first  # a new connection, not the one left mid-statement
-        assert await db.single(pid) == second
+        assert await db.single(_pid) == second
     finally:
         await db.close()
 
