@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.serving import CLI, serving, stop_cleanly
 
 pytestmark = pytest.mark.slow
 
@@ -20,21 +20,13 @@ pytestmark = pytest.mark.slow
 def test_keys_then_serve(tmp_path: Path) -> None:
     env = {**os.environ, "INFRAI_HOME": str(tmp_path)}
     env.pop("INFRAI_DATABASE_URL", None)
-    cli = [sys.executable, "-m", "infrai_mcp.cli"]
-    made = subprocess.run([*cli, "keys", "create", "--project", "acme"], env=env, capture_output=True, text=True,
+    made = subprocess.run([*CLI, "keys", "create", "--project", "acme"], env=env, capture_output=True, text=True,
                           timeout=60, check=True)
     key = made.stdout.strip()
     assert re.fullmatch(r"ifr_[A-Za-z0-9_\-]{40,}", key)
 
     log = tmp_path / "serve.err"
-    with log.open("w") as err:
-        proc = subprocess.Popen([*cli, "serve", "--port", "0"], env=env, stdout=subprocess.DEVNULL, stderr=err)
-    try:
-        deadline = time.monotonic() + 30
-        while not (m := re.search(r"REST API at (http://127\.0\.0\.1:\d+)/v1/", log.read_text())):
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
-        base = m.group(1)
+    with serving(env, log) as (proc, base):
         assert f"MCP over Streamable HTTP at {base}/mcp" in log.read_text()
         assert f"dashboard at {base}/ui/" in log.read_text()  # docs/REST.md: serve says where /ui is
         with httpx.Client(base_url=base, timeout=10) as http:
@@ -47,12 +39,7 @@ def test_keys_then_serve(tmp_path: Path) -> None:
             assert made_job.status_code == 200, made_job.text
             listed = http.get("/v1/cron/list", headers=auth).json()["data"]["items"]
             assert [j["cron_id"] for j in listed] == [made_job.json()["data"]["cron_id"]]
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 0, log.read_text()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+        stop_cleanly(proc, log)
 
 
 def test_serve_refuses_loopback_targets_by_default(tmp_path: Path) -> None:
@@ -63,31 +50,20 @@ def test_serve_refuses_loopback_targets_by_default(tmp_path: Path) -> None:
     env = {**os.environ, "INFRAI_HOME": str(tmp_path)}
     for name in ("INFRAI_DATABASE_URL", "INFRAI_ALLOW_PRIVATE_TARGETS"):
         env.pop(name, None)
-    cli = [sys.executable, "-m", "infrai_mcp.cli"]
-    key = subprocess.run([*cli, "keys", "create", "--project", "acme"], env=env, capture_output=True, text=True,
+    key = subprocess.run([*CLI, "keys", "create", "--project", "acme"], env=env, capture_output=True, text=True,
                          timeout=60, check=True).stdout.strip()
     log = tmp_path / "serve.err"
-    with Receiver() as rx, log.open("w") as err:
-        proc = subprocess.Popen([*cli, "serve", "--port", "0"], env=env, stdout=subprocess.DEVNULL, stderr=err)
-        try:
-            deadline = time.monotonic() + 30
-            while not (m := re.search(r"REST API at (http://127\.0\.0\.1:\d+)/v1/", log.read_text())):
-                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+    started = time.monotonic()
+    with Receiver() as rx, serving(env, log) as (proc, base):
+        with httpx.Client(base_url=base, timeout=10, headers={"Authorization": f"Bearer {key}"}) as http:
+            made = http.post("/v1/scheduling/task/schedule", json={"url": rx.url("/local"), "delay_seconds": 0})
+            assert made.status_code == 200, made.text
+            task_id = made.json()["data"]["task_id"]
+            while (task := http.get(f"/v1/scheduling/task/get/{task_id}").json()["data"])["state"] != "failed":
+                assert task["state"] in ("scheduled", "running") and time.monotonic() < started + 60, task
                 time.sleep(0.05)
-            with httpx.Client(base_url=m.group(1), timeout=10, headers={"Authorization": f"Bearer {key}"}) as http:
-                made = http.post("/v1/scheduling/task/schedule", json={"url": rx.url("/local"), "delay_seconds": 0})
-                assert made.status_code == 200, made.text
-                task_id = made.json()["data"]["task_id"]
-                while (task := http.get(f"/v1/scheduling/task/get/{task_id}").json()["data"])["state"] != "failed":
-                    assert task["state"] in ("scheduled", "running") and time.monotonic() < deadline + 30, task
-                    time.sleep(0.05)
-                run = http.get(f"/v1/scheduling/run/get/{task['run_id']}").json()["data"]
-                assert "server mode refuses" in run["error"] and run["attempts"] == 1, run
-            assert rx.requests == []
-            assert "server mode: loopback/private/link-local/metadata targets are refused" in log.read_text()
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(30) == 0, log.read_text()
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(10)
+            run = http.get(f"/v1/scheduling/run/get/{task['run_id']}").json()["data"]
+            assert "server mode refuses" in run["error"] and run["attempts"] == 1, run
+        assert rx.requests == []
+        assert "server mode: loopback/private/link-local/metadata targets are refused" in log.read_text()
+        stop_cleanly(proc, log)

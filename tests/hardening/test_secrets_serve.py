@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
-import re
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +14,7 @@ import httpx
 import pytest
 
 from tests.receiver import Receiver, Reply
+from tests.serving import CLI, serving, stop_cleanly
 
 pytestmark = pytest.mark.slow
 SECRET = "whsec_" + base64.b64encode(b"serve-secret-BLORB-000000001").decode()
@@ -28,20 +26,13 @@ def test_serve_logs_and_responses_hold_no_secret(tmp_path: Path, receiver: Recei
     env = {**os.environ, "INFRAI_HOME": str(tmp_path), "INFRAI_ALLOW_PRIVATE_TARGETS": "127.0.0.1/32",
            "INFRAI_BACKOFF_BASE": "0.05"}
     env.pop("INFRAI_DATABASE_URL", None)
-    cli = [sys.executable, "-m", "infrai_mcp.cli"]
-    key = subprocess.run([*cli, "keys", "create", "--project", "acme"], env=env, capture_output=True, text=True,
+    key = subprocess.run([*CLI, "keys", "create", "--project", "acme"], env=env, capture_output=True, text=True,
                          timeout=60, check=True).stdout.strip()
     log = tmp_path / "serve.err"
     seen: list[str] = []
-    with log.open("w") as err:
-        proc = subprocess.Popen([*cli, "serve", "--port", "0"], env=env, stdout=subprocess.DEVNULL, stderr=err)
-    try:
-        deadline = time.monotonic() + 30
-        while not (m := re.search(r"REST API at (http://127\.0\.0\.1:\d+)/v1/", log.read_text())):
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
+    with serving(env, log) as (proc, base):
         auth = {"Authorization": f"Bearer {key}"}
-        with httpx.Client(base_url=m.group(1), timeout=30, headers=auth) as http:
+        with httpx.Client(base_url=base, timeout=30, headers=auth) as http:
             def send(method: str, url: str, **kw: object) -> httpx.Response:
                 r = http.request(method, url, **kw)  # type: ignore[arg-type]
                 seen.append(r.text + repr(dict(r.headers)))
@@ -64,12 +55,7 @@ def test_serve_logs_and_responses_hold_no_secret(tmp_path: Path, receiver: Recei
             while send("GET", f"/v1/scheduling/task/get/{task['task_id']}").json()["data"]["state"] != "failed":
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+        stop_cleanly(proc, log)
     text = log.read_text()
     assert "fired" in text or "task" in text, text[:2000]  # the process did log its work
     blob = text + "\n".join(seen)
