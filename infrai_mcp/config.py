@@ -41,6 +41,19 @@ def _positive_int(name: str, default: int) -> int:
     return value
 
 
+def _positive_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name}: {raw!r} is not a number of seconds") from None
+    if not value > 0:
+        raise ValueError(f"{name}: must be more than 0, got {raw}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(default_factory=default_home)
@@ -52,11 +65,15 @@ class Settings:
     read_only: bool = False
     allow_private_targets: tuple[str, ...] = ()
     workflow_url: str | None = None
+    workflow_secret: str | None = None  # signs workflow callbacks (INFRAI_WORKFLOW_SECRET)
     max_jobs_per_project: int = 10_000  # active jobs: cron jobs, scheduled tasks, active/paused schedules
     max_queue_depth: int = 1_000_000  # messages per queue: available + in flight + delayed
     # HTTP attempts on a thread of their own (docs/ENGINE.md, "Dispatcher"): API reads stay
     # faster under a backlog on a busy machine, at the cost of burst fires/s. INFRAI_HTTP_THREAD=1.
     http_thread: bool = False
+    # Run/plan/dispatch leases (INFRAI_LEASE_SECONDS) and the retry backoff base (INFRAI_BACKOFF_BASE).
+    lease_seconds: float = 30.0
+    backoff_base: float = 1.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -81,9 +98,12 @@ class Settings:
             read_only=_flag("INFRAI_READ_ONLY"),
             allow_private_targets=allow,
             workflow_url=os.environ.get("INFRAI_WORKFLOW_URL") or None,
+            workflow_secret=os.environ.get("INFRAI_WORKFLOW_SECRET") or None,
             max_jobs_per_project=_positive_int("INFRAI_MAX_JOBS_PER_PROJECT", 10_000),
             max_queue_depth=_positive_int("INFRAI_MAX_QUEUE_DEPTH", 1_000_000),
             http_thread=_flag("INFRAI_HTTP_THREAD"),
+            lease_seconds=_positive_float("INFRAI_LEASE_SECONDS", 30.0),
+            backoff_base=_positive_float("INFRAI_BACKOFF_BASE", 1.0),
         )
 
     @property

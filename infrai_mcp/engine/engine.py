@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
@@ -61,14 +60,13 @@ class Engine:
         self.dispatch_enabled = dispatch
         # Server mode refuses private/loopback targets unless allow-listed (SSRF guard).
         self.server_mode = server_mode
-        backoff = os.environ.get("INFRAI_BACKOFF_BASE")
         self.dispatcher = Dispatcher(
             server_mode=server_mode,
             allow_private_targets=self.settings.allow_private_targets,
-            backoff_base=float(backoff) if backoff else 1.0,
+            backoff_base=self.settings.backoff_base,
             io_thread=self.settings.http_thread,
         )
-        self.scheduler = Scheduler(self, lease_seconds=lease_seconds)
+        self.scheduler = Scheduler(self, lease_seconds=lease_seconds or self.settings.lease_seconds)
         self._background: list[tuple[str, BackgroundFactory]] = [
             ("run-retention", lambda: retention_loop(self)),
         ]

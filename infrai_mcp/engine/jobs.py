@@ -48,16 +48,6 @@ class JobService(ScheduleOps):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    async def _withdraw(self, job_id: str, reason: str) -> int:
-        """Cancel this process's claimed-ahead runs of a job before stopping the job.
-
-        (A serve in another process may hold claimed-ahead runs too; those still go out,
-        at most ``scheduler.lookahead`` after the stop. See docs/ENGINE.md.)"""
-        ids = self.engine.scheduler.withdraw(job_id)
-        if ids:
-            await self.store.cancel_claimed(self.engine.scheduler.owner, ids, ts(self._now()), reason)
-        return len(ids)
-
     # -- cron jobs ----------------------------------------------------------------------
     async def _cron_row(self, project: str, cron_id: str) -> Row:
         row: Row | None = await self.store.get_job(project, "cron", cron_id)
@@ -131,24 +121,17 @@ class JobService(ScheduleOps):
             changes["run_at"] = future(req.run_at, now, "run_at")
             schedule = changes["schedule"] = None
             retime = True
-            withdrawn = await self._withdraw(cron_id, "cancelled: run_at was changed before the run was due")
-            if withdrawn:  # claimed ahead for the old time; those runs never went out
-                changes["run_count"] = max(0, int(row["run_count"]) - withdrawn)
             if status == "completed":
                 status = "active"
         if "enabled" in given and req.enabled is not None and status != "completed":
             status = "active" if req.enabled else "paused"
             retime = retime or status != row["status"]
         max_runs = changes.get("max_runs", row["max_runs"])
-        if status == "completed" and schedule and "max_runs" in given and (max_runs is None
-                                                                             or max_runs > row["run_count"]):
+        used_up = max_runs is not None and int(row["run_count"]) >= max_runs
+        if schedule and status == "completed" and "max_runs" in given and not used_up:
             status, retime = "active", True  # more runs allowed: the job continues
-        if "enabled" in given and req.enabled is False:
-            withdrawn = await self._withdraw(cron_id, "cancelled: the job was paused before the run was due")
-            if withdrawn and status == "completed" and not schedule:
-                # A one-shot completes when its run is created; that run never went out.
-                status, retime = "paused", True
-                changes["run_count"] = max(0, int(row["run_count"]) - withdrawn)
+        elif schedule and status in ("active", "paused") and used_up:
+            status, retime = "completed", True  # max_runs at or below the fires it has made
         if retime:
             if status != "active":
                 changes["next_run_at"] = None
@@ -156,8 +139,8 @@ class JobService(ScheduleOps):
                 changes["next_run_at"] = first_fire(schedule, tz, now)
             elif req.run_at is not None:
                 changes["next_run_at"] = changes["run_at"]
-            elif row["run_at"] is not None and changes.get("run_count", row["run_count"]) == 0:
-                changes["next_run_at"] = max(row["run_at"], ts(now))
+            elif row["run_at"] is not None and int(row["run_count"]) == 0:
+                changes["next_run_at"] = max(row["run_at"], ts(now))  # a one-shot resumed after its time: now
         changes["status"] = status
         changes["updated_at"] = ts(now)
         new = await self.store.update_job(project, "cron", cron_id, changes)
@@ -167,8 +150,6 @@ class JobService(ScheduleOps):
         return cron_record(new)
 
     async def cron_delete(self, project: str, cron_id: str) -> Deleted:
-        if await self.store.get_job(project, "cron", cron_id) is not None:
-            await self._withdraw(cron_id, "cancelled: the job was deleted before the run was due")
         if not await self.store.delete_job(project, "cron", cron_id, ts(self._now())):
             raise NotFound(f"No cron job {cron_id!r}.", hint="cron")
         return Deleted(id=cron_id, deleted=True)
@@ -266,8 +247,6 @@ class JobService(ScheduleOps):
         return Page[Task](items=[task_record(r) for r in rows], next_cursor=nxt)
 
     async def task_cancel(self, project: str, task_id: str) -> Task:
-        if await self.store.get_job(project, "task", task_id) is not None:
-            await self._withdraw(task_id, "cancelled by task_cancel before the run was due")
         row = await self.store.cancel_task(project, task_id, ts(self._now()))
         if row is None:
             raise NotFound(f"No task {task_id!r}.", hint="task")

@@ -18,7 +18,8 @@ from typing import Any
 from psycopg import sql
 
 from infrai_mcp.engine.pg_db import Conn, PgDB
-from infrai_mcp.engine.store_jobs import Claimed, JobStore, Outcome, Planner, Row, too_many_jobs
+from infrai_mcp.engine.planning import Planner, settle
+from infrai_mcp.engine.store_jobs import Claim, Claimed, Due, JobStore, Outcome, PlanRef, Row, too_many_jobs
 from infrai_mcp.ids import new_id
 
 DUE_CHANNEL = "infrai_due"
@@ -38,6 +39,10 @@ _JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type"})
 _RUN_FILTERS = frozenset({"job_id", "state", "job_kind"})
 _RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for",
                 "next_attempt_at", "finished_at", "error", "webhook_id", "created_at")
+_SETTLED_RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for", "next_attempt_at",
+                        "started_at", "finished_at", "error", "attempts", "lease_owner", "lease_expires_at",
+                        "webhook_id", "created_at")
+_PLAN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "scheduled_for")
 _JOB_INSERT_COLUMNS = ("id", "project", "kind", "agent_id", "name", "schedule_type", "schedule", "timezone",
                        "run_at", "delay_seconds", "callback_type", "callback_id", "url", "method", "headers",
                        "payload", "retries", "timeout_seconds", "secret", "on_failure_webhook", "overlap_policy",
@@ -45,7 +50,7 @@ _JOB_INSERT_COLUMNS = ("id", "project", "kind", "agent_id", "name", "schedule_ty
                        "next_run_at", "created_at", "updated_at", "result_url", "events_url")
 
 
-async def _one(conn: Conn, query: str, params: Row | None = None) -> Row | None:
+async def _one(conn: Conn, query: str | sql.Composed, params: Row | None = None) -> Row | None:
     cur = await conn.execute(query, params)
     row = await cur.fetchone()
     return dict(row) if row is not None else None
@@ -137,21 +142,25 @@ class PgJobStore(JobStore):
         bad = set(changes) - _UPDATABLE
         if bad:
             raise ValueError(f"cannot update job columns {sorted(bad)}")
-        q_get, q_cancel = self._q("job_get"), self._q("runs_cancel_waiting")
-        sets = sql.SQL(", ").join(
-            sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in changes
-        )
+        q_get, q_cancel, q_lock = self._q("job_get"), self._q("runs_cancel_waiting"), self._q("job_lock")
+        q_withdraw = self._q("plans_withdraw")
+        # Every change withdraws the job's plans and plans again from the (new) next_run_at.
+        sets = [sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in changes]
+        sets.append(sql.SQL("plan_at = {}, planned_runs = 0").format(
+            sql.Placeholder("next_run_at") if "next_run_at" in changes else sql.SQL("next_run_at")))
         query = sql.SQL(
-            "UPDATE jobs SET {} WHERE project = %(_p)s AND id = %(_id)s AND kind = %(_k)s AND deleted_at IS NULL"
-        ).format(sets)
+            "UPDATE jobs SET {} WHERE project = %(_p)s AND id = %(_id)s AND kind = %(_k)s AND deleted_at IS NULL "
+            "RETURNING plan_at"
+        ).format(sql.SQL(", ").join(sets))
 
         async def tx(conn: Conn) -> Row | None:
-            if changes:
-                cur = await conn.execute(query, {**changes, "_p": project, "_id": job_id, "_k": kind})
-                if cur.rowcount == 0:
-                    return None
-                if changes.get("next_run_at") is not None:
-                    await _notify_due(conn)
+            await conn.execute(q_lock, {"project": project, "id": job_id, "kind": kind})
+            await conn.execute(q_withdraw, {"job_id": job_id})
+            updated = await _one(conn, query, {**changes, "_p": project, "_id": job_id, "_k": kind})
+            if updated is None:
+                return None
+            if updated["plan_at"] is not None:
+                await _notify_due(conn)  # other workers plan it (again) at once
             if cancel_waiting:
                 await conn.execute(q_cancel, {
                     "project": project, "job_id": job_id, "now": changes.get("updated_at"),
@@ -161,11 +170,13 @@ class PgJobStore(JobStore):
         return await self.db.write(tx)
 
     async def delete_job(self, project: str, kind: str, job_id: str, now: float) -> bool:
-        q_any, q_del, q_cancel = self._q("job_get_any"), self._q("job_delete"), self._q("runs_cancel_waiting")
+        q_del, q_cancel = self._q("job_delete"), self._q("runs_cancel_waiting")
+        q_lock, q_withdraw = self._q("job_lock"), self._q("plans_withdraw")
 
         async def tx(conn: Conn) -> bool:
-            if await _one(conn, q_any, {"project": project, "id": job_id, "kind": kind}) is None:
+            if await _one(conn, q_lock, {"project": project, "id": job_id, "kind": kind}) is None:
                 return False
+            await conn.execute(q_withdraw, {"job_id": job_id})
             await conn.execute(q_del, {"project": project, "id": job_id, "kind": kind, "now": now})
             await conn.execute(q_cancel, {"project": project, "job_id": job_id, "now": now,
                                           "reason": "cancelled: the job was deleted"})
@@ -175,10 +186,13 @@ class PgJobStore(JobStore):
 
     async def cancel_task(self, project: str, task_id: str, now: float) -> Row | None:
         q_cancel, q_runs, q_get = self._q("task_cancel"), self._q("runs_cancel_waiting"), self._q("job_get")
+        q_lock, q_withdraw = self._q("job_lock"), self._q("plans_withdraw")
 
         async def tx(conn: Conn) -> Row | None:
+            await conn.execute(q_lock, {"project": project, "id": task_id, "kind": "task"})
             cur = await conn.execute(q_cancel, {"project": project, "id": task_id, "now": now})
             if cur.rowcount:
+                await conn.execute(q_withdraw, {"job_id": task_id})
                 await conn.execute(q_runs, {"project": project, "job_id": task_id, "now": now,
                                             "reason": "cancelled by task_cancel"})
             return await _one(conn, q_get, {"project": project, "id": task_id, "kind": "task"})
@@ -226,80 +240,102 @@ class PgJobStore(JobStore):
         return await self.db.read(lambda c: _all(c, q, {"project": project, "run_id": run_id}))
 
     # -- scheduler ----------------------------------------------------------------------
-    async def claim_runs(
-        self, now: float, owner: str, lease_until: float, limit: int, planner: Planner
-    ) -> list[Claimed]:
-        return await self.claim_runs_ahead(now, now, owner, lease_until, limit, planner)
-
-    async def claim_runs_ahead(
+    async def claim_due(
         self, now: float, horizon: float, owner: str, lease_until: float, limit: int, planner: Planner
-    ) -> list[Claimed]:
+    ) -> Claim:
         q = self.db.queries
 
-        async def tx(conn: Conn) -> list[Claimed]:
-            await self._materialise(conn, now, horizon, max(limit, 100), planner)
-            params = {"now": now, "horizon": horizon, "owner": owner, "until": lease_until, "limit": limit}
+        async def tx(conn: Conn) -> Claim:
+            await _unplan(conn, q, await _all(conn, q["plans_expired"], {"now": now}))
+            claim = Claim(plans=await self._plan(conn, now, horizon, max(limit, 100), owner, lease_until, planner))
+            params = {"now": now, "owner": owner, "until": lease_until, "limit": limit}
             runs = await _all(conn, q["claim_expired"], params)
             if len(runs) < limit:
                 runs += await _all(conn, q["claim_waiting"], {**params, "limit": limit - len(runs)})
             if not runs:
-                return []
+                return claim
             job_ids = sorted({r["job_id"] for r in runs})
             jobs = {j["id"]: j for j in await _all(conn, q["jobs_by_ids"], {"ids": job_ids})}
             task_ids = [i for i in job_ids if jobs[i]["kind"] == "task"]
             if task_ids:
                 await conn.execute(q["tasks_mark_running"], {"ids": task_ids, "now": now})
-            claimed = []
             for r in runs:
-                due = float(r.pop("due"))
-                claimed.append(Claimed(run=r, job=jobs[r["job_id"]], due=max(now, due)))
-            claimed.sort(key=lambda c: c.due)
-            return claimed
+                r.pop("due", None)
+                claim.runs.append(Claimed(run=r, job=jobs[r["job_id"]], due=now))
+            return claim
 
         return await self.db.write(tx)
 
-    async def _materialise(self, conn: Conn, now: float, horizon: float, limit: int, planner: Planner) -> None:
-        """Turn jobs due by ``horizon`` (locked, SKIP LOCKED) into runs and advance them."""
+    async def _plan(
+        self, conn: Conn, now: float, horizon: float, limit: int, owner: str, lease_until: float, planner: Planner
+    ) -> list[PlanRef]:
+        """Turn jobs due by ``horizon`` (locked, SKIP LOCKED) into plans leased to ``owner``."""
         q = self.db.queries
         due = await _all(conn, q["due_jobs"], {"horizon": horizon, "limit": limit})
         if not due:
-            return
-        counted = [j["id"] for j in due if j["overlap_policy"] != "allow"]
-        unfinished: dict[str, int] = {}
-        if counted:
-            for r in await _all(conn, q["unfinished_runs_of_jobs"], {"job_ids": counted}):
-                unfinished[r["job_id"]] = int(r["n"])
-        new_runs: list[Row] = []
-        updates: dict[tuple[str, ...], list[Row]] = defaultdict(list)
+            return []
+        plans: list[Row] = []
+        advances: list[Row] = []
         for job in due:
-            plan = planner(job, now, unfinished.get(job["id"], 0))
-            last_id = None
-            for planned in plan.runs:
-                last_id = new_id("run")
-                waiting = planned.state == "pending"
-                new_runs.append({
-                    "id": last_id, "project": job["project"], "job_id": job["id"], "job_kind": job["kind"],
-                    "trigger": planned.trigger, "state": planned.state, "scheduled_for": planned.scheduled_for,
-                    "next_attempt_at": planned.scheduled_for if waiting else None,
-                    "finished_at": None if waiting else now, "error": planned.error,
-                    "webhook_id": "msg_" + last_id.removeprefix("run_"), "created_at": now,
-                })
-            changes = dict(plan.changes)
-            if last_id is not None:
-                changes.setdefault("last_run_id", last_id)
-            bad = set(changes) - _UPDATABLE
-            if bad:
-                raise ValueError(f"planner changed non-updatable job columns {sorted(bad)}")
+            plan = planner(job, now)
+            for fire in plan.fires:
+                plans.append({"id": new_id("run"), "project": job["project"], "job_id": job["id"],
+                              "job_kind": job["kind"], "trigger": fire.trigger, "scheduled_for": fire.scheduled_for})
+            ch = plan.changes
+            advances.append({"id": job["id"], "plan_at": ch["plan_at"], "planned_runs": ch["planned_runs"],
+                             "next_run_at": ch.get("next_run_at"), "keep": "next_run_at" not in ch})
+        if plans:
+            await conn.execute(q["plans_insert_many"], {**_columns(plans, _PLAN_COLUMNS), "owner": owner,
+                                                        "until": lease_until, "now": now})
+        await conn.execute(q["jobs_plan_many"], _columns(advances, ("id", "plan_at", "planned_runs", "next_run_at",
+                                                                    "keep")))
+        return sorted((PlanRef(p["id"], p["job_id"], p["scheduled_for"]) for p in plans), key=lambda p: p.due)
+
+    async def confirm_plans(self, owner: str, plan_ids: list[str], now: float, lease_until: float) -> list[Claimed]:
+        q = self.db.queries
+
+        async def tx(conn: Conn) -> list[Claimed]:
+            params = {"ids": plan_ids, "owner": owner}
+            jobs = {j["id"]: j for j in await _all(conn, q["jobs_lock_for_plans"], params)}
+            taken = await _all(conn, q["plans_take"], params)
+            if not taken:
+                return []
+            by_job: dict[str, list[Row]] = defaultdict(list)
+            for plan in taken:
+                by_job[plan["job_id"]].append(plan)
+            ids = sorted(by_job)
+            unfinished = {r["job_id"]: int(r["n"]) for r in await _all(conn, q["unfinished_runs_of_jobs"],
+                                                                         {"job_ids": ids})}
+            later = {r["job_id"]: (r["first"], r["last"]) for r in await _all(conn, q["plans_span_of_jobs"],
+                                                                               {"ids": ids})}
+            runs: list[Row] = []
+            changes: list[Row] = []
+            fire: list[Claimed] = []
+            for job_id, plans in by_job.items():
+                job = jobs.get(job_id)
+                if job is None:
+                    continue
+                done = settle(job, plans, unfinished=unfinished.get(job_id, 0), later=later.get(job_id), now=now,
+                              owner=owner, lease_until=lease_until)
+                runs += done.runs
+                if done.changes:
+                    ch = done.changes
+                    changes.append({**ch, "id": job_id, "set_plan_at": "plan_at" in ch, "plan_at": ch.get("plan_at"),
+                                    "status": ch.get("status")})
+                sent = set(done.fire)
+                fire += [Claimed(run=r, job=job, due=r["scheduled_for"]) for r in done.runs if r["id"] in sent]
+            if runs:
+                await conn.execute(q["runs_insert_many"], _columns(runs, _SETTLED_RUN_COLUMNS))
             if changes:
-                updates[tuple(sorted(changes))].append({**changes, "_id": job["id"]})
-        if new_runs:
-            await conn.execute(q["runs_insert_many"], _columns(new_runs, _RUN_COLUMNS))
-        # Jobs whose changes touch the same columns share one statement (pipelined).
-        for cols, rows_ in updates.items():
-            sets = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in cols)
-            stmt = sql.SQL("UPDATE jobs SET {} WHERE id = %(_id)s").format(sets)
-            async with conn.cursor() as cur:
-                await cur.executemany(stmt, rows_)
+                await conn.execute(q["jobs_settle_many"], _columns(changes, (
+                    "id", "run_count", "planned_runs", "last_run_at", "last_run_id", "next_run_at", "set_plan_at",
+                    "plan_at", "status")))
+            if any(r["state"] == "pending" for r in runs) or any(c.get("plan_at") is not None for c in changes):
+                await _notify_due(conn)
+            fire.sort(key=lambda c: c.due)
+            return fire
+
+        return await self.db.write(tx)
 
     async def finish_runs(self, owner: str, outcomes: list[Outcome]) -> list[str]:
         if not outcomes:
@@ -337,30 +373,34 @@ class PgJobStore(JobStore):
         return await self.db.write(tx)
 
     async def renew_run_leases(self, owner: str, until: float) -> None:
-        q = self._q("leases_renew")
+        q_runs, q_plans = self._q("leases_renew"), self._q("plan_leases_renew")
 
         async def tx(conn: Conn) -> None:
-            await conn.execute(q, {"owner": owner, "until": until})
+            await conn.execute(q_runs, {"owner": owner, "until": until})
+            await conn.execute(q_plans, {"owner": owner, "until": until})
 
         await self.db.write(tx)
 
     async def release_runs(self, owner: str, run_ids: list[str], now: float) -> None:
-        if not run_ids:
-            return
-        q = self._q("runs_release")
+        q = self.db.queries
 
         async def tx(conn: Conn) -> None:
-            await conn.execute(q, {"ids": run_ids, "owner": owner, "now": now})
+            await _unplan(conn, q, await _all(conn, q["plans_of_owner"], {"owner": owner}))
+            if run_ids:
+                await conn.execute(q["runs_release"], {"ids": run_ids, "owner": owner, "now": now})
             await _notify_due(conn)
 
         await self.db.write(tx)
 
-    async def next_due_at(self, owner: str) -> float | None:
+    async def next_due_at(self, owner: str) -> Due:
         q = self._q("next_due")
 
-        async def tx(conn: Conn) -> float | None:
+        async def tx(conn: Conn) -> Due:
             row = await _one(conn, q, {"owner": owner})
-            return None if row is None or row["due"] is None else float(row["due"])
+            if row is None:
+                return Due(None, None)
+            return Due(plan=None if row["plan"] is None else float(row["plan"]),
+                       run=None if row["run"] is None else float(row["run"]))
 
         return await self.db.read(tx)
 
@@ -395,3 +435,17 @@ class PgJobStore(JobStore):
             return int(row["n"]) if row else 0
 
         return await self.db.write(tx)
+
+
+async def _unplan(conn: Conn, q: dict[str, str], dropped: list[Row]) -> None:
+    """Plans dropped (a dead owner's, or released at stop): their jobs are planned again from
+    the earliest dropped fire."""
+    if not dropped:
+        return
+    per_job: dict[str, tuple[float, int]] = {}
+    for plan in dropped:
+        at, n = per_job.get(plan["job_id"], (plan["scheduled_for"], 0))
+        per_job[plan["job_id"]] = (min(at, plan["scheduled_for"]), n + 1)
+    await conn.execute(q["jobs_unplan_many"], {"job_id": list(per_job), "at": [v[0] for v in per_job.values()],
+                                               "n": [v[1] for v in per_job.values()]})
+    await _notify_due(conn)

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -71,33 +70,36 @@ class Executor:
     async def execute(self, claimed: Claimed) -> None:
         run, job = claimed.run, claimed.job
         attempt = int(run["attempts"])
-        wait = claimed.due - self.engine.clock.now().timestamp()
+        clock = self.engine.clock
+        wait = claimed.due - clock.now().timestamp()
         if wait > 0:
-            await asyncio.sleep(wait)  # claimed ahead of time (see scheduler.py): send on the dot
+            await asyncio.sleep(wait)  # not normally: plans are confirmed at their time
         events = job.get("events_url")
         if events:
             if attempt == 1:
                 self._event(events, job, run, attempt, "job.started", {"scheduled_for": iso(run["scheduled_for"])})
             self._event(events, job, run, attempt, "job.request", self._request_view(job))
+        # Run and attempt times are the engine's clock (injectable), durations the dispatcher's.
+        started = clock.now().timestamp()
         try:
             result = await self._deliver(job, run, attempt)
         except Exception as exc:  # a bug in a callback path must not kill the scheduler
             log.exception("run %s: delivery raised", run["id"])
             now = datetime.now(UTC)
             result = AttemptResult(False, None, f"internal error: {exc}", 0, None, False, None, now, now)
+        finished = clock.now().timestamp()
         retries = int(job["retries"])
         if result.ok:
             state, next_at = "succeeded", None
         elif result.retryable and attempt <= retries:
             state = "retrying"
-            next_at = result.finished_at.timestamp() + self.engine.dispatcher.backoff(attempt, result.retry_after)
+            next_at = finished + self.engine.dispatcher.backoff(attempt, result.retry_after)
         else:
             state, next_at = "failed", None
         outcome = Outcome(
-            run_id=run["id"], project=run["project"], attempt=attempt,
-            started_at=result.started_at.timestamp(), finished_at=result.finished_at.timestamp(), state=state,
-            response_status=result.status, response_excerpt=result.response_excerpt, error=result.error,
-            duration_ms=result.duration_ms, next_attempt_at=next_at,
+            run_id=run["id"], project=run["project"], attempt=attempt, started_at=started, finished_at=finished,
+            state=state, response_status=result.status, response_excerpt=result.response_excerpt,
+            error=result.error, duration_ms=result.duration_ms, next_attempt_at=next_at,
         )
         try:
             applied = await self.record(outcome)
@@ -146,7 +148,7 @@ class Executor:
                 })
         if final and job.get("result_url"):
             body = {
-                "type": "job.result", "timestamp": iso(time.time()), "job_id": job["id"], "run_id": run["id"],
+                "type": "job.result", "timestamp": self._stamp(), "job_id": job["id"], "run_id": run["id"],
                 "state": state, "status": result.status, "headers": result.headers or {},
                 "body": result.response_excerpt, "error": result.error, "attempts": attempt,
                 "duration_ms": result.duration_ms,
@@ -163,8 +165,11 @@ class Executor:
             "body": json.loads(job["payload"]) if job["payload"] is not None else None,
         }
 
+    def _stamp(self) -> str | None:
+        return iso(self.engine.clock.now().timestamp())
+
     def _event(self, url: str, job: Row, run: Row, attempt: int, kind: str, data: dict[str, Any]) -> None:
-        body = {"type": kind, "timestamp": iso(time.time()), "job_id": job["id"], "run_id": run["id"],
+        body = {"type": kind, "timestamp": self._stamp(), "job_id": job["id"], "run_id": run["id"],
                 "attempt": attempt, "data": data}
         # webhook-id: stable across retries of this one event, distinct per event and attempt.
         self._notice(url, job, run, body, f"{run['webhook_id']}_{kind.removeprefix('job.')}_{attempt}", run["id"])
@@ -233,7 +238,7 @@ class Executor:
                 url=template.replace("{callback_id}", quote(str(job["callback_id"]), safe="")),
                 method="POST", headers=json.loads(job["headers"] or "{}"), body=json.dumps(envelope).encode(),
                 timeout=float(job["timeout_seconds"]), webhook_id=run["webhook_id"],
-                secret=os.environ.get("INFRAI_WORKFLOW_SECRET") or None,
+                secret=self.engine.settings.workflow_secret,
             )
             return await self.engine.dispatcher.attempt(req, attempt, self._target_headers(job, run))
         started, t0 = datetime.now(UTC), time.perf_counter()
@@ -242,7 +247,7 @@ class Executor:
     def _envelope(self, job: Row, run: Row) -> dict[str, Any]:
         return {
             "schedule_id": job["id"], "name": job["name"], "agent_id": job["agent_id"],
-            "run_id": run["id"], "execution_id": run["id"], "fired_at": iso(time.time()),
+            "run_id": run["id"], "execution_id": run["id"], "fired_at": self._stamp(),
             "scheduled_for": iso(run["scheduled_for"]),
             "payload": json.loads(job["payload"]) if job["payload"] is not None else None,
         }

@@ -190,14 +190,6 @@ class ScheduleOps:
             status = "active"  # a finished one-shot given a new time runs again
         if "status" in given and req.status is not None and req.status != status:
             status, retime = req.status, True
-        if "status" in given and req.status == "paused":
-            withdrawn = self.engine.scheduler.withdraw(schedule_id)
-            if withdrawn:
-                await self.store.cancel_claimed(self.engine.scheduler.owner, withdrawn, ts(now),
-                                                "cancelled: the schedule was paused before the run was due")
-                if status == "completed" and not schedule:
-                    # A one-shot completes when its run is created; that run never went out.
-                    status, retime = "paused", True
         if retime:
             if status != "active":
                 changes["next_run_at"] = None
@@ -219,10 +211,6 @@ class ScheduleOps:
         row = await self.store.get_job(project, "schedule", schedule_id)
         if row is not None and row["agent_id"] != agent_id:
             raise self._not_found(agent_id, schedule_id)
-        withdrawn = self.engine.scheduler.withdraw(schedule_id) if row is not None else []
-        if withdrawn:
-            await self.store.cancel_claimed(self.engine.scheduler.owner, withdrawn, ts(self._now()),
-                                            "cancelled: the schedule was deleted before the run was due")
         if not await self.store.delete_job(project, "schedule", schedule_id, ts(self._now())):
             raise self._not_found(agent_id, schedule_id)
         return Deleted(id=schedule_id, deleted=True)

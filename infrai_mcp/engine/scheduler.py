@@ -1,22 +1,26 @@
-"""The scheduler: sleeps until work is due, claims it in batches, runs it, records outcomes.
+"""The scheduler: plans fires ahead of time, confirms each plan at its time, runs it, records outcomes.
 
-Loop (one per process that holds the 'dispatch' lease of the data dir):
+Loop (one per process that holds the 'dispatch' lease of the data dir; on PostgreSQL every
+worker holds its own and SKIP LOCKED keeps them apart):
 
-1. ``store.claim_runs_ahead`` in ONE transaction turns due jobs into runs (via ``plan``, pure), advances
-   each job's ``next_run_at`` and leases up to ``batch`` claimable runs to this process.
-   Claims look ``lookahead`` (up to 5 s) ahead: a claimed run's task sleeps in memory until
-   its exact due time, so store latency under load does not add to fire lateness.
-2. Each claimed run becomes an asyncio task (``Executor`` in runner.py): one attempt
-   through the dispatcher, then an ``Outcome`` recorded in batches (many finished runs,
-   one transaction).
-3. Sleep until ``store.next_due_at`` or a ``wake()`` (service ops call it after creates and
-   updates), but at most ``poll_interval`` (1 s) so work written by another process (the
-   CLI, a second server) is noticed.
+1. ``store.claim_due`` in ONE transaction turns jobs due within ``lookahead`` (up to 5 s) into
+   PLANS leased to this process (``planning.plan_fire`` decides the fires) and leases runs
+   due now (retries, queued runs, runs of a dead process).
+2. Plans wait in an in-memory heap. At a plan's time the feeder confirms it: ONE transaction
+   for every plan due together (``store.confirm_plans``) turns the plans that still exist into
+   runs (``planning.settle``). A change to a job deletes its plans in the change's own
+   transaction, so a plan made under old settings is never confirmed after the change
+   returned — whichever process holds it. Only confirmed runs are sent.
+3. Each run to send becomes an asyncio task (``Executor`` in runner.py): one attempt through
+   the dispatcher, then an ``Outcome`` recorded in batches.
+4. Sleep until the next plan is half a look-ahead away, a run is due, or a ``wake()``
+   (service ops call it after creates and updates), at most ``poll_interval`` (1 s) so work
+   written by another process is noticed.
 
-Why a dispatch lease: two servers sharing one data dir must not both fire. Exactly one
-holds the lease row (owner + expiry, renewed every lease/3); the other takes over when
-it expires. Run leases (renewed while running) make a run in flight when its process
-died claimable again after ``lease_seconds``: at-least-once, same ``webhook_id``.
+Why a dispatch lease: two servers sharing one SQLite data dir must not both fire. Run and
+plan leases (renewed every lease/3) make the work of a process that died come back: its
+plans are dropped and planned again, its runs are claimable again with the same
+``webhook_id`` (at-least-once).
 """
 
 from __future__ import annotations
@@ -28,13 +32,12 @@ import itertools
 import logging
 import os
 import socket
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from infrai_mcp.engine.planning import FirePlan, plan_fire
 from infrai_mcp.engine.runner import Executor
-from infrai_mcp.engine.store_jobs import Claimed, FirePlan, PlannedRun, Row
+from infrai_mcp.engine.store_jobs import Claimed, PlanRef, Row
 from infrai_mcp.ids import new_id
-from infrai_mcp.when.cron import CronError, next_fire
 
 if TYPE_CHECKING:
     from infrai_mcp.engine.engine import Engine
@@ -42,68 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("infrai.scheduler")
 
 DISPATCH_LEASE = "dispatch"
-MAX_CATCHUP = 100  # misfire_policy run_all: at most this many missed fires are replayed
-
-
-def _dt(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
-
-
-def plan_fire(job: Row, now: float, unfinished: int, *, misfire_grace: float) -> FirePlan:
-    """What a due job turns into. Pure: the store calls it inside its claim transaction.
-
-    One-shot jobs fire once (even late: a task is never silently dropped). Recurring jobs
-    fire at ``next_run_at``; when that is more than ``misfire_grace`` in the past the
-    process was down, and ``misfire_policy`` decides: run_once (one run, then continue
-    from now), skip (no run), run_all (every missed fire, at most MAX_CATCHUP).
-    """
-    due = float(job["next_run_at"])
-    run_count = int(job["run_count"] or 0)
-    # last_run_at is the scheduled time of the latest fire (what its run shows as scheduled_for),
-    # not the claim time: claims look up to a few seconds ahead of the fire.
-    changes: Row = {}
-    schedule = job["schedule"]
-    if schedule is None:
-        changes["last_run_at"] = due
-        changes.update(next_run_at=None, run_count=run_count + 1)
-        if job["kind"] != "task":
-            changes["status"] = "completed"
-        return FirePlan(runs=[PlannedRun(due)], changes=changes)
-
-    misfire = now - due > misfire_grace
-    fires: list[float] = [due]
-    if misfire and job["misfire_policy"] == "skip":
-        fires = []
-    elif misfire and job["misfire_policy"] == "run_all":
-        fires, at = [], _dt(due)
-        with contextlib.suppress(CronError, StopIteration):
-            while at.timestamp() <= now and len(fires) < MAX_CATCHUP:
-                fires.append(at.timestamp())
-                at = next_fire(schedule, job["timezone"], at)
-    max_runs = job["max_runs"]
-    if max_runs is not None:
-        fires = fires[: max(0, int(max_runs) - run_count)]
-    trigger = "misfire" if misfire else "schedule"
-    runs: list[PlannedRun] = []
-    for i, at_ts in enumerate(fires):
-        if job["overlap_policy"] == "skip" and (unfinished > 0 or i > 0):
-            runs.append(PlannedRun(at_ts, trigger, "skipped",
-                                   "skipped: the previous run is still in flight (overlap_policy=skip)"))
-        else:
-            runs.append(PlannedRun(at_ts, trigger))
-    counted = sum(1 for r in runs if r.state == "pending")
-    if runs:
-        changes["last_run_at"] = max(r.scheduled_for for r in runs)
-    changes["run_count"] = run_count + counted
-    try:
-        nxt: float | None = next_fire(schedule, job["timezone"], _dt(now if misfire else due)).timestamp()
-    except (CronError, StopIteration):
-        nxt = None  # cannot happen for a validated expression; stop rather than spin
-    if max_runs is not None and changes["run_count"] >= int(max_runs):
-        nxt = None
-        changes["status"] = "completed"
-    changes["next_run_at"] = nxt
-    return FirePlan(runs=runs, changes=changes)
+CONFIRM_BATCH = 500  # plans confirmed per transaction
 
 
 class Scheduler:
@@ -111,7 +53,7 @@ class Scheduler:
         self,
         engine: Engine,
         *,
-        lease_seconds: float | None = None,
+        lease_seconds: float,
         batch: int = 200,
         max_in_flight: int = 10000,
         lookahead: float | None = None,
@@ -120,13 +62,12 @@ class Scheduler:
         stop_grace: float = 10.0,
     ) -> None:
         self.engine = engine
-        env_lease = os.environ.get("INFRAI_LEASE_SECONDS")
-        self.lease_seconds = lease_seconds or (float(env_lease) if env_lease else 30.0)
+        self.lease_seconds = lease_seconds
         self.batch = batch
-        # Claim up to 5 s ahead: a claim then happens >= 2.5 s before the work is due, so a
+        # Plan up to 5 s ahead: a claim then happens >= 2.5 s before the work is due, so a
         # store stall (~1 s stalls on the loaded bench VM, most likely WAL checkpoint fsyncs) does
-        # not make fires late. Never more than a quarter of the lease, so claimed-but-waiting
-        # runs keep their lease.
+        # not make fires late. Never more than a quarter of the lease, so waiting plans keep
+        # their lease.
         self.lookahead = lookahead if lookahead is not None else min(5.0, self.lease_seconds / 4)
         self.max_in_flight = max_in_flight
         # After saturation, claim again once this many slots are free: one claim per
@@ -142,16 +83,17 @@ class Scheduler:
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self.in_flight: dict[str, asyncio.Task[None]] = {}  # runs being executed
-        # Runs claimed ahead and not yet due: a heap the feeder turns into tasks on time, so
-        # a claim of a thousand runs costs a thousand heap pushes, not a thousand tasks.
-        self._waiting: list[tuple[float, int, Claimed]] = []
+        # Plans waiting for their time: a heap the feeder confirms on time, so a claim of a
+        # thousand plans costs a thousand heap pushes, not a thousand tasks.
+        self._waiting: list[tuple[float, int, PlanRef]] = []
+        self._confirming = 0  # plans popped from the heap whose confirm transaction runs
         self._seq = itertools.count()
         self._feed: asyncio.Event | None = None
 
     @property
     def held(self) -> int:
-        """Runs this process holds leases for (waiting for their time or executing)."""
-        return len(self.in_flight) + len(self._waiting)
+        """Plans and runs this process holds leases for."""
+        return len(self.in_flight) + len(self._waiting) + self._confirming
 
     def wake(self) -> None:
         """Re-evaluate the next due time now (after a create/update or a finished run)."""
@@ -161,8 +103,8 @@ class Scheduler:
     def _now(self) -> float:
         return self.engine.clock.now().timestamp()
 
-    def plan(self, job: Row, now: float, unfinished: int) -> FirePlan:
-        return plan_fire(job, now, unfinished, misfire_grace=self.misfire_grace)
+    def plan(self, job: Row, now: float) -> FirePlan:
+        return plan_fire(job, now, misfire_grace=self.misfire_grace)
 
     async def start(self) -> None:
         self._event = asyncio.Event()
@@ -175,7 +117,7 @@ class Scheduler:
         ]
 
     async def stop(self) -> None:
-        """Stop claiming; let in-flight runs finish for ``stop_grace`` s, release the rest."""
+        """Stop claiming; let in-flight runs finish for ``stop_grace`` s, give back the rest."""
         self._stopping = True
         self.wake()
         for task in self._tasks:
@@ -184,8 +126,8 @@ class Scheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-        unfinished = [c.run["id"] for _, _, c in self._waiting]  # claimed ahead, never started
-        self._waiting = []
+        self._waiting = []  # plans: dropped by release_runs below, planned again by the next claim
+        unfinished: list[str] = []
         pending = list(self.in_flight.values())
         if pending:
             _, still = await asyncio.wait(pending, timeout=self.stop_grace)
@@ -193,11 +135,12 @@ class Scheduler:
             for t in still:
                 t.cancel()
             await asyncio.gather(*still, return_exceptions=True)
-        if unfinished:
+        if self.holding:
             # Released runs are claimable at once by the next process, and the cut-off
             # attempt is not counted against the job's retries.
             await self.engine.store.release_runs(self.owner, unfinished, self._now())
-            log.info("released %d unfinished run(s) for retry", len(unfinished))
+            if unfinished:
+                log.info("released %d unfinished run(s) for retry", len(unfinished))
         await self.executor.drain()
         if self.holding:
             with contextlib.suppress(Exception):
@@ -219,6 +162,24 @@ class Scheduler:
             except Exception:
                 log.exception("lease renewal failed; will retry")
 
+    async def _take_lease(self, now: float) -> bool:
+        if not self.holding:
+            self.holding = await self.engine.store.take_lease(DISPATCH_LEASE, self.owner, now, now + self.lease_seconds)
+            if self.holding:
+                log.info("holding the dispatch lease (owner %s)", self.owner)
+        return self.holding
+
+    async def _claim(self, now: float, limit: int) -> int:
+        """One claim transaction: plans go to the heap, runs due now start. Returns the count."""
+        claim = await self.engine.store.claim_due(
+            now, now + self.lookahead, self.owner, now + self.lease_seconds, limit, self.plan
+        )
+        for plan in claim.plans:
+            self._hold(plan)
+        for run in claim.runs:
+            self._start(run)
+        return len(claim.plans) + len(claim.runs)
+
     async def _loop(self) -> None:
         assert self._event is not None
         store = self.engine.store
@@ -226,75 +187,68 @@ class Scheduler:
             timeout = self.poll_interval
             try:
                 now = self._now()
-                if not self.holding:
-                    self.holding = await store.take_lease(DISPATCH_LEASE, self.owner, now, now + self.lease_seconds)
-                    if self.holding:
-                        log.info("holding the dispatch lease (owner %s)", self.owner)
-                if self.holding:
+                if await self._take_lease(now):
                     free = self.max_in_flight - self.held
                     # Nearly saturated: wait for `refill` free slots (the done callback wakes us).
                     limit = min(self.batch, free) if free >= self.refill else 0
-                    claimed: list[Claimed] = []
-                    if limit > 0:
-                        claimed = await store.claim_runs_ahead(
-                            now, now + self.lookahead, self.owner, now + self.lease_seconds, limit, self.plan
-                        )
-                        for c in claimed:
-                            self._spawn(c)
-                    if limit > 0 and len(claimed) == limit:
+                    if limit > 0 and await self._claim(now, limit) >= limit:
                         continue  # a full batch: more may be due right now
-                    # Saturated (limit 0): a finishing run wakes us; until then nothing to ask.
-                    due = await store.next_due_at(self.owner) if limit > 0 else None
-                    if due is not None and due > now + self.lookahead:
-                        # Wake when the next due time is half a lookahead away: each claim
-                        # then takes half a lookahead's worth of work in one transaction
-                        # instead of one claim per run under steady load. (Work due within
-                        # the horizon that claim left alone is blocked by overlap 'queue':
-                        # a wake-up or the poll re-checks it.)
-                        timeout = min(self.poll_interval, max(0.0, due - self.lookahead / 2 - self._now()))
+                    if limit > 0:
+                        due = await store.next_due_at(self.owner)
+                        # Plans: wake when the next one is half a look-ahead away, so each claim
+                        # takes half a look-ahead's worth of work in one transaction instead of
+                        # one claim per fire under steady load. Runs: when they are due.
+                        wake_at = [t for t in ((due.plan - self.lookahead / 2) if due.plan is not None else None,
+                                               due.run) if t is not None]
+                        if wake_at:
+                            timeout = min(self.poll_interval, max(0.0, min(wake_at) - self._now()))
             except Exception:
                 log.exception("scheduler iteration failed; retrying in %.1f s", self.poll_interval)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), timeout)
             self._event.clear()
 
-    def withdraw(self, job_id: str) -> list[str]:
-        """Take a job's claimed-ahead, not yet started runs out of the heap; their ids.
-
-        JobService calls it before pausing, deleting or cancelling, then cancels them in the
-        store, so a fire claimed ahead does not slip out after the job was stopped.
-        """
-        keep: list[tuple[float, int, Claimed]] = []
-        gone: list[tuple[float, int, Claimed]] = []
-        now = self._now()
-        for item in self._waiting:
-            # Only runs still ahead of their time (due now: the feeder is about to start them;
-            # stores without look-ahead claim with due 0 and never get here).
-            (gone if item[2].job["id"] == job_id and item[0] > now else keep).append(item)
-        if gone:
-            heapq.heapify(keep)
-            self._waiting = keep
-        return [item[2].run["id"] for item in gone]
-
-    def _spawn(self, claimed: Claimed) -> None:
-        """Hold a claimed run until it is due (the feeder starts it)."""
-        assert self._feed is not None
+    def _hold(self, plan: PlanRef) -> None:
+        """Keep a plan until it is due (the feeder confirms it)."""
         head = self._waiting[0][0] if self._waiting else None
-        heapq.heappush(self._waiting, (claimed.due, next(self._seq), claimed))
-        if head is None or claimed.due < head:
-            self._feed.set()  # a new earliest run: the feeder re-plans its sleep
+        heapq.heappush(self._waiting, (plan.due, next(self._seq), plan))
+        if self._feed is not None and (head is None or plan.due < head):
+            self._feed.set()  # a new earliest plan: the feeder re-plans its sleep
+
+    def _pop_due(self, now: float) -> list[PlanRef]:
+        due: list[PlanRef] = []
+        while self._waiting and self._waiting[0][0] <= now and len(due) < CONFIRM_BATCH:
+            due.append(heapq.heappop(self._waiting)[2])
+        return due
+
+    async def _confirm(self, plans: list[PlanRef]) -> None:
+        """Turn due plans into runs (those a change did not withdraw) and start them."""
+        self._confirming += len(plans)
+        try:
+            now = self._now()
+            runs = await self.engine.store.confirm_plans(self.owner, [p.id for p in plans], now,
+                                                         now + self.lease_seconds)
+        except Exception:
+            # Not confirmed: the plans stay leased to us and are dropped (then planned again)
+            # when their lease expires, or at the next claim after a restart.
+            log.exception("confirming %d plan(s) failed; they will be planned again", len(plans))
+            return
+        finally:
+            self._confirming -= len(plans)
+        for run in runs:
+            self._start(run)
+        if len(runs) < len(plans):
+            self.wake()  # withdrawn plans: their jobs may be due again under new settings
 
     async def _feeder(self) -> None:
-        """Start each waiting run as it comes due, yielding every 100 so sends begin at once."""
+        """Confirm and start each waiting plan as it comes due; one confirm transaction at a time,
+        so plans falling due while one runs share the next."""
         assert self._feed is not None
         while True:
-            started = 0
-            while self._waiting and self._waiting[0][0] <= self._now():
-                _, _, claimed = heapq.heappop(self._waiting)
-                self._start(claimed)
-                started += 1
-                if started % 100 == 0:
-                    await asyncio.sleep(0)
+            due = self._pop_due(self._now())
+            if due:
+                await self._confirm(due)
+                continue
             # No await between computing the timeout and waiting: nothing can slip in.
             self._feed.clear()
             timeout = self._waiting[0][0] - self._now() if self._waiting else None
@@ -313,3 +267,24 @@ class Scheduler:
                 self.wake()  # enough slots freed up after we were saturated
 
         task.add_done_callback(done)
+
+    async def step(self) -> int:
+        """Drive the scheduler by hand (tests with an injected clock, with the loops not
+        started): claim what is due by the engine clock's now (planning ahead as the loop
+        does), confirm the plans whose time has come, run everything due to completion and
+        record the outcomes. Returns the number of runs executed."""
+        now = self._now()
+        if not await self._take_lease(now):
+            return 0
+        while await self._claim(now, self.batch) >= self.batch:
+            pass
+        while True:
+            due = self._pop_due(now)
+            if not due:
+                break
+            await self._confirm(due)
+        ran = len(self.in_flight)
+        while self.in_flight:
+            await asyncio.gather(*list(self.in_flight.values()), return_exceptions=True)
+        await self.executor.drain()
+        return ran

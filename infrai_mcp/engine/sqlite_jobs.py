@@ -11,8 +11,9 @@ import json
 import sqlite3
 from typing import Any
 
+from infrai_mcp.engine.planning import Planner, settle
 from infrai_mcp.engine.sqlite_db import SqliteDB
-from infrai_mcp.engine.store_jobs import Claimed, JobStore, Outcome, Planner, Row, too_many_jobs
+from infrai_mcp.engine.store_jobs import Claim, Claimed, Due, JobStore, Outcome, PlanRef, Row, too_many_jobs
 from infrai_mcp.ids import new_id
 
 _UPDATABLE = frozenset(
@@ -25,8 +26,6 @@ _UPDATABLE = frozenset(
 )
 _JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type"})
 _RUN_FILTERS = frozenset({"job_id", "state", "job_kind"})
-# The job columns a FirePlan may change (the planner's contract, see store_jobs.Planner).
-_ADVANCED = ("next_run_at", "run_count", "status", "last_run_at", "last_run_id")
 _RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for",
                 "next_attempt_at", "finished_at", "error", "webhook_id", "created_at")
 
@@ -106,15 +105,18 @@ class SqliteJobStore(JobStore):
         bad = set(changes) - _UPDATABLE
         if bad:
             raise ValueError(f"cannot update job columns {sorted(bad)}")
-        q_get, q_cancel = self._q("job_get"), self._q("runs_cancel_waiting")
-        sets = ", ".join(f"{col} = :{col}" for col in changes)
-        sql = f"UPDATE jobs SET {sets} WHERE project = :_p AND id = :_id AND kind = :_k AND deleted_at IS NULL"
+        q_get, q_cancel, q_withdraw = self._q("job_get"), self._q("runs_cancel_waiting"), self._q("plans_withdraw")
+        # Every change withdraws the job's plans and plans again from the (new) next_run_at.
+        sets = [f"{col} = :{col}" for col in changes]
+        sets += ["plan_at = " + (":next_run_at" if "next_run_at" in changes else "next_run_at"), "planned_runs = 0"]
+        where = "project = :_p AND id = :_id AND kind = :_k AND deleted_at IS NULL"
+        sql = f"UPDATE jobs SET {', '.join(sets)} WHERE {where}"
 
         def tx(conn: sqlite3.Connection) -> Row | None:
-            if changes:
-                cur = conn.execute(sql, {**changes, "_p": project, "_id": job_id, "_k": kind})
-                if cur.rowcount == 0:
-                    return None
+            cur = conn.execute(sql, {**changes, "_p": project, "_id": job_id, "_k": kind})
+            if cur.rowcount == 0:
+                return None
+            conn.execute(q_withdraw, {"job_id": job_id})
             if cancel_waiting:
                 conn.execute(
                     q_cancel,
@@ -127,11 +129,13 @@ class SqliteJobStore(JobStore):
 
     async def delete_job(self, project: str, kind: str, job_id: str, now: float) -> bool:
         q_any, q_del, q_cancel = self._q("job_get_any"), self._q("job_delete"), self._q("runs_cancel_waiting")
+        q_withdraw = self._q("plans_withdraw")
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(q_any, {"project": project, "id": job_id, "kind": kind}).fetchone() is None:
                 return False
-            conn.execute(q_del, {"project": project, "id": job_id, "kind": kind, "now": now})
+            if conn.execute(q_del, {"project": project, "id": job_id, "kind": kind, "now": now}).rowcount:
+                conn.execute(q_withdraw, {"job_id": job_id})
             conn.execute(q_cancel, {"project": project, "job_id": job_id, "now": now,
                                     "reason": "cancelled: the job was deleted"})
             return True
@@ -140,9 +144,11 @@ class SqliteJobStore(JobStore):
 
     async def cancel_task(self, project: str, task_id: str, now: float) -> Row | None:
         q_cancel, q_runs, q_get = self._q("task_cancel"), self._q("runs_cancel_waiting"), self._q("job_get")
+        q_withdraw = self._q("plans_withdraw")
 
         def tx(conn: sqlite3.Connection) -> Row | None:
             if conn.execute(q_cancel, {"project": project, "id": task_id, "now": now}).rowcount:
+                conn.execute(q_withdraw, {"job_id": task_id})
                 conn.execute(q_runs, {"project": project, "job_id": task_id, "now": now,
                                       "reason": "cancelled by task_cancel"})
             return _row(conn.execute(q_get, {"project": project, "id": task_id, "kind": "task"}).fetchone())
@@ -187,63 +193,83 @@ class SqliteJobStore(JobStore):
         return await self.db.read(lambda c: [dict(r) for r in c.execute(q, {"project": project, "run_id": run_id})])
 
     # -- scheduler ----------------------------------------------------------------------
-    async def claim_runs(
-        self, now: float, owner: str, lease_until: float, limit: int, planner: Planner
-    ) -> list[Claimed]:
-        return await self.claim_runs_ahead(now, now, owner, lease_until, limit, planner)
-
-    async def claim_runs_ahead(
+    async def claim_due(
         self, now: float, horizon: float, owner: str, lease_until: float, limit: int, planner: Planner
-    ) -> list[Claimed]:
+    ) -> Claim:
         q = self.db.queries
 
-        def tx(conn: sqlite3.Connection) -> list[Claimed]:
-            new_runs: list[Row] = []
+        def tx(conn: sqlite3.Connection) -> Claim:
+            _unplan(conn, q, conn.execute(q["plans_expired"], {"now": now}).fetchall())
+            plans: list[Row] = []
             advances: list[Row] = []
             for job in conn.execute(q["due_jobs"], {"horizon": horizon, "limit": max(limit, 100)}).fetchall():
                 job_row = dict(job)
-                unfinished = 0
-                if job_row["overlap_policy"] != "allow":
-                    unfinished = conn.execute(q["unfinished_runs_of_job"], {"job_id": job_row["id"]}).fetchone()[0]
-                plan = planner(job_row, now, unfinished)
-                last_id = job_row["last_run_id"]
-                for planned in plan.runs:
-                    last_id = new_id("run")
-                    waiting = planned.state == "pending"
-                    new_runs.append({
-                        "id": last_id, "project": job_row["project"], "job_id": job_row["id"],
-                        "job_kind": job_row["kind"], "trigger": planned.trigger, "state": planned.state,
-                        "scheduled_for": planned.scheduled_for,
-                        "next_attempt_at": planned.scheduled_for if waiting else None,
-                        "finished_at": None if waiting else now, "error": planned.error,
-                        "webhook_id": "msg_" + last_id.removeprefix("run_"), "created_at": now,
-                    })
-                advance = {col: job_row[col] for col in _ADVANCED}
-                advance.update(plan.changes)
-                advance["id"], advance["last_run_id"] = job_row["id"], last_id
-                advances.append(advance)
-            if new_runs:
-                conn.execute(q["runs_insert_many"], {"rows": json.dumps(new_runs)})
+                plan = planner(job_row, now)
+                for fire in plan.fires:
+                    plans.append({"id": new_id("run"), "project": job_row["project"], "job_id": job_row["id"],
+                                  "job_kind": job_row["kind"], "trigger": fire.trigger,
+                                  "scheduled_for": fire.scheduled_for})
+                advances.append({**plan.changes, "id": job_row["id"]})
+            if plans:
+                conn.execute(q["plans_insert_many"], {"rows": json.dumps(plans), "owner": owner, "until": lease_until,
+                                                      "now": now})
             if advances:
-                conn.execute(q["jobs_advance_many"], {"rows": json.dumps(advances)})
+                conn.execute(q["jobs_plan_many"], {"rows": json.dumps(advances)})
+            claim = Claim(plans=sorted((PlanRef(p["id"], p["job_id"], p["scheduled_for"]) for p in plans),
+                                       key=lambda p: p.due))
             due: dict[str, float] = {}
             for r in conn.execute(q["claimable_expired"], {"now": now, "limit": limit}):
                 due[r[0]] = r[1]
             if len(due) < limit:
-                args = {"horizon": horizon, "limit": limit - len(due)}
-                for r in conn.execute(q["claimable_waiting"], args):
+                for r in conn.execute(q["claimable_waiting"], {"now": now, "limit": limit - len(due)}):
                     due[r[0]] = r[1]
             if not due:
-                return []
+                return claim
             ids = json.dumps(list(due))
             runs = [dict(r) for r in conn.execute(q["runs_claim_many"], {"ids": ids, "owner": owner,
                                                                          "until": lease_until})]
             job_ids = json.dumps(sorted({r["job_id"] for r in runs}))
             jobs = {j["id"]: dict(j) for j in conn.execute(q["jobs_by_ids"], {"ids": job_ids})}
             conn.execute(q["tasks_mark_running"], {"ids": job_ids, "now": now})
-            claimed = [Claimed(run=r, job=jobs[r["job_id"]], due=max(now, due[r["id"]])) for r in runs]
-            claimed.sort(key=lambda c: c.due)
-            return claimed
+            claim.runs = [Claimed(run=r, job=jobs[r["job_id"]], due=now) for r in runs]
+            return claim
+
+        return await self.db.write(tx)
+
+    async def confirm_plans(self, owner: str, plan_ids: list[str], now: float, lease_until: float) -> list[Claimed]:
+        q = self.db.queries
+
+        def tx(conn: sqlite3.Connection) -> list[Claimed]:
+            taken = [dict(r) for r in conn.execute(q["plans_take"], {"ids": json.dumps(plan_ids), "owner": owner})]
+            if not taken:
+                return []
+            by_job: dict[str, list[Row]] = {}
+            for plan in taken:
+                by_job.setdefault(plan["job_id"], []).append(plan)
+            ids = json.dumps(sorted(by_job))
+            jobs = {j["id"]: dict(j) for j in conn.execute(q["jobs_full_by_ids"], {"ids": ids})}
+            unfinished = {r[0]: r[1] for r in conn.execute(q["unfinished_runs_of_jobs"], {"ids": ids})}
+            later = {r[0]: (r[1], r[2]) for r in conn.execute(q["plans_span_of_jobs"], {"ids": ids})}
+            runs: list[Row] = []
+            changes: list[Row] = []
+            fire: list[Claimed] = []
+            for job_id, plans in by_job.items():
+                job = jobs.get(job_id)
+                if job is None:
+                    continue
+                done = settle(job, plans, unfinished=unfinished.get(job_id, 0), later=later.get(job_id), now=now,
+                              owner=owner, lease_until=lease_until)
+                runs += done.runs
+                if done.changes:
+                    changes.append({**done.changes, "id": job_id})
+                sent = set(done.fire)
+                fire += [Claimed(run=r, job=job, due=r["scheduled_for"]) for r in done.runs if r["id"] in sent]
+            if runs:
+                conn.execute(q["runs_insert_many"], {"rows": json.dumps(runs)})
+            if changes:
+                conn.execute(q["jobs_settle_many"], {"rows": json.dumps(changes)})
+            fire.sort(key=lambda c: c.due)
+            return fire
 
         return await self.db.write(tx)
 
@@ -266,40 +292,30 @@ class SqliteJobStore(JobStore):
         return await self.db.write(tx)
 
     async def renew_run_leases(self, owner: str, until: float) -> None:
-        q = self._q("leases_renew")
-        await self.db.write(lambda c: c.execute(q, {"owner": owner, "until": until}))
+        q_runs, q_plans = self._q("leases_renew"), self._q("plan_leases_renew")
+
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute(q_runs, {"owner": owner, "until": until})
+            conn.execute(q_plans, {"owner": owner, "until": until})
+
+        await self.db.write(tx)
 
     async def release_runs(self, owner: str, run_ids: list[str], now: float) -> None:
-        q = self._q("run_release")
-
-        def tx(conn: sqlite3.Connection) -> None:
-            for run_id in run_ids:
-                conn.execute(q, {"id": run_id, "owner": owner, "now": now})
-
-        await self.db.write(tx)
-
-    async def cancel_claimed(self, owner: str, run_ids: list[str], now: float, reason: str) -> None:
-        q_runs, q_tasks = self._q("runs_cancel_claimed"), self._q("tasks_unclaim")
-
-        def tx(conn: sqlite3.Connection) -> None:
-            args = {"ids": json.dumps(run_ids), "owner": owner, "now": now, "reason": reason}
-            jobs = [r[0] for r in conn.execute(q_runs, args)]
-            if jobs:
-                conn.execute(q_tasks, {"ids": json.dumps(jobs)})
-
-        await self.db.write(tx)
-
-    async def next_due_at(self, owner: str) -> float | None:
         q = self.db.queries
 
-        def tx(conn: sqlite3.Connection) -> float | None:
-            values = [
-                conn.execute(q["next_due_job"]).fetchone()[0],
-                conn.execute(q["next_due_waiting"]).fetchone()[0],
-                conn.execute(q["next_due_lease"], {"owner": owner}).fetchone()[0],
-            ]
-            present = [v for v in values if v is not None]
-            return min(present) if present else None
+        def tx(conn: sqlite3.Connection) -> None:
+            _unplan(conn, q, conn.execute(q["plans_of_owner"], {"owner": owner}).fetchall())
+            for run_id in run_ids:
+                conn.execute(q["run_release"], {"id": run_id, "owner": owner, "now": now})
+
+        await self.db.write(tx)
+
+    async def next_due_at(self, owner: str) -> Due:
+        q = self.db.queries
+
+        def tx(conn: sqlite3.Connection) -> Due:
+            return Due(plan=conn.execute(q["next_due_plan"], {"owner": owner}).fetchone()[0],
+                       run=conn.execute(q["next_due_run"], {"owner": owner}).fetchone()[0])
 
         return await self.db.read(tx)
 
@@ -327,3 +343,16 @@ class SqliteJobStore(JobStore):
             return int(n)
 
         return await self.db.write(tx)
+
+
+def _unplan(conn: sqlite3.Connection, q: dict[str, str], dropped: list[sqlite3.Row]) -> None:
+    """Plans dropped (a dead owner's, or released at stop): their jobs are planned again from
+    the earliest dropped fire."""
+    if not dropped:
+        return
+    per_job: dict[str, dict[str, Any]] = {}
+    for job_id, at in dropped:
+        entry = per_job.setdefault(job_id, {"job_id": job_id, "at": at, "n": 0})
+        entry["at"] = min(entry["at"], at)
+        entry["n"] += 1
+    conn.execute(q["jobs_unplan_many"], {"rows": json.dumps(list(per_job.values()))})

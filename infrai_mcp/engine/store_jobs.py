@@ -9,22 +9,29 @@ The contract, once, for every implementation (SQLite now, PostgreSQL later):
   ``project``; an id of another project behaves exactly like an unknown id.
 - Deleted jobs are soft-deleted (``deleted_at``) so delete is idempotent; ``get_job`` and
   ``list_jobs`` never return them.
-- The scheduler side (``claim_runs``, ``finish_runs``, ``renew_run_leases``, ``release_runs``,
-  ``next_due_at``, ``take_lease``) spans projects: one dispatcher serves a whole data dir.
-- ``claim_runs`` is the heart of "neither skip nor double a fire": in one transaction it
-  turns due jobs into runs (asking the scheduler's ``planner`` what to create and how to
-  advance the job) and leases claimable runs to ``owner``. A crash before commit leaves
-  the job due; after commit the runs exist and their leases expire if nobody finishes
-  them, which makes them claimable again (with the same ``webhook_id``).
+- The scheduler side (``claim_due``, ``confirm_plans``, ``finish_runs``, ``renew_run_leases``,
+  ``release_runs``, ``next_due_at``, ``take_lease``) spans projects: one dispatcher serves a whole data dir.
+- Fires are claimed as PLANS, not runs (docs/ENGINE.md, "Plans"). ``claim_due`` in one
+  transaction turns jobs whose ``plan_at`` is within the horizon into plans leased to the
+  claiming process (asking the scheduler's ``planner``), and leases runs that are due now.
+  ``confirm_plans``, at the plans' time, turns the plans that still exist into runs (asking
+  ``settle``) in one transaction; only what it returns may be sent. Every change to a job
+  (``update_job``, ``delete_job``, ``cancel_task``) deletes the job's plans in its own
+  transaction and moves ``plan_at`` back to ``next_run_at``: a plan made under old settings
+  can never be confirmed after the change committed, in any process.
+- A crash before a claim commits leaves the job due; after it, plans whose lease expired are
+  dropped by the next ``claim_due`` (the job is planned again, misfire policy applying), and runs
+  whose lease expired are claimable again with the same ``webhook_id``. A fire can be neither
+  skipped nor doubled by a crash.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from infrai_mcp.engine.planning import Planner
 from infrai_mcp.errors import LimitExceeded
 
 Row = dict[str, Any]
@@ -44,31 +51,37 @@ def too_many_jobs(project: str, count: int, limit: int) -> LimitExceeded:
 
 
 @dataclass
-class PlannedRun:
-    scheduled_for: float
-    trigger: str = "schedule"  # schedule | misfire
-    state: str = "pending"  # pending, or skipped (overlap policy 'skip': recorded, not sent)
-    error: str | None = None
-
-
-@dataclass
-class FirePlan:
-    """What one due job turns into: runs to create and column changes for the job."""
-
-    runs: list[PlannedRun] = field(default_factory=list)
-    changes: Row = field(default_factory=dict)  # only next_run_at, run_count, status, last_run_at
-
-
-# planner(job_row, now, unfinished_runs_of_job) -> FirePlan; pure, no I/O. The store sets
-# last_run_id itself (the id of the last run it created for the job).
-Planner = Callable[[Row, float, int], FirePlan]
-
-
-@dataclass
 class Claimed:
+    """A run leased to this process with the job columns the executor needs."""
+
     run: Row
     job: Row
-    due: float = 0.0  # when to send (claim_runs_ahead); 0 = at once
+    due: float = 0.0  # when to send; <= now: at once
+
+
+@dataclass(frozen=True)
+class PlanRef:
+    """A plan leased to this process: confirm it at ``due`` (``confirm_plans``)."""
+
+    id: str
+    job_id: str
+    due: float
+
+
+@dataclass
+class Claim:
+    plans: list[PlanRef] = field(default_factory=list)  # ordered by due
+    runs: list[Claimed] = field(default_factory=list)  # due now
+
+
+@dataclass(frozen=True)
+class Due:
+    """When ``claim_due`` could next return work: ``plan`` may be claimed ahead (it is a job's
+    ``plan_at`` or a dead owner's plan lease); ``run`` only when reached (a waiting run, a
+    dead owner's run lease)."""
+
+    plan: float | None
+    run: float | None
 
 
 @dataclass
@@ -123,19 +136,21 @@ class JobStore(ABC):
     async def update_job(
         self, project: str, kind: str, job_id: str, changes: Row, *, cancel_waiting: bool = False
     ) -> Row | None:
-        """Apply column ``changes`` and return the new row (None: no such job).
-        ``cancel_waiting`` also cancels the job's pending/retrying runs (pause of a
+        """Apply column ``changes`` and return the new row (None: no such job). The job's plans
+        are withdrawn in the same transaction and ``plan_at`` becomes the new ``next_run_at``
+        (``planned_runs`` 0): whatever changed, the scheduler plans again under the new
+        settings. ``cancel_waiting`` also cancels the job's pending/retrying runs (pause of a
         one-shot schedule)."""
 
     @abstractmethod
     async def delete_job(self, project: str, kind: str, job_id: str, now: float) -> bool:
-        """Soft-delete and cancel the job's waiting runs. True when the job exists or
-        existed (already deleted); False for an unknown id."""
+        """Soft-delete, withdraw the job's plans and cancel its waiting runs. True when the job
+        exists or existed (already deleted); False for an unknown id."""
 
     @abstractmethod
     async def cancel_task(self, project: str, task_id: str, now: float) -> Row | None:
-        """scheduled -> cancelled. Returns the row after the call (whatever its state,
-        so the caller can tell a finished task from an unknown one)."""
+        """scheduled -> cancelled, withdrawing its plan. Returns the row after the call
+        (whatever its state, so the caller can tell a finished task from an unknown one)."""
 
     # -- runs ---------------------------------------------------------------------------
     @abstractmethod
@@ -156,23 +171,22 @@ class JobStore(ABC):
 
     # -- scheduler ----------------------------------------------------------------------
     @abstractmethod
-    async def claim_runs(
-        self, now: float, owner: str, lease_until: float, limit: int, planner: Planner
-    ) -> list[Claimed]:
-        """Materialise due jobs into runs and lease up to ``limit`` claimable runs.
-
-        Claimable: pending/retrying runs whose ``next_attempt_at`` <= now (for a job with
-        overlap policy 'queue', only its oldest unfinished run), and running runs whose
-        lease expired. Claiming increments ``attempts`` and marks a task 'running'."""
-
-    async def claim_runs_ahead(
+    async def claim_due(
         self, now: float, horizon: float, owner: str, lease_until: float, limit: int, planner: Planner
-    ) -> list[Claimed]:
-        """``claim_runs`` looking ahead to ``horizon`` (>= now): jobs and runs due by then are
-        claimed now and ``Claimed.due`` says when to send, so the scheduler can fire on the
-        dot however slow the store is under load. Stores that cannot look ahead keep this
-        default (claim what is due now; ``due`` = now)."""
-        return await self.claim_runs(now, owner, lease_until, limit, planner)
+    ) -> Claim:
+        """One transaction: drop plans whose lease expired (their jobs are planned again);
+        turn jobs whose ``plan_at`` <= ``horizon`` into plans leased to ``owner`` until
+        ``lease_until`` (``planner`` decides the fires and the job's cursor); lease up to
+        ``limit`` runs due now — pending/retrying runs whose ``next_attempt_at`` <= now (for a
+        job with overlap policy 'queue', only its oldest unfinished run) and running runs whose
+        lease expired. Claiming a run increments its ``attempts``."""
+
+    @abstractmethod
+    async def confirm_plans(self, owner: str, plan_ids: list[str], now: float, lease_until: float) -> list[Claimed]:
+        """One transaction, at the plans' time: the plans of ``plan_ids`` still leased to
+        ``owner`` become runs (``planning.settle``: sent now, waiting behind an unfinished run,
+        or skipped) and their jobs advance (tasks become 'running'). Returns the runs to send
+        now, leased to ``owner``; a plan withdrawn by a change is simply not there."""
 
     @abstractmethod
     async def finish_runs(self, owner: str, outcomes: list[Outcome]) -> list[str]:
@@ -185,19 +199,13 @@ class JobStore(ABC):
 
     @abstractmethod
     async def release_runs(self, owner: str, run_ids: list[str], now: float) -> None:
-        """Give unfinished runs back (graceful stop): claimable again at once (or at their
-        scheduled time, if still ahead), and the interrupted attempt does not count."""
-
-    async def cancel_claimed(self, owner: str, run_ids: list[str], now: float, reason: str) -> None:
-        """Runs leased to ``owner`` and claimed ahead but never started become 'cancelled'
-        (the claim's attempt not counted) and their tasks go back to 'scheduled', so a
-        following pause/delete/cancel applies to them. Stores that never claim ahead need
-        not implement it (the scheduler then never has such runs to withdraw)."""
-        raise NotImplementedError
+        """Give back what ``owner`` holds (graceful stop): its plans are dropped (their jobs are
+        planned again by whoever claims next) and the runs of ``run_ids`` become claimable at
+        once; the interrupted attempt does not count."""
 
     @abstractmethod
-    async def next_due_at(self, owner: str) -> float | None:
-        """The earliest instant at which ``claim_runs`` could return work (None: nothing)."""
+    async def next_due_at(self, owner: str) -> Due:
+        """When ``claim_due`` could next return work (see ``Due``)."""
 
     @abstractmethod
     async def take_lease(self, name: str, owner: str, now: float, until: float) -> bool:

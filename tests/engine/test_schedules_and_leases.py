@@ -140,14 +140,34 @@ async def test_run_of_a_dead_process_is_retried_with_the_same_webhook_id(tmp_pat
     async with make_engine(tmp_path, dispatch=False) as idle:
         task = await idle.jobs.task_schedule(P, TaskCreate(url=receiver.url("/r"), delay_seconds=0))
         now = datetime.now(UTC).timestamp()
-        # A "dead" process claims the run and never finishes it; its lease runs 1 s.
-        claimed = await idle.store.claim_runs(now, "dead-owner", now + 1.0, 10, idle.scheduler.plan)
+        # A "dead" process plans the fire, turns the plan into a run and never finishes it; its lease runs 1 s.
+        claim = await idle.store.claim_due(now, now, "dead-owner", now + 1.0, 10, idle.scheduler.plan)
+        assert [p.job_id for p in claim.plans] == [task.task_id]
+        claimed = await idle.store.confirm_plans("dead-owner", [p.id for p in claim.plans], now, now + 1.0)
         assert [c.run["job_id"] for c in claimed] == [task.task_id]
         webhook_id = claimed[0].run["webhook_id"]
     async with make_engine(tmp_path) as eng:
         (got,) = await receiver.wait_for(1, path="/r")
         assert got.headers["webhook-id"] == webhook_id and got.headers["x-infrai-attempt"] == "2"
         await until(lambda: _task_state(eng, task.task_id, "succeeded"), what="task succeeded")
+
+
+async def test_plan_of_a_dead_process_is_planned_again_and_fired_once(tmp_path: Path, receiver: Receiver) -> None:
+    """A plan leased by an owner that vanished is no history: the job is planned again when the
+    plan's lease expires, and the fire goes out once."""
+    async with make_engine(tmp_path, dispatch=False) as idle:
+        task = await idle.jobs.task_schedule(P, TaskCreate(url=receiver.url("/p"), delay_seconds=1))
+        now = datetime.now(UTC).timestamp()
+        claim = await idle.store.claim_due(now, now + 5, "dead-owner", now + 1.0, 10, idle.scheduler.plan)
+        assert [p.job_id for p in claim.plans] == [task.task_id]
+        assert (await idle.jobs.run_list(P, job_id=task.task_id)).items == []  # a plan is not a run
+        assert (await idle.jobs.task_get(P, task.task_id)).state == "scheduled"
+    async with make_engine(tmp_path) as eng:
+        (got,) = await receiver.wait_for(1, path="/p")
+        await until(lambda: _task_state(eng, task.task_id, "succeeded"), what="task succeeded")
+        (run,) = (await eng.jobs.run_list(P, job_id=task.task_id)).items
+        assert got.headers["x-infrai-run-id"] == run.run_id and run.attempts == 1
+        assert run.run_id != claim.plans[0].id  # the dead owner's plan never became a run
 
 
 async def _task_state(engine: Engine, task_id: str, state: str) -> bool:
@@ -204,9 +224,9 @@ async def test_background_tasks_start_with_the_engine_and_restart_after_errors(t
     assert len(calls) == 2
 
 
-async def test_stopping_a_job_cancels_its_claimed_ahead_run(tmp_path: Path, receiver: Receiver) -> None:
-    """Runs are claimed up to a lookahead before they are due; cancel/pause/delete in that
-    window must still stop them."""
+async def test_stopping_a_job_withdraws_its_plan(tmp_path: Path, receiver: Receiver) -> None:
+    """Fires are planned up to a lookahead before they are due; cancel/pause in that window
+    withdraws the plan: nothing is sent and no run (not even a cancelled one) appears."""
     eng = make_engine(tmp_path, lease_seconds=40.0)  # lookahead = 5 s
     async with eng:
         due = datetime.now(UTC) + timedelta(seconds=3)
@@ -219,15 +239,20 @@ async def test_stopping_a_job_cancels_its_claimed_ahead_run(tmp_path: Path, rece
         async def claimed() -> bool:
             return len(eng.scheduler._waiting) == 3
 
-        await until(claimed, what="both runs claimed ahead")
+        await until(claimed, what="all three planned ahead")
+        assert (await eng.jobs.run_list(P)).items == []  # plans are not runs
         cancelled = await eng.jobs.task_cancel(P, task.task_id)
         assert cancelled.state == "cancelled"
         paused = await eng.jobs.cron_pause(P, job.cron_id)
-        assert paused.status == "paused"
+        assert paused.status == "paused" and paused.run_count == 0 and paused.next_run_at is None
         held = await eng.jobs.schedule_update(P, "agent", sch.id, ScheduleUpdate(status="paused"))
-        assert held.status == "paused"
-        assert eng.scheduler._waiting == []
+        assert held.status == "paused" and held.last_run is None and held.next_run is None
+        # A witness due just after them goes through the same feeder: once it has fired, they
+        # would have fired too.
+        witness = await eng.jobs.task_schedule(P, TaskCreate(url=receiver.url("/witness"),
+                                                             run_at=due + timedelta(milliseconds=50)))
+        await receiver.wait_for(1, path="/witness")
         runs = (await eng.jobs.run_list(P)).items
-        assert {r.state for r in runs} == {"cancelled"} and len(runs) == 3
-        assert all(r.attempts == 0 for r in runs)
+        assert [r.job_id for r in runs] == [witness.task_id]
+        assert (await eng.jobs.schedule_get(P, "agent", sch.id)).executions == []
     assert receiver.received("/never") == []

@@ -11,7 +11,8 @@ import pytest
 
 from infrai_mcp.engine.pg_db import PgDB
 from infrai_mcp.engine.pg_jobs import DUE_CHANNEL, PgJobStore
-from infrai_mcp.engine.store_jobs import FirePlan, Outcome, PlannedRun
+from infrai_mcp.engine.planning import FirePlan, plan_fire
+from infrai_mcp.engine.store_jobs import Claimed, Due, Outcome
 from infrai_mcp.ids import new_id
 
 pytestmark = pytest.mark.anyio
@@ -44,12 +45,16 @@ def job(kind: str = "task", *, at: float = T0, project: str = "p", **extra: Any)
     return row
 
 
-def planner(row: dict[str, Any], now: float, unfinished: int) -> FirePlan:
-    """One run per due fire; cron jobs every second (a stand-in for scheduler.plan_fire)."""
-    due = float(row["next_run_at"])
-    changes: dict[str, Any] = {"run_count": row["run_count"] + 1, "last_run_at": due, "updated_at": now}
-    changes["next_run_at"] = due + 1.0 if row["kind"] == "cron" else None
-    return FirePlan(runs=[PlannedRun(scheduled_for=due)], changes=changes)
+def planner(row: dict[str, Any], now: float) -> FirePlan:
+    """The scheduler's planner with its default misfire grace."""
+    return plan_fire(row, now, misfire_grace=60.0)
+
+
+async def claim_runs(store: JobsOnly, now: float, owner: str, until: float, limit: int = 10) -> list[Claimed]:
+    """What the scheduler does at ``now``: plan ahead nothing, confirm what is due, take due runs."""
+    claim = await store.claim_due(now, now, owner, until, limit, planner)
+    confirmed = await store.confirm_plans(owner, [p.id for p in claim.plans], now, until) if claim.plans else []
+    return confirmed + claim.runs
 
 
 def outcome(run: dict[str, Any], state: str = "succeeded", **kw: Any) -> Outcome:
@@ -82,22 +87,22 @@ async def test_jobs_crud_idempotency_and_projects(store: JobsOnly) -> None:
 
 async def test_claim_finish_retry_and_expired_lease_keeps_webhook_id(store: JobsOnly) -> None:
     t, _ = await store.insert_job(job())
-    assert await store.next_due_at("w1") == T0
-    assert await store.claim_runs(T0 - 1, "w1", T0 + 30, 10, planner) == []
-    [c] = await store.claim_runs(T0, "w1", T0 + 30, 10, planner)
+    assert await store.next_due_at("w1") == Due(plan=T0, run=None)
+    assert await claim_runs(store, T0 - 1, "w1", T0 + 30) == []
+    [c] = await claim_runs(store, T0, "w1", T0 + 30)
     assert c.run["attempts"] == 1 and c.run["lease_owner"] == "w1" and c.job["id"] == t["id"]
     task = await store.get_job("p", "task", t["id"])
     assert task is not None and task["status"] == "running"
     # Nobody else can claim it while the lease holds...
-    assert await store.claim_runs(T0 + 1, "w2", T0 + 31, 10, planner) == []
+    assert await claim_runs(store, T0 + 1, "w2", T0 + 31) == []
     # ...and after it expires another worker gets the same run (same webhook id).
-    [again] = await store.claim_runs(T0 + 31, "w2", T0 + 61, 10, planner)
+    [again] = await claim_runs(store, T0 + 31, "w2", T0 + 61)
     assert again.run["id"] == c.run["id"] and again.run["webhook_id"] == c.run["webhook_id"]
     assert again.run["attempts"] == 2
     # The first worker's late finish is refused: the run is no longer leased to it.
     assert await store.finish_runs("w1", [outcome(c.run)]) == []
     assert await store.finish_runs("w2", [outcome(again.run, "retrying", next_attempt_at=T0 + 40)]) == [c.run["id"]]
-    [third] = await store.claim_runs(T0 + 40, "w1", T0 + 70, 10, planner)
+    [third] = await claim_runs(store, T0 + 40, "w1", T0 + 70)
     assert third.run["state"] == "running" and third.run["attempts"] == 3
     assert await store.finish_runs("w1", [outcome(third.run)]) == [c.run["id"]]
     task = await store.get_job("p", "task", t["id"])
@@ -106,29 +111,29 @@ async def test_claim_finish_retry_and_expired_lease_keeps_webhook_id(store: Jobs
     assert [a["attempt"] for a in attempts] == [2, 3]
     run = await store.get_run("p", c.run["id"])
     assert run is not None and run["state"] == "succeeded" and run["lease_owner"] is None
-    assert await store.next_due_at("w1") is None
+    assert await store.next_due_at("w1") == Due(None, None)
     assert [r["id"] for r in await store.list_runs("p", cursor=None, limit=5, filters={"job_id": t["id"]})] == [
         c.run["id"]]
 
 
 async def test_release_runs_returns_work_at_once_without_counting(store: JobsOnly) -> None:
     await store.insert_job(job())
-    [c] = await store.claim_runs(T0, "w1", T0 + 30, 10, planner)
+    [c] = await claim_runs(store, T0, "w1", T0 + 30)
     await store.renew_run_leases("w1", T0 + 300)
-    assert await store.claim_runs(T0 + 31, "w2", T0 + 60, 10, planner) == []  # renewed: still leased
+    assert await claim_runs(store, T0 + 31, "w2", T0 + 60) == []  # renewed: still leased
     await store.release_runs("w1", [c.run["id"]], T0 + 1)
-    [back] = await store.claim_runs(T0 + 1, "w2", T0 + 31, 10, planner)
+    [back] = await claim_runs(store, T0 + 1, "w2", T0 + 31)
     assert back.run["id"] == c.run["id"] and back.run["attempts"] == 1
 
 
 async def test_overlap_queue_claims_only_the_oldest_unfinished_run(store: JobsOnly) -> None:
     await store.insert_job(job("cron", overlap_policy="queue"))
-    first = await store.claim_runs(T0 + 2, "w1", T0 + 30, 10, planner)
+    first = await claim_runs(store, T0 + 2, "w1", T0 + 30)
     assert len(first) == 1  # one fire materialised; its successor is not due yet
-    more = await store.claim_runs(T0 + 2, "w2", T0 + 30, 10, planner)
+    more = await claim_runs(store, T0 + 2, "w2", T0 + 30)
     assert more == []  # the next fire waits for the first run to finish
     await store.finish_runs("w1", [outcome(first[0].run)])
-    [nxt] = await store.claim_runs(T0 + 2, "w2", T0 + 30, 10, planner)
+    [nxt] = await claim_runs(store, T0 + 2, "w2", T0 + 30)
     assert nxt.run["scheduled_for"] == T0 + 1
 
 
@@ -153,7 +158,7 @@ async def test_leases_dispatch_per_worker_others_exclusive(store: JobsOnly) -> N
 
 async def test_prune_runs_deletes_old_finished_runs_and_attempts(store: JobsOnly) -> None:
     await store.insert_job(job(retention_days=1))
-    [c] = await store.claim_runs(T0, "w1", T0 + 30, 10, planner)
+    [c] = await claim_runs(store, T0, "w1", T0 + 30)
     await store.finish_runs("w1", [outcome(c.run)])
     assert await store.prune_runs(T0 + 3600) == 0
     assert await store.prune_runs(T0 + 2 * 86400) == 1
@@ -189,7 +194,7 @@ async def test_many_workers_claim_every_run_exactly_once(pg_url: str) -> None:
         async def work(store: JobsOnly, name: str) -> None:
             for step in range(40):
                 now = T0 + min(step * 0.25, 5.0)
-                claimed = await store.claim_runs(now, name, now + 300, 100, planner)
+                claimed = await claim_runs(store, now, name, now + 300, 100)
                 for c in claimed:
                     seen[c.run["id"]] += 1
                     fires[(c.job["id"], c.run["scheduled_for"])] += 1
@@ -208,16 +213,47 @@ async def test_many_workers_claim_every_run_exactly_once(pg_url: str) -> None:
             await w.db.close()
 
 
-async def test_claim_ahead_returns_when_to_send_and_finish_sets_started_at(store: JobsOnly) -> None:
-    await store.insert_job(job(at=T0 + 0.4))
-    assert await store.claim_runs_ahead(T0, T0 + 0.3, "w1", T0 + 30, 10, planner) == []
-    [c] = await store.claim_runs_ahead(T0, T0 + 0.5, "w1", T0 + 30, 10, planner)
-    assert c.due == T0 + 0.4 and c.run["started_at"] is None
-    assert await store.finish_runs("w1", [outcome(c.run)]) == [c.run["id"]]
-    run = await store.get_run("p", c.run["id"])
-    assert run is not None and run["started_at"] == T0  # the attempt's start
-    # An expired lease is due at once, never ahead.
-    await store.insert_job(job(at=T0))
-    [d] = await store.claim_runs(T0, "w1", T0 + 1, 10, planner)
-    [again] = await store.claim_runs_ahead(T0 + 2, T0 + 3, "w2", T0 + 30, 10, planner)
-    assert again.run["id"] == d.run["id"] and again.due == T0 + 2
+async def test_plans_are_confirmed_at_their_time_and_withdrawn_by_changes(store: JobsOnly) -> None:
+    t, _ = await store.insert_job(job(at=T0 + 0.4))
+    empty = await store.claim_due(T0, T0 + 0.3, "w1", T0 + 30, 10, planner)
+    assert empty.plans == [] and empty.runs == []
+    claim = await store.claim_due(T0, T0 + 0.5, "w1", T0 + 30, 10, planner)
+    [plan] = claim.plans
+    assert plan.due == T0 + 0.4 and claim.runs == []
+    assert await store.list_runs("p", cursor=None, limit=5) == []  # a plan is not a run
+    row = await store.get_job("p", "task", t["id"])
+    assert row is not None and row["status"] == "scheduled" and row["next_run_at"] == T0 + 0.4
+    # Another worker sees nothing to plan while the plan's lease holds.
+    assert (await store.claim_due(T0 + 1, T0 + 6, "w2", T0 + 31, 10, planner)).plans == []
+    [c] = await store.confirm_plans("w1", [plan.id], T0 + 0.4, T0 + 30)
+    assert c.run["id"] == plan.id and c.run["state"] == "running" and c.run["started_at"] == T0 + 0.4
+    assert await store.confirm_plans("w1", [plan.id], T0 + 0.4, T0 + 30) == []  # once
+    # A change withdraws the plan in its own transaction: confirming it later finds nothing.
+    u, _ = await store.insert_job(job("cron", at=T0 + 2))
+    [p2] = (await store.claim_due(T0 + 1, T0 + 3, "w1", T0 + 31, 10, planner)).plans
+    await store.update_job("p", "cron", u["id"], {"url": "http://127.0.0.1:9/new", "updated_at": T0 + 1})
+    assert await store.confirm_plans("w1", [p2.id], T0 + 2, T0 + 32) == []
+    [p3] = (await store.claim_due(T0 + 1, T0 + 2, "w2", T0 + 31, 10, planner)).plans  # planned again
+    assert p3.due == T0 + 2 and p3.id != p2.id
+    [c3] = await store.confirm_plans("w2", [p3.id], T0 + 2, T0 + 32)
+    assert c3.job["url"] == "http://127.0.0.1:9/new"
+
+
+async def test_a_dead_workers_plans_are_planned_again(store: JobsOnly) -> None:
+    t, _ = await store.insert_job(job(at=T0 + 2))
+    [dead] = (await store.claim_due(T0, T0 + 3, "w1", T0 + 1, 10, planner)).plans
+    assert (await store.next_due_at("w2")).plan == T0 + 1  # the dead owner's plan lease
+    claim = await store.claim_due(T0 + 1.5, T0 + 2.5, "w2", T0 + 31, 10, planner)
+    [again] = claim.plans
+    assert again.job_id == t["id"] and again.due == T0 + 2 and again.id != dead.id
+    assert await store.confirm_plans("w1", [dead.id], T0 + 2, T0 + 32) == []  # gone with its lease
+    assert len(await store.confirm_plans("w2", [again.id], T0 + 2, T0 + 32)) == 1
+
+
+async def test_release_drops_plans_and_returns_runs(store: JobsOnly) -> None:
+    t, _ = await store.insert_job(job(at=T0 + 2))
+    [plan] = (await store.claim_due(T0, T0 + 3, "w1", T0 + 30, 10, planner)).plans
+    await store.release_runs("w1", [], T0 + 1)
+    [again] = (await store.claim_due(T0 + 1, T0 + 3, "w2", T0 + 31, 10, planner)).plans
+    assert again.job_id == t["id"] and again.due == T0 + 2
+    assert await store.confirm_plans("w1", [plan.id], T0 + 2, T0 + 32) == []

@@ -6,13 +6,13 @@
 INSERT INTO jobs (id, project, kind, agent_id, name, schedule_type, schedule, timezone, run_at,
     delay_seconds, callback_type, callback_id, url, method, headers, payload, retries,
     timeout_seconds, secret, on_failure_webhook, overlap_policy, misfire_policy, max_runs,
-    run_count, status, retention_days, idempotency_key, next_run_at, created_at, updated_at,
+    run_count, status, retention_days, idempotency_key, next_run_at, plan_at, created_at, updated_at,
     result_url, events_url)
 VALUES (%(id)s, %(project)s, %(kind)s, %(agent_id)s, %(name)s, %(schedule_type)s, %(schedule)s,
     %(timezone)s, %(run_at)s, %(delay_seconds)s, %(callback_type)s, %(callback_id)s, %(url)s,
     %(method)s, %(headers)s, %(payload)s, %(retries)s, %(timeout_seconds)s, %(secret)s,
     %(on_failure_webhook)s, %(overlap_policy)s, %(misfire_policy)s, %(max_runs)s, 0, %(status)s,
-    %(retention_days)s, %(idempotency_key)s, %(next_run_at)s, %(created_at)s, %(updated_at)s,
+    %(retention_days)s, %(idempotency_key)s, %(next_run_at)s, %(next_run_at)s, %(created_at)s, %(updated_at)s,
     %(result_url)s, %(events_url)s)
 ON CONFLICT (project, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING *;
@@ -31,11 +31,16 @@ WHERE project = %(project)s AND status IN ('active', 'paused', 'scheduled') AND 
 -- name: job_get
 SELECT * FROM jobs WHERE project = %(project)s AND id = %(id)s AND kind = %(kind)s AND deleted_at IS NULL;
 
--- name: job_get_any
-SELECT * FROM jobs WHERE project = %(project)s AND id = %(id)s AND kind = %(kind)s;
+-- name: job_lock
+-- A change to a job locks its row first (then withdraws its plans): a concurrent claim either
+-- committed its plans before (they are withdrawn) or skips the locked job (SKIP LOCKED).
+SELECT id FROM jobs WHERE project = %(project)s AND id = %(id)s AND kind = %(kind)s FOR UPDATE;
+
+-- name: plans_withdraw
+DELETE FROM plans WHERE job_id = %(job_id)s;
 
 -- name: job_delete
-UPDATE jobs SET deleted_at = %(now)s, updated_at = %(now)s, next_run_at = NULL
+UPDATE jobs SET deleted_at = %(now)s, updated_at = %(now)s, next_run_at = NULL, plan_at = NULL, planned_runs = 0
 WHERE project = %(project)s AND id = %(id)s AND kind = %(kind)s AND deleted_at IS NULL;
 
 -- name: runs_cancel_waiting
@@ -43,7 +48,7 @@ UPDATE runs SET state = 'cancelled', finished_at = %(now)s, next_attempt_at = NU
 WHERE project = %(project)s AND job_id = %(job_id)s AND state IN ('pending', 'retrying');
 
 -- name: task_cancel
-UPDATE jobs SET status = 'cancelled', next_run_at = NULL, updated_at = %(now)s
+UPDATE jobs SET status = 'cancelled', next_run_at = NULL, plan_at = NULL, planned_runs = 0, updated_at = %(now)s
 WHERE project = %(project)s AND id = %(id)s AND kind = 'task' AND status = 'scheduled' AND deleted_at IS NULL;
 
 -- name: run_insert
@@ -60,11 +65,12 @@ SELECT * FROM runs WHERE project = %(project)s AND id = %(id)s;
 SELECT * FROM attempts WHERE project = %(project)s AND run_id = %(run_id)s ORDER BY attempt;
 
 -- name: due_jobs
--- Row locks taken here are what make a fire happen once: a second worker skips these
--- jobs, and after commit their next_run_at has moved on.
-SELECT * FROM jobs
-WHERE next_run_at IS NOT NULL AND next_run_at <= %(horizon)s AND deleted_at IS NULL
-ORDER BY next_run_at LIMIT %(limit)s
+-- Row locks taken here are what make a fire planned once: a second worker skips these
+-- jobs, and after commit their plan_at has moved on.
+SELECT id, project, kind, schedule, timezone, plan_at, planned_runs, run_count, max_runs, misfire_policy
+FROM jobs
+WHERE plan_at IS NOT NULL AND plan_at <= %(horizon)s AND deleted_at IS NULL
+ORDER BY plan_at LIMIT %(limit)s
 FOR UPDATE SKIP LOCKED;
 
 -- name: unfinished_runs_of_jobs
@@ -72,12 +78,74 @@ SELECT job_id, count(*) AS n FROM runs
 WHERE job_id = ANY(%(job_ids)s::text[]) AND state IN ('pending', 'running', 'retrying')
 GROUP BY job_id;
 
+-- name: plans_insert_many
+INSERT INTO plans (id, project, job_id, job_kind, trigger, scheduled_for, owner, lease_expires_at, created_at)
+SELECT v.*, %(owner)s, %(until)s, %(now)s
+FROM unnest(%(id)s::text[], %(project)s::text[], %(job_id)s::text[], %(job_kind)s::text[], %(trigger)s::text[],
+    %(scheduled_for)s::float8[]) AS v;
+
+-- name: jobs_plan_many
+-- next_run_at only where the planner set it (keep: a job that already had plans).
+UPDATE jobs j SET plan_at = v.plan_at, planned_runs = v.planned_runs,
+    next_run_at = CASE WHEN v.keep THEN j.next_run_at ELSE v.next_run_at END
+FROM unnest(%(id)s::text[], %(plan_at)s::float8[], %(planned_runs)s::int[], %(next_run_at)s::float8[],
+    %(keep)s::bool[]) AS v(id, plan_at, planned_runs, next_run_at, keep)
+WHERE j.id = v.id;
+
+-- name: plans_expired
+-- Plans of a process that died (lease expired): dropped, their jobs planned again. Jobs are
+-- locked before their plans (the order every writer uses); a job a change holds is left for
+-- the next claim.
+WITH j AS (
+    SELECT id FROM jobs WHERE id IN (SELECT job_id FROM plans WHERE lease_expires_at <= %(now)s)
+    ORDER BY id FOR UPDATE SKIP LOCKED)
+DELETE FROM plans WHERE lease_expires_at <= %(now)s AND job_id IN (SELECT id FROM j)
+RETURNING job_id, scheduled_for;
+
+-- name: plans_of_owner
+WITH j AS (
+    SELECT id FROM jobs WHERE id IN (SELECT job_id FROM plans WHERE owner = %(owner)s)
+    ORDER BY id FOR UPDATE)
+DELETE FROM plans WHERE owner = %(owner)s AND job_id IN (SELECT id FROM j) RETURNING job_id, scheduled_for;
+
+-- name: jobs_unplan_many
+UPDATE jobs j SET plan_at = LEAST(j.plan_at, v.at), planned_runs = GREATEST(0, j.planned_runs - v.n)
+FROM unnest(%(job_id)s::text[], %(at)s::float8[], %(n)s::int[]) AS v(job_id, at, n)
+WHERE j.id = v.job_id AND j.deleted_at IS NULL;
+
+-- name: jobs_lock_for_plans
+-- confirm_plans locks the plans' jobs first, in id order (the order every writer uses), so it
+-- cannot deadlock with a change (which locks the job, then deletes its plans).
+SELECT * FROM jobs WHERE id IN (
+    SELECT job_id FROM plans WHERE id = ANY(%(ids)s::text[]) AND owner = %(owner)s)
+ORDER BY id FOR UPDATE;
+
+-- name: plans_take
+DELETE FROM plans WHERE id = ANY(%(ids)s::text[]) AND owner = %(owner)s RETURNING *;
+
+-- name: plans_span_of_jobs
+SELECT job_id, min(scheduled_for) AS first, max(scheduled_for) AS last FROM plans
+WHERE job_id = ANY(%(ids)s::text[]) GROUP BY job_id;
+
 -- name: runs_insert_many
 INSERT INTO runs (id, project, job_id, job_kind, trigger, state, scheduled_for, next_attempt_at,
-    finished_at, error, webhook_id, created_at)
+    started_at, finished_at, error, attempts, lease_owner, lease_expires_at, webhook_id, created_at)
 SELECT * FROM unnest(%(id)s::text[], %(project)s::text[], %(job_id)s::text[], %(job_kind)s::text[],
     %(trigger)s::text[], %(state)s::text[], %(scheduled_for)s::float8[], %(next_attempt_at)s::float8[],
-    %(finished_at)s::float8[], %(error)s::text[], %(webhook_id)s::text[], %(created_at)s::float8[]);
+    %(started_at)s::float8[], %(finished_at)s::float8[], %(error)s::text[], %(attempts)s::int[],
+    %(lease_owner)s::text[], %(lease_expires_at)s::float8[], %(webhook_id)s::text[], %(created_at)s::float8[]);
+
+-- name: jobs_settle_many
+-- planning.settle's changes; plan_at and status only where settle set them (set_plan_at).
+UPDATE jobs j SET run_count = v.run_count, planned_runs = v.planned_runs, last_run_at = v.last_run_at,
+    last_run_id = v.last_run_id, next_run_at = v.next_run_at,
+    plan_at = CASE WHEN v.set_plan_at THEN v.plan_at ELSE j.plan_at END,
+    status = COALESCE(v.status, j.status)
+FROM unnest(%(id)s::text[], %(run_count)s::int[], %(planned_runs)s::int[], %(last_run_at)s::float8[],
+    %(last_run_id)s::text[], %(next_run_at)s::float8[], %(set_plan_at)s::bool[], %(plan_at)s::float8[],
+    %(status)s::text[])
+    AS v(id, run_count, planned_runs, last_run_at, last_run_id, next_run_at, set_plan_at, plan_at, status)
+WHERE j.id = v.id;
 
 -- name: claim_expired
 WITH c AS (
@@ -96,7 +164,7 @@ RETURNING r.*, %(now)s::float8 AS due;
 -- (then this snapshot still sees it 'pending'): either way the EXISTS keeps us off.
 WITH c AS (
     SELECT r.id, r.next_attempt_at AS due FROM runs r JOIN jobs j ON j.id = r.job_id
-    WHERE r.state IN ('pending', 'retrying') AND r.next_attempt_at <= %(horizon)s
+    WHERE r.state IN ('pending', 'retrying') AND r.next_attempt_at <= %(now)s
       AND NOT (j.overlap_policy = 'queue' AND EXISTS (
           SELECT 1 FROM runs r2 WHERE r2.job_id = r.job_id AND r2.id < r.id
             AND r2.state IN ('pending', 'running', 'retrying')))
@@ -144,18 +212,23 @@ WHERE j.id = v.id AND j.kind = 'task' AND j.status IN ('scheduled', 'running');
 -- name: leases_renew
 UPDATE runs SET lease_expires_at = %(until)s WHERE state = 'running' AND lease_owner = %(owner)s;
 
+-- name: plan_leases_renew
+UPDATE plans SET lease_expires_at = %(until)s WHERE owner = %(owner)s;
+
 -- name: runs_release
 UPDATE runs SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END,
     attempts = attempts - 1, next_attempt_at = %(now)s, lease_owner = NULL, lease_expires_at = NULL
 WHERE id = ANY(%(ids)s::text[]) AND state = 'running' AND lease_owner = %(owner)s;
 
 -- name: next_due
--- LEAST ignores NULLs: the earliest of the three, or NULL when none exists.
+-- LEAST ignores NULLs: the earliest of each, or NULL when none exists.
 SELECT LEAST(
-    (SELECT min(next_run_at) FROM jobs WHERE next_run_at IS NOT NULL AND deleted_at IS NULL),
+    (SELECT min(plan_at) FROM jobs WHERE plan_at IS NOT NULL AND deleted_at IS NULL),
+    (SELECT min(lease_expires_at) FROM plans WHERE owner <> %(owner)s)
+) AS plan, LEAST(
     (SELECT min(next_attempt_at) FROM runs WHERE state IN ('pending', 'retrying')),
     (SELECT min(lease_expires_at) FROM runs WHERE state = 'running' AND lease_owner IS DISTINCT FROM %(owner)s)
-) AS due;
+) AS run;
 
 -- name: lease_take
 INSERT INTO leases (name, owner, expires_at) VALUES (%(name)s, %(owner)s, %(until)s)

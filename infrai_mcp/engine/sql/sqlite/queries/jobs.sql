@@ -6,12 +6,12 @@
 INSERT INTO jobs (id, project, kind, agent_id, name, schedule_type, schedule, timezone, run_at,
     delay_seconds, callback_type, callback_id, url, method, headers, payload, retries,
     timeout_seconds, secret, on_failure_webhook, overlap_policy, misfire_policy, max_runs,
-    run_count, status, retention_days, idempotency_key, next_run_at, created_at, updated_at,
+    run_count, status, retention_days, idempotency_key, next_run_at, plan_at, created_at, updated_at,
     result_url, events_url)
 VALUES (:id, :project, :kind, :agent_id, :name, :schedule_type, :schedule, :timezone, :run_at,
     :delay_seconds, :callback_type, :callback_id, :url, :method, :headers, :payload, :retries,
     :timeout_seconds, :secret, :on_failure_webhook, :overlap_policy, :misfire_policy, :max_runs,
-    0, :status, :retention_days, :idempotency_key, :next_run_at, :created_at, :updated_at,
+    0, :status, :retention_days, :idempotency_key, :next_run_at, :next_run_at, :created_at, :updated_at,
     :result_url, :events_url);
 
 -- name: job_by_idempotency
@@ -29,7 +29,7 @@ SELECT * FROM jobs WHERE project = :project AND id = :id AND kind = :kind AND de
 SELECT * FROM jobs WHERE project = :project AND id = :id AND kind = :kind;
 
 -- name: job_delete
-UPDATE jobs SET deleted_at = :now, updated_at = :now, next_run_at = NULL
+UPDATE jobs SET deleted_at = :now, updated_at = :now, next_run_at = NULL, plan_at = NULL, planned_runs = 0
 WHERE project = :project AND id = :id AND kind = :kind AND deleted_at IS NULL;
 
 -- name: runs_cancel_waiting
@@ -38,7 +38,7 @@ UPDATE runs SET state = 'cancelled', finished_at = :now, next_attempt_at = NULL,
 WHERE project = :project AND job_id = :job_id AND state IN ('pending', 'retrying');
 
 -- name: task_cancel
-UPDATE jobs SET status = 'cancelled', next_run_at = NULL, updated_at = :now
+UPDATE jobs SET status = 'cancelled', next_run_at = NULL, plan_at = NULL, planned_runs = 0, updated_at = :now
 WHERE project = :project AND id = :id AND kind = 'task' AND status = 'scheduled' AND deleted_at IS NULL;
 
 -- name: run_insert
@@ -53,41 +53,93 @@ SELECT * FROM runs WHERE project = :project AND id = :id;
 -- name: attempts_of_run
 SELECT * FROM attempts WHERE project = :project AND run_id = :run_id ORDER BY attempt;
 
--- name: unfinished_runs_of_job
-SELECT count(*) FROM runs WHERE job_id = :job_id AND state IN ('pending', 'running', 'retrying');
+-- name: plans_withdraw
+-- A change to a job withdraws its plans (docs/ENGINE.md, "Plans"); the caller resets plan_at.
+DELETE FROM plans WHERE job_id = :job_id;
+
+-- name: unfinished_runs_of_jobs
+SELECT job_id, count(*) AS n FROM runs
+WHERE job_id IN (SELECT value FROM json_each(:ids)) AND state IN ('pending', 'running', 'retrying')
+GROUP BY job_id;
 
 -- name: due_jobs
--- The planner's columns only (see scheduler.plan_fire): this runs for every fire.
-SELECT id, project, kind, schedule, timezone, next_run_at, run_count, max_runs, overlap_policy,
-    misfire_policy, status, last_run_at, last_run_id
+-- The planner's columns only (see planning.plan_fire): this runs for every fire.
+SELECT id, project, kind, schedule, timezone, plan_at, planned_runs, run_count, max_runs, misfire_policy
 FROM jobs
-WHERE next_run_at IS NOT NULL AND next_run_at <= :horizon AND deleted_at IS NULL
-ORDER BY next_run_at LIMIT :limit;
+WHERE plan_at IS NOT NULL AND plan_at <= :horizon AND deleted_at IS NULL
+ORDER BY plan_at LIMIT :limit;
 
 -- Batched writes take a JSON array and run as ONE statement: each statement is a GIL
 -- hand-off between the DB thread and the event loop, so per-row statements would cost
 -- far more than the SQL itself.
 
+-- name: plans_insert_many
+INSERT INTO plans (id, project, job_id, job_kind, trigger, scheduled_for, owner, lease_expires_at, created_at)
+SELECT json_extract(value, '$.id'), json_extract(value, '$.project'), json_extract(value, '$.job_id'),
+    json_extract(value, '$.job_kind'), json_extract(value, '$.trigger'), json_extract(value, '$.scheduled_for'),
+    :owner, :until, :now
+FROM json_each(:rows);
+
+-- name: jobs_plan_many
+-- next_run_at only where the planner set it (a job that had nothing planned).
+UPDATE jobs SET plan_at = json_extract(v.value, '$.plan_at'),
+    planned_runs = json_extract(v.value, '$.planned_runs'),
+    next_run_at = CASE WHEN json_type(v.value, '$.next_run_at') IS NULL THEN jobs.next_run_at
+                       ELSE json_extract(v.value, '$.next_run_at') END
+FROM json_each(:rows) AS v
+WHERE jobs.id = json_extract(v.value, '$.id');
+
+-- name: plans_expired
+-- Plans of a process that died (lease expired): dropped, their jobs planned again.
+DELETE FROM plans WHERE lease_expires_at <= :now RETURNING job_id, scheduled_for;
+
+-- name: plans_of_owner
+DELETE FROM plans WHERE owner = :owner RETURNING job_id, scheduled_for;
+
+-- name: jobs_unplan_many
+-- Dropped plans: the job's planning cursor moves back to the earliest of them.
+UPDATE jobs SET plan_at = MIN(COALESCE(jobs.plan_at, json_extract(v.value, '$.at')), json_extract(v.value, '$.at')),
+    planned_runs = MAX(0, jobs.planned_runs - json_extract(v.value, '$.n'))
+FROM json_each(:rows) AS v
+WHERE jobs.id = json_extract(v.value, '$.job_id') AND jobs.deleted_at IS NULL;
+
+-- name: plans_take
+-- confirm_plans: the plans still leased to this process (a change may have withdrawn some).
+DELETE FROM plans WHERE id IN (SELECT value FROM json_each(:ids)) AND owner = :owner RETURNING *;
+
+-- name: plans_span_of_jobs
+SELECT job_id, min(scheduled_for) AS first, max(scheduled_for) AS last FROM plans
+WHERE job_id IN (SELECT value FROM json_each(:ids)) GROUP BY job_id;
+
+-- name: jobs_full_by_ids
+SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(:ids));
+
 -- name: runs_insert_many
 INSERT INTO runs (id, project, job_id, job_kind, trigger, state, scheduled_for, next_attempt_at,
-    finished_at, error, webhook_id, created_at)
+    started_at, finished_at, error, attempts, lease_owner, lease_expires_at, webhook_id, created_at)
 SELECT json_extract(value, '$.id'), json_extract(value, '$.project'), json_extract(value, '$.job_id'),
     json_extract(value, '$.job_kind'), json_extract(value, '$.trigger'), json_extract(value, '$.state'),
     json_extract(value, '$.scheduled_for'), json_extract(value, '$.next_attempt_at'),
-    json_extract(value, '$.finished_at'), json_extract(value, '$.error'),
+    json_extract(value, '$.started_at'), json_extract(value, '$.finished_at'), json_extract(value, '$.error'),
+    json_extract(value, '$.attempts'), json_extract(value, '$.lease_owner'), json_extract(value, '$.lease_expires_at'),
     json_extract(value, '$.webhook_id'), json_extract(value, '$.created_at')
 FROM json_each(:rows);
 
--- name: jobs_advance_many
-UPDATE jobs SET next_run_at = json_extract(v.value, '$.next_run_at'),
-    run_count = json_extract(v.value, '$.run_count'), status = json_extract(v.value, '$.status'),
-    last_run_at = json_extract(v.value, '$.last_run_at'), last_run_id = json_extract(v.value, '$.last_run_id')
+-- name: jobs_settle_many
+-- planning.settle's changes; plan_at and status only where settle set them.
+UPDATE jobs SET run_count = json_extract(v.value, '$.run_count'),
+    planned_runs = json_extract(v.value, '$.planned_runs'),
+    last_run_at = json_extract(v.value, '$.last_run_at'), last_run_id = json_extract(v.value, '$.last_run_id'),
+    next_run_at = json_extract(v.value, '$.next_run_at'),
+    plan_at = CASE WHEN json_type(v.value, '$.plan_at') IS NULL THEN jobs.plan_at
+                   ELSE json_extract(v.value, '$.plan_at') END,
+    status = COALESCE(json_extract(v.value, '$.status'), jobs.status)
 FROM json_each(:rows) AS v
 WHERE jobs.id = json_extract(v.value, '$.id');
 
 -- name: claimable_waiting
 SELECT r.id, r.next_attempt_at AS due FROM runs r JOIN jobs j ON j.id = r.job_id
-WHERE r.state IN ('pending', 'retrying') AND r.next_attempt_at <= :horizon
+WHERE r.state IN ('pending', 'retrying') AND r.next_attempt_at <= :now
   AND NOT (j.overlap_policy = 'queue' AND EXISTS (
       SELECT 1 FROM runs r2 WHERE r2.job_id = r.job_id AND r2.id < r.id
         AND r2.state IN ('pending', 'running', 'retrying')))
@@ -105,7 +157,7 @@ WHERE id IN (SELECT value FROM json_each(:ids))
 RETURNING id, project, job_id, job_kind, attempts, scheduled_for, webhook_id;
 
 -- name: jobs_by_ids
--- Only what the executor needs: converting wide rows for thousands of runs is measurable.
+-- Only what the executor needs (runs claimed for a retry or after a dead owner).
 SELECT id, project, kind, agent_id, name, url, method, headers, payload, retries, timeout_seconds,
     secret, on_failure_webhook, callback_type, callback_id, overlap_policy, result_url, events_url
 FROM jobs WHERE id IN (SELECT value FROM json_each(:ids));
@@ -149,31 +201,23 @@ SELECT * FROM jobs WHERE id = :id;
 -- name: leases_renew
 UPDATE runs SET lease_expires_at = :until WHERE state = 'running' AND lease_owner = :owner;
 
+-- name: plan_leases_renew
+UPDATE plans SET lease_expires_at = :until WHERE owner = :owner;
+
 -- name: run_release
--- MAX(now, scheduled_for): a run claimed ahead and released before its time keeps its time.
 UPDATE runs SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END,
-    attempts = attempts - 1, next_attempt_at = MAX(:now, scheduled_for), lease_owner = NULL,
-    lease_expires_at = NULL
+    attempts = attempts - 1, next_attempt_at = :now, lease_owner = NULL, lease_expires_at = NULL
 WHERE id = :id AND state = 'running' AND lease_owner = :owner;
 
--- name: runs_cancel_claimed
-UPDATE runs SET state = 'cancelled', finished_at = :now, error = :reason, attempts = attempts - 1,
-    lease_owner = NULL, lease_expires_at = NULL
-WHERE id IN (SELECT value FROM json_each(:ids)) AND state = 'running' AND lease_owner = :owner
-RETURNING job_id;
+-- name: next_due_plan
+SELECT min(t) FROM (
+    SELECT min(plan_at) AS t FROM jobs WHERE plan_at IS NOT NULL AND deleted_at IS NULL
+    UNION ALL SELECT min(lease_expires_at) FROM plans WHERE owner != :owner);
 
--- name: tasks_unclaim
-UPDATE jobs SET status = 'scheduled'
-WHERE kind = 'task' AND status = 'running' AND id IN (SELECT value FROM json_each(:ids));
-
--- name: next_due_job
-SELECT min(next_run_at) FROM jobs WHERE next_run_at IS NOT NULL AND deleted_at IS NULL;
-
--- name: next_due_waiting
-SELECT min(next_attempt_at) FROM runs WHERE state IN ('pending', 'retrying');
-
--- name: next_due_lease
-SELECT min(lease_expires_at) FROM runs WHERE state = 'running' AND lease_owner IS NOT :owner;
+-- name: next_due_run
+SELECT min(t) FROM (
+    SELECT min(next_attempt_at) AS t FROM runs WHERE state IN ('pending', 'retrying')
+    UNION ALL SELECT min(lease_expires_at) FROM runs WHERE state = 'running' AND lease_owner IS NOT :owner);
 
 -- name: lease_take
 INSERT INTO leases (name, owner, expires_at) VALUES (:name, :owner, :until)

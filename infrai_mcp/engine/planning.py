@@ -1,0 +1,210 @@
+"""Fire planning, pure: what a due job turns into (plans), and what plans turn into at their time (runs).
+
+Two steps, each called by the store inside ONE transaction (docs/ENGINE.md, "Plans"):
+
+1. ``plan_fire`` — when the scheduler claims a job whose ``plan_at`` is within its look-ahead:
+   which fires to PLAN (scheduled time, trigger) and how the job's planning cursor moves.
+   Misfire policy and ``max_runs`` are applied here; nothing becomes history.
+2. ``settle`` — when a plan's time has come, in the process that owns it: which plans become
+   runs that are sent now, runs that wait (overlap ``queue``), or skipped runs (overlap
+   ``skip``), and the job's new ``run_count``, ``last_run_*``, ``next_run_at`` and ``status``.
+   Overlap is judged here, against the runs really in flight at the fire's time.
+
+Job columns involved: ``next_run_at`` (public: the next fire that has not happened),
+``plan_at`` (the next fire not planned yet), ``planned_runs`` (plans outstanding),
+``run_count`` (fires that became runs, skipped ones excluded), ``last_run_at`` (scheduled
+time of the newest run), ``last_run_id``, ``status``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from infrai_mcp.when.cron import CronError, next_fire
+
+Row = dict[str, Any]
+
+MAX_CATCHUP = 100  # misfire_policy run_all: at most this many missed fires are replayed
+SKIPPED_OVERLAP = "skipped: the previous run is still in flight (overlap_policy=skip)"
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def next_slot(job: Row, after: float) -> float | None:
+    """The job's next fire strictly after ``after`` (None: its schedule has no more)."""
+    try:
+        return next_fire(job["schedule"], job["timezone"], _dt(after)).timestamp()
+    except (CronError, StopIteration):
+        return None  # cannot happen for a validated expression; stop rather than spin
+
+
+@dataclass(frozen=True)
+class PlannedFire:
+    scheduled_for: float
+    trigger: str = "schedule"  # schedule | misfire
+
+
+@dataclass
+class FirePlan:
+    """Fires to plan for one due job, and the job's column changes (``plan_at``,
+    ``planned_runs``, and ``next_run_at`` when the job had nothing planned)."""
+
+    fires: list[PlannedFire] = field(default_factory=list)
+    changes: Row = field(default_factory=dict)
+
+
+# planner(job_row, now) -> FirePlan; pure. The store binds misfire_grace (Scheduler.plan).
+Planner = Callable[[Row, float], FirePlan]
+
+
+def plan_fire(job: Row, now: float, *, misfire_grace: float) -> FirePlan:
+    """What a job whose ``plan_at`` has come into the look-ahead turns into.
+
+    One-shot jobs fire once (even late: a task is never silently dropped). Recurring jobs
+    fire at ``plan_at``; when that is more than ``misfire_grace`` in the past the process was
+    down, and ``misfire_policy`` decides: run_once (one fire, then continue from now), skip
+    (no fire), run_all (every missed fire, at most MAX_CATCHUP). ``max_runs`` counts fires
+    that became runs and fires already planned.
+    """
+    due = float(job["plan_at"])
+    planned = int(job["planned_runs"] or 0)
+    changes: Row = {}
+    if job["schedule"] is None:
+        changes.update(plan_at=None, planned_runs=planned + 1)
+        if planned == 0:
+            changes["next_run_at"] = due
+        return FirePlan(fires=[PlannedFire(due)], changes=changes)
+
+    misfire = now - due > misfire_grace
+    times: list[float] = [due]
+    if misfire and job["misfire_policy"] == "skip":
+        times = []
+    elif misfire and job["misfire_policy"] == "run_all":
+        times = []
+        at: float | None = due
+        while at is not None and at <= now and len(times) < MAX_CATCHUP:
+            times.append(at)
+            at = next_slot(job, at)
+    max_runs = job["max_runs"]
+    used = int(job["run_count"] or 0) + planned
+    if max_runs is not None:
+        times = times[: max(0, int(max_runs) - used)]
+    trigger = "misfire" if misfire else "schedule"
+    fires = [PlannedFire(t, trigger) for t in times]
+    nxt = next_slot(job, now if misfire else due)
+    if max_runs is not None and used + len(fires) >= int(max_runs):
+        nxt = None  # every allowed fire is planned or done; settle completes the job
+    changes.update(plan_at=nxt, planned_runs=planned + len(fires))
+    if planned == 0:
+        # Nothing was outstanding: the public next fire is the first one planned now, or
+        # (misfire skip) the next one to plan.
+        changes["next_run_at"] = fires[0].scheduled_for if fires else nxt
+    return FirePlan(fires=fires, changes=changes)
+
+
+@dataclass
+class Settled:
+    """What due plans of one job became: run rows to insert (``fire`` lists the ids to send
+    now) and the job's column changes."""
+
+    runs: list[Row] = field(default_factory=list)
+    fire: list[str] = field(default_factory=list)
+    changes: Row = field(default_factory=dict)
+
+
+def settle(
+    job: Row,
+    plans: list[Row],
+    *,
+    unfinished: int,
+    later: tuple[float, float] | None,
+    now: float,
+    owner: str,
+    lease_until: float,
+) -> Settled:
+    """Turn ``plans`` (rows of the plans table, all of ``job``) into runs.
+
+    ``unfinished`` counts the job's runs in flight or waiting (pending, running, retrying);
+    ``later`` is (earliest, latest) scheduled time of the job's plans NOT in this batch.
+    A job that is no longer live (deleted, paused, finished) gets no runs: its plans would
+    have been withdrawn by that change, so this only guards against a store bug.
+    """
+    out = Settled()
+    live = job.get("deleted_at") is None and job["status"] in ("active", "scheduled")
+    if not live:
+        return out
+    run_count = int(job["run_count"] or 0)
+    planned = int(job["planned_runs"] or 0)
+    policy = job["overlap_policy"]
+    last_at, last_id = job["last_run_at"], job["last_run_id"]
+    freed = False  # a planned fire was skipped: max_runs may allow one more
+    for plan in sorted(plans, key=lambda p: (p["scheduled_for"], p["id"])):
+        run: Row = {
+            "id": plan["id"], "project": plan["project"], "job_id": plan["job_id"], "job_kind": plan["job_kind"],
+            "trigger": plan["trigger"], "scheduled_for": plan["scheduled_for"], "next_attempt_at": None,
+            "started_at": None, "finished_at": None, "error": None, "attempts": 0, "lease_owner": None,
+            "lease_expires_at": None, "webhook_id": "msg_" + plan["id"].removeprefix("run_"), "created_at": now,
+        }
+        planned -= 1
+        if policy == "skip" and unfinished > 0:
+            run.update(state="skipped", finished_at=now, error=SKIPPED_OVERLAP)
+            freed = True
+        elif policy == "queue" and unfinished > 0:
+            run.update(state="pending", next_attempt_at=plan["scheduled_for"])  # goes when the older ones are done
+            run_count += 1
+            unfinished += 1
+        else:
+            run.update(state="running", attempts=1, started_at=now, lease_owner=owner, lease_expires_at=lease_until)
+            out.fire.append(plan["id"])
+            run_count += 1
+            unfinished += 1
+        out.runs.append(run)
+        last_at, last_id = plan["scheduled_for"], plan["id"]
+    ch = out.changes
+    ch.update(run_count=run_count, planned_runs=max(0, planned), last_run_at=last_at, last_run_id=last_id)
+    if job["schedule"] is None:  # one-shot: done with its one fire
+        ch.update(next_run_at=None, plan_at=None)
+        if job["kind"] == "task":
+            if out.fire:
+                ch["status"] = "running"
+        else:
+            ch["status"] = "completed"
+        return out
+    max_runs = job["max_runs"]
+    plan_at = job["plan_at"]
+    if max_runs is not None and run_count >= int(max_runs):
+        ch.update(status="completed", next_run_at=None, plan_at=None)
+        return out
+    if freed and plan_at is None and max_runs is not None:
+        # Planning had stopped at max_runs counting this fire; it did not run, so plan on.
+        after = max(later[1] if later else 0.0, float(last_at))
+        plan_at = ch["plan_at"] = next_slot(job, after)
+    nexts = [t for t in ((later[0] if later else None), plan_at) if t is not None]
+    ch["next_run_at"] = min(nexts) if nexts else None
+    return out
+
+
+def next_runs_left(job: Row) -> int | None:
+    """Fires ``max_runs`` still allows (None: unlimited); for previews of next fires."""
+    max_runs = job.get("max_runs")
+    if max_runs is None:
+        return None
+    return max(0, int(max_runs) - int(job.get("run_count") or 0))
+
+
+__all__ = [
+    "MAX_CATCHUP",
+    "FirePlan",
+    "PlannedFire",
+    "Planner",
+    "Settled",
+    "next_runs_left",
+    "next_slot",
+    "plan_fire",
+    "settle",
+]
