@@ -9,7 +9,6 @@ other kind of time ("a recurrence goes to cron_create"), because the model picks
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
@@ -31,7 +30,6 @@ PREVIEW_FIRES = 5
 __all__ = [
     "SchedulePreview",
     "When",
-    "cron_fires",
     "describe_instant",
     "describe_stored",
     "preview",
@@ -142,26 +140,6 @@ def preview(when: When, now: datetime, n: int = PREVIEW_FIRES) -> SchedulePrevie
         description=describe(when),
         next_fires=fires,
     )
-
-
-def cron_fires(expr: str | None, tz: str, now: datetime, n: int = PREVIEW_FIRES) -> list[datetime]:
-    """Next fires of a stored cron (records keep normalised crons; a bad one yields none)."""
-    if not expr:
-        return []
-    # Fires of a 5-field cron fall on whole minutes, so "strictly after now" and "strictly after
-    # the minute now is in" give the same list; anchoring on the minute (the second, for 6-field
-    # crons) lets repeated reads share one computation, which costs ~0.3 ms with cronsim.
-    step = 1 if len(expr.split()) == 6 else 60
-    anchor = int(now.timestamp()) // step * step
-    return list(_cached_fires(expr, tz, anchor, n))
-
-
-@lru_cache(maxsize=1024)
-def _cached_fires(expr: str, tz: str, anchor: int, n: int) -> tuple[datetime, ...]:
-    try:
-        return tuple(cron_next_fires(expr, tz, datetime.fromtimestamp(anchor, UTC), n))
-    except (CronError, ValueError):
-        return ()
 
 
 def describe_instant(run_at: datetime, tz: str) -> str:

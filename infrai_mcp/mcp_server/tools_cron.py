@@ -9,10 +9,11 @@ from pydantic import Field
 
 from infrai_mcp.errors import InvalidInput
 from infrai_mcp.models import CronCreate, CronJob, CronUpdate, Deleted, Page, Retention, Run
+from infrai_mcp.upcoming import upcoming
 
 from .fields import Cursor, Headers, Idem, Limit, Method, Payload, Retries, Secret, Timezone, Url, build, pick
 from .registry import ToolContext, ToolInput, Toolset
-from .timefields import cron_fires, describe_stored, resolve_instant, resolve_recurrence, zone
+from .timefields import PREVIEW_FIRES, describe_stored, resolve_instant, resolve_recurrence, zone
 from .views import CronConfirm, CronState, CronSummary, RunSummary, short, short_page
 
 cron = Toolset("cron", list_hint="cron_list")
@@ -27,10 +28,8 @@ class CronJobView(CronJob):
 
 
 def view(job: CronJob, ctx: ToolContext) -> CronJobView:
-    active = job.status == "active"
-    fires = cron_fires(job.schedule, job.timezone, ctx.now()) if active else []
-    if not fires and active and job.next_run_at:
-        fires = [job.next_run_at]  # a one-shot (run_at) job
+    fires, _ = upcoming(schedule=job.schedule, timezone=job.timezone, status=job.status, next_run_at=job.next_run_at,
+                        max_runs=job.max_runs, run_count=job.run_count, after=ctx.now(), limit=PREVIEW_FIRES)
     # when_preview's wording first, so the agent sees one phrasing for one schedule
     description = describe_stored(
         "cron" if job.schedule else "once", job.timezone, cron=job.schedule, run_at=job.run_at

@@ -9,12 +9,13 @@ from pydantic import Field
 
 from infrai_mcp.errors import InvalidInput
 from infrai_mcp.models import Deleted, Page, Schedule, ScheduleCreate, ScheduleUpdate
+from infrai_mcp.upcoming import upcoming
 
 from .fields import AgentId, Cursor, Headers, Limit, Payload, Timezone, build, pick
 from .registry import ToolContext, ToolInput, Toolset
 from .timefields import (
+    PREVIEW_FIRES,
     When,
-    cron_fires,
     describe_stored,
     resolve_delay,
     resolve_instant,
@@ -37,12 +38,8 @@ class ScheduleView(Schedule):
 
 
 def view(s: Schedule, ctx: ToolContext) -> ScheduleView:
-    if s.status != "active":
-        fires: list[datetime] = []
-    elif s.type == "cron":
-        fires = cron_fires(s.cron_expression, s.timezone, ctx.now())
-    else:
-        fires = [s.next_run] if s.next_run else []
+    fires, _ = upcoming(schedule=s.cron_expression if s.type == "cron" else None, timezone=s.timezone,
+                        status=s.status, next_run_at=s.next_run, after=ctx.now(), limit=PREVIEW_FIRES)
     # when_preview's wording first, so the agent sees one phrasing for one schedule
     description = describe_stored(
         s.type, s.timezone, cron=s.cron_expression, run_at=s.next_run, delay_seconds=s.delay_seconds

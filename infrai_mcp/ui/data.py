@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from infrai_mcp.backends.base import Backend
 from infrai_mcp.models import CronJob, Page, Run, Schedule, Task
-from infrai_mcp.when.cron import iter_fires, next_fires
+from infrai_mcp.upcoming import upcoming
 from infrai_mcp.when.describe import describe_cron
 
 ItemT = TypeVar("ItemT")
@@ -257,26 +257,17 @@ class Timeline:
         return pairs[:n]
 
 
-def _fires(expr: str, tz: str, start: datetime, end: datetime) -> tuple[list[datetime], bool]:
-    out: list[datetime] = []
-    try:
-        for t in iter_fires(expr, tz, start):
-            if t > end:
-                return out, False
-            if len(out) >= TIMELINE_MAX_FIRES_PER_JOB:
-                return out, True
-            out.append(t)
-    except (ValueError, KeyError):
-        return [], False  # a stored expression the when module rejects: show nothing, never crash
-    return out, False
+def cron_fires(job: CronJob, after: datetime, until: datetime | None = None,
+               limit: int = 5) -> tuple[list[datetime], bool]:
+    """A cron job's fires ahead (status and max_runs respected: ``infrai_mcp.upcoming``)."""
+    return upcoming(schedule=job.schedule, timezone=job.timezone, status=job.status, next_run_at=job.next_run_at,
+                    max_runs=job.max_runs, run_count=job.run_count, after=after, until=until, limit=limit)
 
 
-def upcoming_fires(expr: str, tz: str, after: datetime, n: int = 5) -> list[datetime]:
-    """The next ``n`` fires for a job page; empty when the stored expression is rejected."""
-    try:
-        return next_fires(expr, tz, after, n)
-    except (ValueError, KeyError):
-        return []
+def schedule_fires(s: Schedule, after: datetime, until: datetime | None = None,
+                   limit: int = 5) -> tuple[list[datetime], bool]:
+    return upcoming(schedule=s.cron_expression if s.type == "cron" else None, timezone=s.timezone,
+                    status=s.status, next_run_at=s.next_run, after=after, until=until, limit=limit)
 
 
 async def _all_pages(
@@ -301,12 +292,7 @@ async def timeline(backend: Backend, now: datetime, agent: str | None = None) ->
     jobs: list[CronJob]
     jobs, capped = await _all_pages(lambda c: backend.cron_list(cursor=c, limit=500), TIMELINE_MAX_JOB_PAGES)
     for job in jobs:
-        if job.status != "active":
-            continue
-        if job.schedule:
-            fires, more = _fires(job.schedule, job.timezone, now, end)
-        else:
-            fires, more = ([job.next_run_at] if job.next_run_at and job.next_run_at <= end else []), False
+        fires, more = cron_fires(job, now, end, TIMELINE_MAX_FIRES_PER_JOB)
         if fires:
             rows.append(TimelineRow(cron_row(job), fires, more))
     tasks, tcapped = await _all_pages(
@@ -322,10 +308,7 @@ async def timeline(backend: Backend, now: datetime, agent: str | None = None) ->
     )
     capped = capped or scapped
     for s in scheds:
-        if s.type == "cron" and s.cron_expression:
-            fires, more = _fires(s.cron_expression, s.timezone, now, end)
-        else:
-            fires, more = ([s.next_run] if s.next_run and s.next_run <= end else []), False
+        fires, more = schedule_fires(s, now, end, TIMELINE_MAX_FIRES_PER_JOB)
         if fires:
             rows.append(TimelineRow(schedule_row(s), fires, more))
     rows.sort(key=lambda r: r.fires[0])

@@ -159,9 +159,7 @@ async def cron_job(request: Request, backend: Backend) -> Response:
     job_id = request.path_params["job_id"]
     job = await backend.cron_get(job_id)
     runs, next_cursor = await _runs(backend, request, "cron", job_id)
-    upcoming = []
-    if job.schedule and job.status == "active":
-        upcoming = data.upcoming_fires(job.schedule, job.timezone, backend.now())
+    upcoming, _ = data.cron_fires(job, backend.now())
     return render(
         request,
         "job.html",
@@ -206,12 +204,7 @@ async def schedule(request: Request, backend: Backend) -> Response:
     agent_id, job_id = request.path_params["agent_id"], request.path_params["job_id"]
     s = await backend.schedule_get(agent_id, job_id)
     runs, next_cursor = await _runs(backend, request, "schedule", job_id)
-    upcoming: list[datetime] = []
-    if s.status == "active":
-        if s.cron_expression:
-            upcoming = data.upcoming_fires(s.cron_expression, s.timezone, backend.now())
-        elif s.next_run:
-            upcoming = [s.next_run]
+    upcoming, _ = data.schedule_fires(s, backend.now())
     return render(
         request,
         "job.html",

@@ -123,3 +123,23 @@ async def test_cron_update_moves_a_one_shot_run_at(tools: Tools, receiver: Recei
     assert "run_at" in text and "schedule" in text
     got = await tools.ok("cron_get", cron_id=job["cron_id"])
     assert datetime.fromisoformat(got["next_run_at"]) == fire  # the refused updates changed nothing
+
+
+async def test_next_fires_respect_max_runs_and_a_used_up_job_stays_completed(tools: Tools, receiver: Receiver) -> None:
+    job = await tools.ok("cron_create", schedule="* * * * * *", max_runs=2, url=receiver.url("/two"))
+    assert len(job["next_fires"]) == 2  # the runs max_runs still allows, not five
+    await receiver.wait_for(2, path="/two", timeout=10)
+
+    async def completed() -> dict[str, object] | None:
+        got = await tools.ok("cron_get", cron_id=job["cron_id"])
+        return got if got["status"] == "completed" else None
+
+    done = await until(completed, what="job completed after max_runs")
+    assert done["run_count"] == 2 and done["next_fires"] == [] and done["next_run_at"] is None
+    resumed = await tools.ok("cron_resume", cron_id=job["cron_id"])
+    assert resumed["status"] == "completed" and resumed["next_fires"] == []  # nothing left to run
+    more = await tools.ok("cron_update", cron_id=job["cron_id"], max_runs=3)
+    assert more["status"] == "active" and len(more["next_fires"]) == 1
+    fewer = await tools.ok("cron_update", cron_id=job["cron_id"], max_runs=1)
+    assert fewer["status"] == "completed" and fewer["next_fires"] == []
+    assert len(receiver.received("/two")) in (2, 3)  # the third run may have gone out in between
