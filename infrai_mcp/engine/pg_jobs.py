@@ -277,7 +277,7 @@ class PgJobStore(JobStore):
         plans: list[Row] = []
         advances: list[Row] = []
         for job in due:
-            plan = planner(job, now)
+            plan = planner(job, now, horizon)
             for fire in plan.fires:
                 plans.append({"id": new_id("run"), "project": job["project"], "job_id": job["id"],
                               "job_kind": job["kind"], "trigger": fire.trigger, "scheduled_for": fire.scheduled_for})

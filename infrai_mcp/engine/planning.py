@@ -58,18 +58,19 @@ class FirePlan:
     changes: Row = field(default_factory=dict)
 
 
-# planner(job_row, now) -> FirePlan; pure. The store binds misfire_grace (Scheduler.plan).
-Planner = Callable[[Row, float], FirePlan]
+# planner(job_row, now, horizon) -> FirePlan; pure. The store binds misfire_grace (Scheduler.plan).
+Planner = Callable[[Row, float, float], FirePlan]
+MAX_PLANNED = 100  # fires of one job planned by one claim (a per-second cron plans ~5)
 
 
-def plan_fire(job: Row, now: float, *, misfire_grace: float) -> FirePlan:
-    """What a job whose ``plan_at`` has come into the look-ahead turns into.
+def plan_fire(job: Row, now: float, horizon: float, *, misfire_grace: float) -> FirePlan:
+    """What a job whose ``plan_at`` has come into the look-ahead (``horizon``) turns into.
 
     One-shot jobs fire once (even late: a task is never silently dropped). Recurring jobs
-    fire at ``plan_at``; when that is more than ``misfire_grace`` in the past the process was
-    down, and ``misfire_policy`` decides: run_once (one fire, then continue from now), skip
-    (no fire), run_all (every missed fire, at most MAX_CATCHUP). ``max_runs`` counts fires
-    that became runs and fires already planned.
+    fire at ``plan_at`` and every later slot up to ``horizon``; when ``plan_at`` is more than
+    ``misfire_grace`` in the past the process was down, and ``misfire_policy`` decides:
+    run_once (one fire, then continue from now), skip (no fire), run_all (every missed fire,
+    at most MAX_CATCHUP). ``max_runs`` counts fires that became runs and fires already planned.
     """
     due = float(job["plan_at"])
     planned = int(job["planned_runs"] or 0)
@@ -81,23 +82,23 @@ def plan_fire(job: Row, now: float, *, misfire_grace: float) -> FirePlan:
         return FirePlan(fires=[PlannedFire(due)], changes=changes)
 
     misfire = now - due > misfire_grace
-    times: list[float] = [due]
-    if misfire and job["misfire_policy"] == "skip":
-        times = []
-    elif misfire and job["misfire_policy"] == "run_all":
-        times = []
-        at: float | None = due
-        while at is not None and at <= now and len(times) < MAX_CATCHUP:
-            times.append(at)
-            at = next_slot(job, at)
+    fires: list[PlannedFire] = []
+    nxt: float | None = due
+    if misfire:
+        if job["misfire_policy"] == "run_all":
+            while nxt is not None and nxt <= now and len(fires) < MAX_CATCHUP:
+                fires.append(PlannedFire(nxt, "misfire"))
+                nxt = next_slot(job, nxt)
+        elif job["misfire_policy"] != "skip":
+            fires.append(PlannedFire(due, "misfire"))
+        nxt = next_slot(job, now)  # continue from now
+    while nxt is not None and nxt <= horizon and len(fires) < MAX_PLANNED:
+        fires.append(PlannedFire(nxt))
+        nxt = next_slot(job, nxt)
     max_runs = job["max_runs"]
     used = int(job["run_count"] or 0) + planned
-    if max_runs is not None:
-        times = times[: max(0, int(max_runs) - used)]
-    trigger = "misfire" if misfire else "schedule"
-    fires = [PlannedFire(t, trigger) for t in times]
-    nxt = next_slot(job, now if misfire else due)
     if max_runs is not None and used + len(fires) >= int(max_runs):
+        fires = fires[: max(0, int(max_runs) - used)]
         nxt = None  # every allowed fire is planned or done; settle completes the job
     changes.update(plan_at=nxt, planned_runs=planned + len(fires))
     if planned == 0:
@@ -199,6 +200,7 @@ def next_runs_left(job: Row) -> int | None:
 
 __all__ = [
     "MAX_CATCHUP",
+    "MAX_PLANNED",
     "FirePlan",
     "PlannedFire",
     "Planner",

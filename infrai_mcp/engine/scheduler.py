@@ -103,8 +103,8 @@ class Scheduler:
     def _now(self) -> float:
         return self.engine.clock.now().timestamp()
 
-    def plan(self, job: Row, now: float) -> FirePlan:
-        return plan_fire(job, now, misfire_grace=self.misfire_grace)
+    def plan(self, job: Row, now: float, horizon: float) -> FirePlan:
+        return plan_fire(job, now, horizon, misfire_grace=self.misfire_grace)
 
     async def start(self) -> None:
         self._event = asyncio.Event()

@@ -204,7 +204,7 @@ class SqliteJobStore(JobStore):
             advances: list[Row] = []
             for job in conn.execute(q["due_jobs"], {"horizon": horizon, "limit": max(limit, 100)}).fetchall():
                 job_row = dict(job)
-                plan = planner(job_row, now)
+                plan = planner(job_row, now, horizon)
                 for fire in plan.fires:
                     plans.append({"id": new_id("run"), "project": job_row["project"], "job_id": job_row["id"],
                                   "job_kind": job_row["kind"], "trigger": fire.trigger,

@@ -36,33 +36,42 @@ def settle_one(j: dict[str, Any], plans: list[dict[str, Any]], *, unfinished: in
 
 
 def test_a_plan_moves_only_the_planning_cursor() -> None:
-    plan = plan_fire(job(), DUE - 4.0, misfire_grace=60)  # claimed 4 s ahead of the fire
+    plan = plan_fire(job(), DUE - 4.0, DUE + 1.0, misfire_grace=60)  # claimed 4 s ahead of the fire
     assert [(f.scheduled_for, f.trigger) for f in plan.fires] == [(DUE, "schedule")]
     assert plan.changes == {"plan_at": DUE + DAY, "planned_runs": 1, "next_run_at": DUE}
     # A job that already has a plan keeps its public next_run_at (the earlier plan's time).
-    again = plan_fire(job(plan_at=DUE + DAY, planned_runs=1), DUE + DAY - 4.0, misfire_grace=60)
+    again = plan_fire(job(plan_at=DUE + DAY, planned_runs=1), DUE + DAY - 4.0, DAY + DUE + 1.0, misfire_grace=60)
     assert again.changes == {"plan_at": DUE + 2 * DAY, "planned_runs": 2}
-    once = plan_fire(job(kind="task", schedule=None), DUE - 3.0, misfire_grace=60)
+    once = plan_fire(job(kind="task", schedule=None), DUE - 3.0, DUE + 2.0, misfire_grace=60)
     assert [f.scheduled_for for f in once.fires] == [DUE]
     assert once.changes == {"plan_at": None, "planned_runs": 1, "next_run_at": DUE}
 
 
 def test_misfires_catch_up_or_skip() -> None:
     later = DUE + 3 * DAY + 30  # down for three days
-    caught_up = plan_fire(job(misfire_policy="run_all"), later, misfire_grace=60)
+    caught_up = plan_fire(job(misfire_policy="run_all"), later, later + 5, misfire_grace=60)
     assert [f.scheduled_for for f in caught_up.fires] == [DUE + i * DAY for i in range(4)]
     assert {f.trigger for f in caught_up.fires} == {"misfire"}
-    one = plan_fire(job(), later, misfire_grace=60)
+    one = plan_fire(job(), later, later + 5, misfire_grace=60)
     assert [f.scheduled_for for f in one.fires] == [DUE] and one.changes["plan_at"] == DUE + 4 * DAY
-    skipped = plan_fire(job(misfire_policy="skip"), later, misfire_grace=60)
+    skipped = plan_fire(job(misfire_policy="skip"), later, later + 5, misfire_grace=60)
     assert skipped.fires == []
     assert skipped.changes == {"plan_at": DUE + 4 * DAY, "planned_runs": 0, "next_run_at": DUE + 4 * DAY}
 
 
+def test_every_fire_within_the_horizon_is_planned_in_one_claim() -> None:
+    every_second = job(schedule="* * * * * *")
+    plan = plan_fire(every_second, DUE - 5.0, DUE + 3.5, misfire_grace=60)
+    assert [f.scheduled_for for f in plan.fires] == [DUE, DUE + 1, DUE + 2, DUE + 3]
+    assert plan.changes == {"plan_at": DUE + 4, "planned_runs": 4, "next_run_at": DUE}
+    capped = plan_fire(every_second | {"max_runs": 3, "run_count": 1}, DUE - 5.0, DUE + 3.5, misfire_grace=60)
+    assert [f.scheduled_for for f in capped.fires] == [DUE, DUE + 1] and capped.changes["plan_at"] is None
+
+
 def test_max_runs_counts_plans_not_yet_runs() -> None:
-    plan = plan_fire(job(max_runs=2, run_count=1), DUE - 1, misfire_grace=60)
+    plan = plan_fire(job(max_runs=2, run_count=1), DUE - 1, DUE + 4, misfire_grace=60)
     assert len(plan.fires) == 1 and plan.changes["plan_at"] is None  # the last allowed fire is planned
-    none = plan_fire(job(max_runs=2, run_count=1, planned_runs=1), DUE - 1, misfire_grace=60)
+    none = plan_fire(job(max_runs=2, run_count=1, planned_runs=1), DUE - 1, DUE + 4, misfire_grace=60)
     assert none.fires == [] and none.changes["plan_at"] is None
 
 

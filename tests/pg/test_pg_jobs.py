@@ -45,9 +45,9 @@ def job(kind: str = "task", *, at: float = T0, project: str = "p", **extra: Any)
     return row
 
 
-def planner(row: dict[str, Any], now: float) -> FirePlan:
+def planner(row: dict[str, Any], now: float, horizon: float) -> FirePlan:
     """The scheduler's planner with its default misfire grace."""
-    return plan_fire(row, now, misfire_grace=60.0)
+    return plan_fire(row, now, horizon, misfire_grace=60.0)
 
 
 async def claim_runs(store: JobsOnly, now: float, owner: str, until: float, limit: int = 10) -> list[Claimed]:
@@ -230,7 +230,7 @@ async def test_plans_are_confirmed_at_their_time_and_withdrawn_by_changes(store:
     assert await store.confirm_plans("w1", [plan.id], T0 + 0.4, T0 + 30) == []  # once
     # A change withdraws the plan in its own transaction: confirming it later finds nothing.
     u, _ = await store.insert_job(job("cron", at=T0 + 2))
-    [p2] = (await store.claim_due(T0 + 1, T0 + 3, "w1", T0 + 31, 10, planner)).plans
+    [p2] = (await store.claim_due(T0 + 1, T0 + 2.5, "w1", T0 + 31, 10, planner)).plans
     await store.update_job("p", "cron", u["id"], {"url": "http://127.0.0.1:9/new", "updated_at": T0 + 1})
     assert await store.confirm_plans("w1", [p2.id], T0 + 2, T0 + 32) == []
     [p3] = (await store.claim_due(T0 + 1, T0 + 2, "w2", T0 + 31, 10, planner)).plans  # planned again
