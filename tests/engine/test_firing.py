@@ -137,6 +137,29 @@ async def test_overlap_queue_runs_one_at_a_time(engine: Engine, receiver: Receiv
     await until(lambda: _all_done(engine, job.cron_id, 3), what="3 finished runs")
 
 
+async def test_overlap_skip_is_judged_when_the_fire_is_due(engine: Engine, receiver: Receiver) -> None:
+    """Fires are planned seconds ahead; overlap is judged at each fire's time, so a fast target
+    on a per-second schedule never has a fire skipped for one planned next to it."""
+    job = await engine.jobs.cron_create(P, CronCreate(url=receiver.url("/fast"), schedule="* * * * * *",
+                                                      overlap_policy="skip", max_runs=4))
+    await receiver.wait_for(4, path="/fast", timeout=15)
+    await until(lambda: _all_done(engine, job.cron_id, 4), what="4 finished runs")
+    assert (await engine.jobs.run_list(P, job_id=job.cron_id, state="skipped")).items == []
+
+
+async def test_a_manual_trigger_is_not_held_behind_planned_fires(engine: Engine, receiver: Receiver) -> None:
+    """overlap_policy=queue: a trigger waits only for runs that exist, never for fires that are
+    merely planned: triggered right after a fire, it goes out before the next slot."""
+    job = await engine.jobs.cron_create(P, CronCreate(url=receiver.url("/qt"), schedule="* * * * * *",
+                                                      overlap_policy="queue"))
+    await receiver.wait_for(1, path="/qt")
+    seen = len(receiver.received("/qt"))
+    run = await engine.jobs.cron_trigger(P, job.cron_id)
+    got = await receiver.wait_for(seen + 1, path="/qt")
+    await engine.jobs.cron_pause(P, job.cron_id)
+    assert got[seen].headers["x-infrai-run-id"] == run.run_id
+
+
 async def _all_done(engine: Engine, job_id: str, n: int) -> bool:
     runs = (await engine.jobs.run_list(P, job_id=job_id, state="succeeded")).items
     return len(runs) >= n
