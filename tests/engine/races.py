@@ -41,14 +41,14 @@ async def changes_race_fires(engine: Engine, receiver: Receiver, trials: int = 1
                                                       timezone="UTC", payload={"v": 0}))
     # (version, schedule, returned_at): the settings in force from returned_at on
     history: list[tuple[int, str, float]] = [(0, SCHEDULES[0], 0.0)]
-    version, schedule = 0, SCHEDULES[0]
+    schedule = SCHEDULES[0]
     seen = 0
     for trial in range(trials):
         await _next_request(receiver, path, seen)
         seen = len(receiver.received(path))
         # Aim just after a fire: the next ones are planned (claimed) already.
         await asyncio.sleep(0.05 + 0.05 * (trial % 5))
-        version += 1
+        version = trial + 1
         if trial % 3 == 2:
             schedule = SCHEDULES[1] if schedule == SCHEDULES[0] else SCHEDULES[0]
             await engine.jobs.cron_update(P, job.cron_id, CronUpdate(schedule=schedule, payload={"v": version}))
