@@ -246,8 +246,11 @@ class PgJobStore(JobStore):
         q = self.db.queries
 
         async def tx(conn: Conn) -> Claim:
-            await _unplan(conn, q, await _all(conn, q["plans_expired"], {"now": now}))
-            claim = Claim(plans=await self._plan(conn, now, horizon, max(limit, 100), owner, lease_until, planner))
+            taken = await _all(conn, q["plans_reclaim"], {"now": now, "owner": owner, "until": lease_until,
+                                                          "limit": limit})
+            planned = await self._plan(conn, now, horizon, max(limit, 100), owner, lease_until, planner)
+            refs = [PlanRef(r["id"], r["job_id"], r["scheduled_for"]) for r in taken]
+            claim = Claim(plans=sorted(refs + planned, key=lambda p: p.due))
             params = {"now": now, "owner": owner, "until": lease_until, "limit": limit}
             runs = await _all(conn, q["claim_expired"], params)
             if len(runs) < limit:
@@ -291,7 +294,9 @@ class PgJobStore(JobStore):
                                                                     "keep")))
         return sorted((PlanRef(p["id"], p["job_id"], p["scheduled_for"]) for p in plans), key=lambda p: p.due)
 
-    async def confirm_plans(self, owner: str, plan_ids: list[str], now: float, lease_until: float) -> list[Claimed]:
+    async def confirm_plans(
+        self, owner: str, plan_ids: list[str], now: float, lease_until: float, misfire_grace: float
+    ) -> list[Claimed]:
         q = self.db.queries
 
         async def tx(conn: Conn) -> list[Claimed]:
@@ -316,7 +321,7 @@ class PgJobStore(JobStore):
                 if job is None:
                     continue
                 done = settle(job, plans, unfinished=unfinished.get(job_id, 0), later=later.get(job_id), now=now,
-                              owner=owner, lease_until=lease_until)
+                              owner=owner, lease_until=lease_until, misfire_grace=misfire_grace)
                 runs += done.runs
                 if done.changes:
                     ch = done.changes
@@ -385,7 +390,7 @@ class PgJobStore(JobStore):
         q = self.db.queries
 
         async def tx(conn: Conn) -> None:
-            await _unplan(conn, q, await _all(conn, q["plans_of_owner"], {"owner": owner}))
+            await conn.execute(q["plans_release"], {"owner": owner})
             if run_ids:
                 await conn.execute(q["runs_release"], {"ids": run_ids, "owner": owner, "now": now})
             await _notify_due(conn)
@@ -435,17 +440,3 @@ class PgJobStore(JobStore):
             return int(row["n"]) if row else 0
 
         return await self.db.write(tx)
-
-
-async def _unplan(conn: Conn, q: dict[str, str], dropped: list[Row]) -> None:
-    """Plans dropped (a dead owner's, or released at stop): their jobs are planned again from
-    the earliest dropped fire."""
-    if not dropped:
-        return
-    per_job: dict[str, tuple[float, int]] = {}
-    for plan in dropped:
-        at, n = per_job.get(plan["job_id"], (plan["scheduled_for"], 0))
-        per_job[plan["job_id"]] = (min(at, plan["scheduled_for"]), n + 1)
-    await conn.execute(q["jobs_unplan_many"], {"job_id": list(per_job), "at": [v[0] for v in per_job.values()],
-                                               "n": [v[1] for v in per_job.values()]})
-    await _notify_due(conn)

@@ -127,11 +127,15 @@ def settle(
     now: float,
     owner: str,
     lease_until: float,
+    misfire_grace: float,
 ) -> Settled:
     """Turn ``plans`` (rows of the plans table, all of ``job``) into runs.
 
     ``unfinished`` counts the job's runs in flight or waiting (pending, running, retrying);
     ``later`` is (earliest, latest) scheduled time of the job's plans NOT in this batch.
+    A plan of a recurring job confirmed more than ``misfire_grace`` after its time (its
+    process died and another took it over) meets the misfire policy: ``skip`` records it
+    skipped, ``run_once`` fires only the newest such plan, ``run_all`` fires them all.
     A job that is no longer live (deleted, paused, finished) gets no runs: its plans would
     have been withdrawn by that change, so this only guards against a store bug.
     """
@@ -144,7 +148,11 @@ def settle(
     policy = job["overlap_policy"]
     last_at, last_id = job["last_run_at"], job["last_run_id"]
     freed = False  # a planned fire was skipped: max_runs may allow one more
-    for plan in sorted(plans, key=lambda p: (p["scheduled_for"], p["id"])):
+    ordered = sorted(plans, key=lambda p: (p["scheduled_for"], p["id"]))
+    late = {p["id"] for p in ordered if job["schedule"] is not None and now - p["scheduled_for"] > misfire_grace}
+    misfire = job["misfire_policy"]
+    newest_late = max((p for p in ordered if p["id"] in late), key=lambda p: p["scheduled_for"], default=None)
+    for plan in ordered:
         run: Row = {
             "id": plan["id"], "project": plan["project"], "job_id": plan["job_id"], "job_kind": plan["job_kind"],
             "trigger": plan["trigger"], "scheduled_for": plan["scheduled_for"], "next_attempt_at": None,
@@ -152,6 +160,16 @@ def settle(
             "lease_expires_at": None, "webhook_id": "msg_" + plan["id"].removeprefix("run_"), "created_at": now,
         }
         planned -= 1
+        if plan["id"] in late:
+            run["trigger"] = "misfire"
+            if misfire == "skip" or (misfire == "run_once" and plan is not newest_late):
+                run.update(state="skipped", finished_at=now, error=(
+                    f"skipped: missed by {now - plan['scheduled_for']:.0f} s (its process stopped before the "
+                    f"fire; misfire_policy={misfire})"))
+                freed = True
+                out.runs.append(run)
+                last_at, last_id = plan["scheduled_for"], plan["id"]
+                continue
         if policy == "skip" and unfinished > 0:
             run.update(state="skipped", finished_at=now, error=SKIPPED_OVERLAP)
             freed = True

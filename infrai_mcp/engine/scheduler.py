@@ -19,8 +19,8 @@ worker holds its own and SKIP LOCKED keeps them apart):
 
 Why a dispatch lease: two servers sharing one SQLite data dir must not both fire. Run and
 plan leases (renewed every lease/3) make the work of a process that died come back: its
-plans are dropped and planned again, its runs are claimable again with the same
-``webhook_id`` (at-least-once).
+plans and runs are taken over as they are, with the same ids and ``webhook_id``
+(at-least-once).
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ class Scheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-        self._waiting = []  # plans: dropped by release_runs below, planned again by the next claim
+        self._waiting = []  # plans: released below, taken over by the next claim
         unfinished: list[str] = []
         pending = list(self.in_flight.values())
         if pending:
@@ -227,10 +227,10 @@ class Scheduler:
         try:
             now = self._now()
             runs = await self.engine.store.confirm_plans(self.owner, [p.id for p in plans], now,
-                                                         now + self.lease_seconds)
+                                                         now + self.lease_seconds, self.misfire_grace)
         except Exception:
-            # Not confirmed: the plans stay leased to us and are dropped (then planned again)
-            # when their lease expires, or at the next claim after a restart.
+            # Not confirmed: the plans stay leased to us; when the lease expires the next claim
+            # (ours or another process's) takes them over.
             log.exception("confirming %d plan(s) failed; they will be planned again", len(plans))
             return
         finally:

@@ -199,7 +199,8 @@ class SqliteJobStore(JobStore):
         q = self.db.queries
 
         def tx(conn: sqlite3.Connection) -> Claim:
-            _unplan(conn, q, conn.execute(q["plans_expired"], {"now": now}).fetchall())
+            taken = conn.execute(q["plans_reclaim"], {"now": now, "owner": owner, "until": lease_until,
+                                                      "limit": limit}).fetchall()
             plans: list[Row] = []
             advances: list[Row] = []
             for job in conn.execute(q["due_jobs"], {"horizon": horizon, "limit": max(limit, 100)}).fetchall():
@@ -215,8 +216,9 @@ class SqliteJobStore(JobStore):
                                                       "now": now})
             if advances:
                 conn.execute(q["jobs_plan_many"], {"rows": json.dumps(advances)})
-            claim = Claim(plans=sorted((PlanRef(p["id"], p["job_id"], p["scheduled_for"]) for p in plans),
-                                       key=lambda p: p.due))
+            refs = [PlanRef(r[0], r[1], r[2]) for r in taken]
+            refs += [PlanRef(p["id"], p["job_id"], p["scheduled_for"]) for p in plans]
+            claim = Claim(plans=sorted(refs, key=lambda p: p.due))
             due: dict[str, float] = {}
             for r in conn.execute(q["claimable_expired"], {"now": now, "limit": limit}):
                 due[r[0]] = r[1]
@@ -236,7 +238,9 @@ class SqliteJobStore(JobStore):
 
         return await self.db.write(tx)
 
-    async def confirm_plans(self, owner: str, plan_ids: list[str], now: float, lease_until: float) -> list[Claimed]:
+    async def confirm_plans(
+        self, owner: str, plan_ids: list[str], now: float, lease_until: float, misfire_grace: float
+    ) -> list[Claimed]:
         q = self.db.queries
 
         def tx(conn: sqlite3.Connection) -> list[Claimed]:
@@ -258,7 +262,7 @@ class SqliteJobStore(JobStore):
                 if job is None:
                     continue
                 done = settle(job, plans, unfinished=unfinished.get(job_id, 0), later=later.get(job_id), now=now,
-                              owner=owner, lease_until=lease_until)
+                              owner=owner, lease_until=lease_until, misfire_grace=misfire_grace)
                 runs += done.runs
                 if done.changes:
                     changes.append({**done.changes, "id": job_id})
@@ -304,7 +308,7 @@ class SqliteJobStore(JobStore):
         q = self.db.queries
 
         def tx(conn: sqlite3.Connection) -> None:
-            _unplan(conn, q, conn.execute(q["plans_of_owner"], {"owner": owner}).fetchall())
+            conn.execute(q["plans_release"], {"owner": owner})
             for run_id in run_ids:
                 conn.execute(q["run_release"], {"id": run_id, "owner": owner, "now": now})
 
@@ -343,16 +347,3 @@ class SqliteJobStore(JobStore):
             return int(n)
 
         return await self.db.write(tx)
-
-
-def _unplan(conn: sqlite3.Connection, q: dict[str, str], dropped: list[sqlite3.Row]) -> None:
-    """Plans dropped (a dead owner's, or released at stop): their jobs are planned again from
-    the earliest dropped fire."""
-    if not dropped:
-        return
-    per_job: dict[str, dict[str, Any]] = {}
-    for job_id, at in dropped:
-        entry = per_job.setdefault(job_id, {"job_id": job_id, "at": at, "n": 0})
-        entry["at"] = min(entry["at"], at)
-        entry["n"] += 1
-    conn.execute(q["jobs_unplan_many"], {"rows": json.dumps(list(per_job.values()))})

@@ -19,10 +19,9 @@ The contract, once, for every implementation (SQLite now, PostgreSQL later):
   (``update_job``, ``delete_job``, ``cancel_task``) deletes the job's plans in its own
   transaction and moves ``plan_at`` back to ``next_run_at``: a plan made under old settings
   can never be confirmed after the change committed, in any process.
-- A crash before a claim commits leaves the job due; after it, plans whose lease expired are
-  dropped by the next ``claim_due`` (the job is planned again, misfire policy applying), and runs
-  whose lease expired are claimable again with the same ``webhook_id``. A fire can be neither
-  skipped nor doubled by a crash.
+- A crash before a claim commits leaves the job due; after it, plans and runs whose lease
+  expired are taken over by the next ``claim_due`` as they are (same ids, same ``webhook_id``).
+  A fire can be neither skipped nor doubled by a crash.
 """
 
 from __future__ import annotations
@@ -174,19 +173,22 @@ class JobStore(ABC):
     async def claim_due(
         self, now: float, horizon: float, owner: str, lease_until: float, limit: int, planner: Planner
     ) -> Claim:
-        """One transaction: drop plans whose lease expired (their jobs are planned again);
-        turn jobs whose ``plan_at`` <= ``horizon`` into plans leased to ``owner`` until
+        """One transaction: take over plans whose lease expired (a process died or stopped;
+        same plan, now leased to ``owner``); turn jobs whose ``plan_at`` <= ``horizon`` into plans leased to ``owner`` until
         ``lease_until`` (``planner`` decides the fires and the job's cursor); lease up to
         ``limit`` runs due now — pending/retrying runs whose ``next_attempt_at`` <= now (for a
         job with overlap policy 'queue', only its oldest unfinished run) and running runs whose
         lease expired. Claiming a run increments its ``attempts``."""
 
     @abstractmethod
-    async def confirm_plans(self, owner: str, plan_ids: list[str], now: float, lease_until: float) -> list[Claimed]:
+    async def confirm_plans(
+        self, owner: str, plan_ids: list[str], now: float, lease_until: float, misfire_grace: float
+    ) -> list[Claimed]:
         """One transaction, at the plans' time: the plans of ``plan_ids`` still leased to
         ``owner`` become runs (``planning.settle``: sent now, waiting behind an unfinished run,
-        or skipped) and their jobs advance (tasks become 'running'). Returns the runs to send
-        now, leased to ``owner``; a plan withdrawn by a change is simply not there."""
+        or skipped; late ones meet the misfire policy) and their jobs advance (tasks become
+        'running'). Returns the runs to send now, leased to ``owner``; a plan withdrawn by a
+        change, or taken over by another process after its lease expired, is not there."""
 
     @abstractmethod
     async def finish_runs(self, owner: str, outcomes: list[Outcome]) -> list[str]:
@@ -199,9 +201,8 @@ class JobStore(ABC):
 
     @abstractmethod
     async def release_runs(self, owner: str, run_ids: list[str], now: float) -> None:
-        """Give back what ``owner`` holds (graceful stop): its plans are dropped (their jobs are
-        planned again by whoever claims next) and the runs of ``run_ids`` become claimable at
-        once; the interrupted attempt does not count."""
+        """Give back what ``owner`` holds (graceful stop): its plans and the runs of ``run_ids``
+        become claimable at once by the next claim; the interrupted attempt does not count."""
 
     @abstractmethod
     async def next_due_at(self, owner: str) -> Due:

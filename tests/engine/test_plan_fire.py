@@ -31,8 +31,9 @@ def plan_row(at: float, pid: str = "run_a") -> dict[str, Any]:
 
 
 def settle_one(j: dict[str, Any], plans: list[dict[str, Any]], *, unfinished: int = 0,
-               later: tuple[float, float] | None = None) -> Any:
-    return settle(j, plans, unfinished=unfinished, later=later, now=DUE, owner="me", lease_until=DUE + 30)
+               later: tuple[float, float] | None = None, now: float = DUE) -> Any:
+    return settle(j, plans, unfinished=unfinished, later=later, now=now, owner="me", lease_until=now + 30,
+                  misfire_grace=60.0)
 
 
 def test_a_plan_moves_only_the_planning_cursor() -> None:
@@ -116,3 +117,20 @@ def test_max_runs_completes_and_a_skip_frees_a_fire() -> None:
 def test_a_job_that_is_no_longer_live_gets_no_runs() -> None:
     for over in ({"status": "paused"}, {"deleted_at": DUE - 1}, {"status": "completed"}):
         assert settle_one(job(**over), [plan_row(DUE)]).runs == []
+
+
+def test_plans_taken_over_late_meet_the_misfire_policy() -> None:
+    """Plans of a process that died, confirmed by another more than the grace after their time."""
+    plans = [plan_row(DUE - 300, "run_a"), plan_row(DUE - 200, "run_b"), plan_row(DUE - 10, "run_c")]
+    j = job(schedule="* * * * * *", planned_runs=3, plan_at=DUE + 1)
+    once = settle_one(j, plans)
+    assert [(r["id"], r["state"], r["trigger"]) for r in once.runs] == [
+        ("run_a", "skipped", "misfire"), ("run_b", "running", "misfire"), ("run_c", "running", "schedule")]
+    assert "misfire_policy=run_once" in (once.runs[0]["error"] or "")
+    skip = settle_one(j | {"misfire_policy": "skip"}, plans)
+    assert [r["state"] for r in skip.runs] == ["skipped", "skipped", "running"] and skip.changes["run_count"] == 1
+    everything = settle_one(j | {"misfire_policy": "run_all"}, plans)
+    assert everything.fire == ["run_a", "run_b", "run_c"]
+    task = settle_one(job(kind="task", status="scheduled", schedule=None, misfire_policy="skip", planned_runs=1),
+                      [plan_row(DUE - 3600)])
+    assert task.fire == ["run_a"]  # a one-shot fires however late

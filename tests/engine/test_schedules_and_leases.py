@@ -143,7 +143,7 @@ async def test_run_of_a_dead_process_is_retried_with_the_same_webhook_id(tmp_pat
         # A "dead" process plans the fire, turns the plan into a run and never finishes it; its lease runs 1 s.
         claim = await idle.store.claim_due(now, now, "dead-owner", now + 1.0, 10, idle.scheduler.plan)
         assert [p.job_id for p in claim.plans] == [task.task_id]
-        claimed = await idle.store.confirm_plans("dead-owner", [p.id for p in claim.plans], now, now + 1.0)
+        claimed = await idle.store.confirm_plans("dead-owner", [p.id for p in claim.plans], now, now + 1.0, 60.0)
         assert [c.run["job_id"] for c in claimed] == [task.task_id]
         webhook_id = claimed[0].run["webhook_id"]
     async with make_engine(tmp_path) as eng:
@@ -152,9 +152,9 @@ async def test_run_of_a_dead_process_is_retried_with_the_same_webhook_id(tmp_pat
         await until(lambda: _task_state(eng, task.task_id, "succeeded"), what="task succeeded")
 
 
-async def test_plan_of_a_dead_process_is_planned_again_and_fired_once(tmp_path: Path, receiver: Receiver) -> None:
-    """A plan leased by an owner that vanished is no history: the job is planned again when the
-    plan's lease expires, and the fire goes out once."""
+async def test_plan_of_a_dead_process_is_taken_over_and_fired_once(tmp_path: Path, receiver: Receiver) -> None:
+    """A plan leased by an owner that vanished is no history; when its lease expires the next
+    process takes it over as it is, and the fire goes out once."""
     async with make_engine(tmp_path, dispatch=False) as idle:
         task = await idle.jobs.task_schedule(P, TaskCreate(url=receiver.url("/p"), delay_seconds=1))
         now = datetime.now(UTC).timestamp()
@@ -166,8 +166,7 @@ async def test_plan_of_a_dead_process_is_planned_again_and_fired_once(tmp_path: 
         (got,) = await receiver.wait_for(1, path="/p")
         await until(lambda: _task_state(eng, task.task_id, "succeeded"), what="task succeeded")
         (run,) = (await eng.jobs.run_list(P, job_id=task.task_id)).items
-        assert got.headers["x-infrai-run-id"] == run.run_id and run.attempts == 1
-        assert run.run_id != claim.plans[0].id  # the dead owner's plan never became a run
+        assert got.headers["x-infrai-run-id"] == run.run_id == claim.plans[0].id and run.attempts == 1
 
 
 async def _task_state(engine: Engine, task_id: str, state: str) -> bool:

@@ -53,7 +53,7 @@ def planner(row: dict[str, Any], now: float, horizon: float) -> FirePlan:
 async def claim_runs(store: JobsOnly, now: float, owner: str, until: float, limit: int = 10) -> list[Claimed]:
     """What the scheduler does at ``now``: plan ahead nothing, confirm what is due, take due runs."""
     claim = await store.claim_due(now, now, owner, until, limit, planner)
-    confirmed = await store.confirm_plans(owner, [p.id for p in claim.plans], now, until) if claim.plans else []
+    confirmed = await store.confirm_plans(owner, [p.id for p in claim.plans], now, until, 60.0) if claim.plans else []
     return confirmed + claim.runs
 
 
@@ -225,35 +225,35 @@ async def test_plans_are_confirmed_at_their_time_and_withdrawn_by_changes(store:
     assert row is not None and row["status"] == "scheduled" and row["next_run_at"] == T0 + 0.4
     # Another worker sees nothing to plan while the plan's lease holds.
     assert (await store.claim_due(T0 + 1, T0 + 6, "w2", T0 + 31, 10, planner)).plans == []
-    [c] = await store.confirm_plans("w1", [plan.id], T0 + 0.4, T0 + 30)
+    [c] = await store.confirm_plans("w1", [plan.id], T0 + 0.4, T0 + 30, 60.0)
     assert c.run["id"] == plan.id and c.run["state"] == "running" and c.run["started_at"] == T0 + 0.4
-    assert await store.confirm_plans("w1", [plan.id], T0 + 0.4, T0 + 30) == []  # once
+    assert await store.confirm_plans("w1", [plan.id], T0 + 0.4, T0 + 30, 60.0) == []  # once
     # A change withdraws the plan in its own transaction: confirming it later finds nothing.
     u, _ = await store.insert_job(job("cron", at=T0 + 2))
     [p2] = (await store.claim_due(T0 + 1, T0 + 2.5, "w1", T0 + 31, 10, planner)).plans
     await store.update_job("p", "cron", u["id"], {"url": "http://127.0.0.1:9/new", "updated_at": T0 + 1})
-    assert await store.confirm_plans("w1", [p2.id], T0 + 2, T0 + 32) == []
+    assert await store.confirm_plans("w1", [p2.id], T0 + 2, T0 + 32, 60.0) == []
     [p3] = (await store.claim_due(T0 + 1, T0 + 2, "w2", T0 + 31, 10, planner)).plans  # planned again
     assert p3.due == T0 + 2 and p3.id != p2.id
-    [c3] = await store.confirm_plans("w2", [p3.id], T0 + 2, T0 + 32)
+    [c3] = await store.confirm_plans("w2", [p3.id], T0 + 2, T0 + 32, 60.0)
     assert c3.job["url"] == "http://127.0.0.1:9/new"
 
 
-async def test_a_dead_workers_plans_are_planned_again(store: JobsOnly) -> None:
+async def test_a_dead_workers_plans_are_taken_over_as_they_are(store: JobsOnly) -> None:
     t, _ = await store.insert_job(job(at=T0 + 2))
     [dead] = (await store.claim_due(T0, T0 + 3, "w1", T0 + 1, 10, planner)).plans
     assert (await store.next_due_at("w2")).plan == T0 + 1  # the dead owner's plan lease
-    claim = await store.claim_due(T0 + 1.5, T0 + 2.5, "w2", T0 + 31, 10, planner)
-    [again] = claim.plans
-    assert again.job_id == t["id"] and again.due == T0 + 2 and again.id != dead.id
-    assert await store.confirm_plans("w1", [dead.id], T0 + 2, T0 + 32) == []  # gone with its lease
-    assert len(await store.confirm_plans("w2", [again.id], T0 + 2, T0 + 32)) == 1
+    [again] = (await store.claim_due(T0 + 1.5, T0 + 2.5, "w2", T0 + 31, 10, planner)).plans
+    assert (again.id, again.job_id, again.due) == (dead.id, t["id"], T0 + 2)  # the same plan, not a new one
+    assert await store.confirm_plans("w1", [dead.id], T0 + 2, T0 + 32, 60.0) == []  # no longer its plan
+    [run] = await store.confirm_plans("w2", [again.id], T0 + 2, T0 + 32, 60.0)
+    assert run.run["id"] == dead.id
 
 
-async def test_release_drops_plans_and_returns_runs(store: JobsOnly) -> None:
+async def test_release_leaves_plans_for_the_next_claim(store: JobsOnly) -> None:
     t, _ = await store.insert_job(job(at=T0 + 2))
     [plan] = (await store.claim_due(T0, T0 + 3, "w1", T0 + 30, 10, planner)).plans
     await store.release_runs("w1", [], T0 + 1)
     [again] = (await store.claim_due(T0 + 1, T0 + 3, "w2", T0 + 31, 10, planner)).plans
-    assert again.job_id == t["id"] and again.due == T0 + 2
-    assert await store.confirm_plans("w1", [plan.id], T0 + 2, T0 + 32) == []
+    assert again.id == plan.id and again.job_id == t["id"] and again.due == T0 + 2
+    assert await store.confirm_plans("w1", [plan.id], T0 + 2, T0 + 32, 60.0) == []

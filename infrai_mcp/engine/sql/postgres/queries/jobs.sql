@@ -92,26 +92,18 @@ FROM unnest(%(id)s::text[], %(plan_at)s::float8[], %(planned_runs)s::int[], %(ne
     %(keep)s::bool[]) AS v(id, plan_at, planned_runs, next_run_at, keep)
 WHERE j.id = v.id;
 
--- name: plans_expired
--- Plans of a process that died (lease expired): dropped, their jobs planned again. Jobs are
--- locked before their plans (the order every writer uses); a job a change holds is left for
--- the next claim.
-WITH j AS (
-    SELECT id FROM jobs WHERE id IN (SELECT job_id FROM plans WHERE lease_expires_at <= %(now)s)
-    ORDER BY id FOR UPDATE SKIP LOCKED)
-DELETE FROM plans WHERE lease_expires_at <= %(now)s AND job_id IN (SELECT id FROM j)
-RETURNING job_id, scheduled_for;
+-- name: plans_reclaim
+-- Plans of a process that died or stopped (lease expired): taken over as they are, same id,
+-- so each fire is still confirmed once; a late one meets the misfire policy in settle.
+WITH c AS (
+    SELECT id FROM plans WHERE lease_expires_at <= %(now)s ORDER BY scheduled_for LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED)
+UPDATE plans p SET owner = %(owner)s, lease_expires_at = %(until)s
+FROM c WHERE p.id = c.id
+RETURNING p.id, p.job_id, p.scheduled_for;
 
--- name: plans_of_owner
-WITH j AS (
-    SELECT id FROM jobs WHERE id IN (SELECT job_id FROM plans WHERE owner = %(owner)s)
-    ORDER BY id FOR UPDATE)
-DELETE FROM plans WHERE owner = %(owner)s AND job_id IN (SELECT id FROM j) RETURNING job_id, scheduled_for;
-
--- name: jobs_unplan_many
-UPDATE jobs j SET plan_at = LEAST(j.plan_at, v.at), planned_runs = GREATEST(0, j.planned_runs - v.n)
-FROM unnest(%(job_id)s::text[], %(at)s::float8[], %(n)s::int[]) AS v(job_id, at, n)
-WHERE j.id = v.job_id AND j.deleted_at IS NULL;
+-- name: plans_release
+UPDATE plans SET lease_expires_at = 0 WHERE owner = %(owner)s;
 
 -- name: jobs_lock_for_plans
 -- confirm_plans locks the plans' jobs first, in id order (the order every writer uses), so it

@@ -89,19 +89,16 @@ UPDATE jobs SET plan_at = json_extract(v.value, '$.plan_at'),
 FROM json_each(:rows) AS v
 WHERE jobs.id = json_extract(v.value, '$.id');
 
--- name: plans_expired
--- Plans of a process that died (lease expired): dropped, their jobs planned again.
-DELETE FROM plans WHERE lease_expires_at <= :now RETURNING job_id, scheduled_for;
+-- name: plans_reclaim
+-- Plans of a process that died or stopped (lease expired): taken over as they are, same id,
+-- so each fire is still confirmed once; a late one meets the misfire policy in settle.
+UPDATE plans SET owner = :owner, lease_expires_at = :until
+WHERE id IN (SELECT id FROM plans WHERE lease_expires_at <= :now ORDER BY scheduled_for LIMIT :limit)
+RETURNING id, job_id, scheduled_for;
 
--- name: plans_of_owner
-DELETE FROM plans WHERE owner = :owner RETURNING job_id, scheduled_for;
-
--- name: jobs_unplan_many
--- Dropped plans: the job's planning cursor moves back to the earliest of them.
-UPDATE jobs SET plan_at = MIN(COALESCE(jobs.plan_at, json_extract(v.value, '$.at')), json_extract(v.value, '$.at')),
-    planned_runs = MAX(0, jobs.planned_runs - json_extract(v.value, '$.n'))
-FROM json_each(:rows) AS v
-WHERE jobs.id = json_extract(v.value, '$.job_id') AND jobs.deleted_at IS NULL;
+-- name: plans_release
+-- Graceful stop: the plans are left for the next claim (lease expired now).
+UPDATE plans SET lease_expires_at = 0 WHERE owner = :owner;
 
 -- name: plans_take
 -- confirm_plans: the plans still leased to this process (a change may have withdrawn some).
