@@ -176,8 +176,9 @@ class JobStore(ABC):
         """One transaction: take over plans whose lease expired (a process died or stopped;
         same plan, now leased to ``owner``); turn jobs whose ``plan_at`` <= ``horizon`` into
         plans leased to ``owner`` until ``lease_until`` (``planner`` decides the fires and the
-        job's cursor); lease up to ``limit`` runs due now — pending/retrying runs whose ``next_attempt_at`` <= now (for a
-        job with overlap policy 'queue', only its oldest unfinished run) and running runs whose
+        job's cursor); lease up to ``limit`` runs due now — pending/retrying runs whose
+        ``next_attempt_at`` <= now (for a job with overlap policy 'queue', only its oldest
+        unfinished run) and running runs whose
         lease expired. Claiming a run increments its ``attempts``."""
 
     @abstractmethod
