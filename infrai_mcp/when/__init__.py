@@ -18,8 +18,8 @@ from infrai_mcp.when.cron import (
 from infrai_mcp.when.cron import next_fires as cron_next_fires
 from infrai_mcp.when.describe import describe, describe_cron
 from infrai_mcp.when.kinds import CalendarRule, CronRule, Exclusions, IntervalRule, Recurrence, RuleError
-from infrai_mcp.when.rulewords import describe_recurrence
 from infrai_mcp.when.model import When, WhenError
+from infrai_mcp.when.rulewords import describe_recurrence
 from infrai_mcp.when.zones import default_timezone
 
 __all__ = [
