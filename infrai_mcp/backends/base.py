@@ -73,7 +73,10 @@ class Backend(ABC):
     async def cron_create_batch(self, reqs: list[CronCreate]) -> list[CronJob]:
         """1-1000 cron jobs in one transaction, all or nothing; an error names ``jobs[i].field``."""
     @abstractmethod
-    async def cron_list(self, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page[CronJob]: ...
+    async def cron_list(
+        self, *, name: str | None = None, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[CronJob]:
+        """Oldest first; ``name``: only jobs whose name contains it (any case)."""
     @abstractmethod
     async def cron_get(self, cron_id: str) -> CronJob: ...
     @abstractmethod

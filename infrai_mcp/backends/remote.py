@@ -165,8 +165,10 @@ class RemoteBackend(Backend):
         data = await self._call("POST", f"{S}/cron/create_batch", json={"jobs": [_body(r) for r in reqs]})
         return [CronJob.model_validate(j) for j in data["jobs"]]
 
-    async def cron_list(self, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page[CronJob]:
-        data = await self._call("GET", f"{S}/cron/list", params={"cursor": cursor, "limit": limit})
+    async def cron_list(
+        self, *, name: str | None = None, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[CronJob]:
+        data = await self._call("GET", f"{S}/cron/list", params={"name": name, "cursor": cursor, "limit": limit})
         return Page[CronJob].model_validate(data)
 
     async def cron_get(self, cron_id: str) -> CronJob:
