@@ -9,9 +9,9 @@ from infrai_mcp.when import cron as cronmod
 from infrai_mcp.when import fires
 from infrai_mcp.when.clock import check_delay, duration_phrase, iso_duration
 from infrai_mcp.when.cron import CronError, normalize_cron, validate_timezone
+from infrai_mcp.when.excluding import pre_normalize, resolve_holidays, take_exclusions
 from infrai_mcp.when.model import EXAMPLES_ALL, EXAMPLES_CRON, EXAMPLES_ONCE, When, WhenError, fail
 from infrai_mcp.when.once import parse_once
-from infrai_mcp.when.excluding import pre_normalize, resolve_holidays, take_exclusions
 from infrai_mcp.when.plan import recurring
 from infrai_mcp.when.recur import is_recurring
 from infrai_mcp.when.text import normalize
@@ -119,7 +119,8 @@ _UNSCHEDULABLE = [
     (re.compile(r"农历|阴历|旧历|\blunar\b|\bchinese calendar\b"),
      "lunar calendar dates move against the Gregorian calendar every year and are not supported; give the "
      "Gregorian date for each year, e.g. 'on 2027-09-15 at 9am' / '2027年9月15日上午9点'"),
-    (re.compile(r"\b(?:sun ?rise|sun ?set|sun ?up|sun ?down|dawn|dusk|twilight|daybreak|nightfall)\b|日出|日落|黎明|黄昏"),
+    (re.compile(r"\b(?:sun ?rise|sun ?set|sun ?up|sun ?down|dawn|dusk|twilight|daybreak|nightfall)\b"
+                r"|日出|日落|黎明|黄昏"),
      "times that follow the sun (sunrise, sunset, dawn, dusk) change every day and are not supported; give a clock "
      "time, e.g. 'every day at 6:30am'"),
     (re.compile(r"\b(?:milli|micro|nano) ?seconds?\b|\bms\b|毫秒|微秒"),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from collections.abc import Callable
 from typing import Any
 
 from infrai_mcp.when.clock import Clock, extract_times

@@ -15,7 +15,7 @@ fire is an "on" week; "starting <date>" moves the first fire to that date or lat
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from infrai_mcp.when.clock import extract_times
 from infrai_mcp.when.excluding import ExclusionWords
@@ -29,11 +29,11 @@ from infrai_mcp.when.vocab import MONTH_RE, WEEKDAY_RE
 from infrai_mcp.when.zones import local_now, to_utc
 
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
-_PERIOD = re.compile(r"^(?:every|each) (?:(?P<n>-?\d+(?:\.\d+)?|an?) ?)?(?P<unit>second|minute|hour|day|week)s?"
-                     r"(?P<half> and a half)?\b ?(?P<rest>.*)$")
+_PERIOD = re.compile(r"^(?:every|each) (?:(?P<n>-?\d+(?:\.\d+)?|an?) ?)?"
+                     r"(?P<unit>second|minute|hour|day|week)s?(?P<half> and a half)?\b ?(?P<rest>.*)$")
 _START = re.compile(r"\b(?:starting|beginning|commencing|effective)(?: from)? (?P<when>.+)$")
-_WEEKS = re.compile(rf"\b(?:every|each) (?:(?P<n>\d+) weeks?(?: on)?|(?P<o>other|\d+(?:st|nd|rd|th)) (?=(?:{WEEKDAY_RE}|"
-                    r"weekday|weekend)s?\b(?! (?:of|in) )))")
+_WEEKS = re.compile(r"\b(?:every|each) (?:(?P<n>\d+) weeks?(?: on)?|(?P<o>other|\d+(?:st|nd|rd|th)) "
+                    rf"(?=(?:{WEEKDAY_RE}|weekday|weekend)s?\b(?! (?:of|in) )))")
 _TIME_WORD = re.compile(r"\b\d{1,2}(?::\d{2})? ?(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\bat \d{1,2}\b|\bnoon\b|\bmidnight\b")
 _DAY_WORD = re.compile(r"\b(?:" + DAYSET + r"|daily|every day)\b")
 
@@ -42,7 +42,8 @@ def recurring(s: str, now: datetime, zone: str, words: ExclusionWords) -> When:
     """The When of a normalised recurring phrase (zone and exclusion clauses already taken out)."""
     rule = _rule(s, now, zone)
     try:
-        excl = Exclusions.of(holidays=words.holidays, dates=words.date_texts()) if words else Exclusions()
+        dates: list[str | date] = list(words.date_texts())
+        excl = Exclusions.of(holidays=words.holidays, dates=dates) if words else Exclusions()
         return When.recurring(Recurrence(rule, zone, excl))
     except RuleError as exc:
         raise err(str(exc).split(". Accepted examples")[0]) from None

@@ -6,7 +6,6 @@ import re
 
 from infrai_mcp.when.clock import Clock, extract_times
 from infrai_mcp.when.cron import CronError, normalize_cron
-from infrai_mcp.when.positions import Positions, month_positions
 from infrai_mcp.when.pieces import (
     DAYSET,
     UNITS,
@@ -19,6 +18,7 @@ from infrai_mcp.when.pieces import (
     read_hour_range,
     read_minutes,
 )
+from infrai_mcp.when.positions import Positions, month_positions
 from infrai_mcp.when.text import ordinal
 from infrai_mcp.when.vocab import (
     DAY_NAMES,
@@ -308,11 +308,11 @@ def _times_fields(clocks: list[Clock]) -> list[str]:
     for c in clocks:
         by_minute.setdefault((c.second, c.minute), set()).add(c.hour)
     groups: dict[tuple[int, frozenset[int]], set[int]] = {}
-    for (sec, minute), hours in by_minute.items():
-        groups.setdefault((sec, frozenset(hours)), set()).add(minute)
+    for (sec, minute), hrs in by_minute.items():
+        groups.setdefault((sec, frozenset(hrs)), set()).add(minute)
     out = []
-    for (sec, hours), minutes in sorted(groups.items(), key=lambda g: (min(g[0][1]), min(g[1]), g[0][0])):
-        base = f"{field(minutes, 0, 59)} {field(set(hours), 0, 23)}"
+    for (sec, hour_set), minutes in sorted(groups.items(), key=lambda g: (min(g[0][1]), min(g[1]), g[0][0])):
+        base = f"{field(minutes, 0, 59)} {field(set(hour_set), 0, 23)}"
         out.append(f"{sec} {base}" if sec else base)
     return out
 

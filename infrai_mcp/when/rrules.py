@@ -60,8 +60,8 @@ def to_rrules(expr: str, weeks: int = 1) -> list[str]:
     if dow != "*":
         return [f"FREQ=MONTHLY;{months}BYDAY={','.join(_nth_day(t) for t in dow.split(','))};{times}"]
     if dom == "*" or is_plain(dom):
-        days = "" if dom == "*" else f"BYMONTHDAY={_list(values(dom, 1, 31))};"
-        return [f"FREQ=DAILY;{months}{days}{times}"]
+        by_day = "" if dom == "*" else f"BYMONTHDAY={_list(values(dom, 1, 31))};"
+        return [f"FREQ=DAILY;{months}{by_day}{times}"]
     rules: list[str] = []
     plain = [t for t in dom.split(",") if t.isdigit()]
     ends = [t for t in dom.split(",") if t == "L" or t.startswith("L-")]
