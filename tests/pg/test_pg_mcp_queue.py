@@ -14,9 +14,9 @@ import pytest
 from mcp import Client
 
 from infrai_mcp.backends.embedded import EmbeddedBackend
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.pg_store import PostgresStore
-from infrai_mcp.mcp_server import build_server
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.postgres.store import PostgresStore
+from infrai_mcp.surfaces.mcp import build_server
 from tests.mcp import test_mcp_queue_webhook
 from tests.mcp.conftest import Tools, settings_for
 from tests.pg.reuse import collect
