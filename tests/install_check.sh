@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `pipx install .` and `uv tool install .` from a clean checkout (what README "Install" says),
 # each into throwaway dirs, then the installed command answers: --version, a time phrase, and
-# the MCP server's tools/list over stdio. Called from .ci/run; needs PyPI.
+# the MCP server's tools/list over stdio. Then the MCP Bundle: `mcpb validate` and `mcpb pack`
+# of the clean checkout, and the bundle run the way Claude Desktop runs a "uv" bundle (its
+# manifest's command in the unpacked folder). Called from .ci/run; needs PyPI and npm (npx).
 #   tests/install_check.sh            # checks the committed HEAD of this repository
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,9 @@ git clone -q . "$WORK/src"  # committed files only: what a user's clone has
 check() {  # $1: the installed infrai-mcp
   local exe="$1" home="$WORK/home-$2"
   "$exe" --version
-  INFRAI_HOME="$home" "$exe" when "every weekday at 9am" --timezone Europe/Berlin | grep -q "0 9 \* \* 1-5"
+  local said
+  said="$(INFRAI_HOME="$home" "$exe" when "every weekday at 9am" --timezone Europe/Berlin)"
+  grep -q "0 9 \* \* 1-5" <<<"$said" || { echo "install: $2: when: $said" >&2; exit 1; }
   # the MCP server over stdio: initialize, then tools/list (in-process engine, nothing left running)
   printf '%s\n' \
     '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"install-check","version":"1"}}}' \
@@ -33,3 +37,22 @@ check "$WORK/pipx-bin/infrai-mcp" pipx
 UV_TOOL_DIR="$WORK/uv" UV_TOOL_BIN_DIR="$WORK/uv-bin" UV_CACHE_DIR="$WORK/uv-cache" \
   "$WORK/tools/bin/uv" tool install -q "$WORK/src"
 check "$WORK/uv-bin/infrai-mcp" uv
+
+MCPB="@anthropic-ai/mcpb@2.1.2"
+npx -y "$MCPB" validate "$WORK/src/manifest.json"
+(cd "$WORK" && npx -y "$MCPB" pack "$WORK/src" "$WORK/infrai-mcp.mcpb" > "$WORK/pack.txt") \
+  || { cat "$WORK/pack.txt" >&2; exit 1; }
+"$PY" - "$WORK/infrai-mcp.mcpb" "$WORK/bundle" <<'PY'
+import json, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+names = z.namelist()
+assert "manifest.json" in names and "pyproject.toml" in names and "infrai_mcp/cli.py" in names, names[:20]
+assert not [n for n in names if n.startswith(("tests/", ".venv/", ".git/"))], "bundle carries dev files"
+z.extractall(sys.argv[2])
+m = json.load(open(f"{sys.argv[2]}/manifest.json"))
+assert m["server"]["mcp_config"]["command"] == "uv", m["server"]
+print(f"install: bundle has {len(names)} files")
+PY
+PATH="$WORK/tools/bin:$PATH" UV_CACHE_DIR="$WORK/uv-cache" \
+  uv run -q --directory "$WORK/bundle" infrai-mcp --version
+echo "install: bundle ok"
