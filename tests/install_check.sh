@@ -46,7 +46,7 @@ npx -y "$MCPB" validate "$WORK/src/manifest.json"
 import json, sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 names = z.namelist()
-assert "manifest.json" in names and "pyproject.toml" in names and "infrai_mcp/cli.py" in names, names[:20]
+assert "manifest.json" in names and "pyproject.toml" in names and "infrai_mcp/__main__.py" in names, names[:20]
 assert not [n for n in names if n.startswith(("tests/", ".venv/", ".git/"))], "bundle carries dev files"
 z.extractall(sys.argv[2])
 m = json.load(open(f"{sys.argv[2]}/manifest.json"))

@@ -12,9 +12,9 @@ from mcp import Client
 
 from infrai_mcp import __version__
 from infrai_mcp.backends.embedded import EmbeddedBackend
-from infrai_mcp.commands.mcp_cmd import make_backend
 from infrai_mcp.config import Settings
-from infrai_mcp.mcp_server import build_server
+from infrai_mcp.surfaces.cli.mcp_cmd import make_backend
+from infrai_mcp.surfaces.mcp import build_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
