@@ -74,6 +74,9 @@ class Settings:
     # Run/plan/dispatch leases (INFRAI_LEASE_SECONDS) and the retry backoff base (INFRAI_BACKOFF_BASE).
     lease_seconds: float = 30.0
     backoff_base: float = 1.0
+    # A publish (or a job's queue target) naming an unknown queue creates a standard queue
+    # with defaults and says so in warnings (docs/QUEUES.md); INFRAI_AUTO_CREATE_QUEUES=0 refuses.
+    auto_create_queues: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -104,6 +107,8 @@ class Settings:
             http_thread=_flag("INFRAI_HTTP_THREAD"),
             lease_seconds=_positive_float("INFRAI_LEASE_SECONDS", 30.0),
             backoff_base=_positive_float("INFRAI_BACKOFF_BASE", 1.0),
+            auto_create_queues=os.environ.get("INFRAI_AUTO_CREATE_QUEUES", "1").strip().lower()
+            not in ("0", "false", "no", "off"),
         )
 
     @property

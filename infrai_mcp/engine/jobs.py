@@ -39,14 +39,33 @@ from infrai_mcp.models.jobs import (
     Run,
     Task,
     TaskCreate,
+    target_text,
 )
 
 if TYPE_CHECKING:
     from infrai_mcp.engine.engine import Engine
 
+def _target(url: str | None, queue: str | None) -> Row:
+    """The target columns of a cron job or task: an HTTP request, or a publish to ``queue``
+    (carried out like an agent schedule's queue callback, runner.py)."""
+    if queue is not None:
+        return {"callback_type": "queue", "callback_id": queue, "url": None}
+    return {"callback_type": "url", "callback_id": None, "url": url}
+
+
 class JobService(ScheduleOps):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    async def _queue_to_create(self, project: str, queue: str | None) -> bool:
+        """Checked before anything is written: a queue target that does not exist is created
+        after the job is stored (or refused now when INFRAI_AUTO_CREATE_QUEUES=0)."""
+        return queue is not None and await self.engine.queues.queue_missing(project, queue, "queue")
+
+    async def _create_queue(self, project: str, queue: str | None, create: bool) -> list[str]:
+        if not create or queue is None:
+            return []
+        return [await self.engine.queues.auto_create(project, queue)]
 
     # -- cron jobs ----------------------------------------------------------------------
     async def _cron_row(self, project: str, cron_id: str) -> Row:
@@ -61,12 +80,14 @@ class JobService(ScheduleOps):
         schedule = cron_expr(req.schedule) if req.schedule is not None else None
         run_at = future(req.run_at, now, "run_at") if req.run_at is not None else None
         nxt = run_at if run_at is not None else first_fire(schedule or "", tz, now)
+        create_queue = await self._queue_to_create(project, req.queue)
         nowts = ts(now)
         row: Row = {
             "id": new_id("cj"), "project": project, "kind": "cron", "agent_id": None,
-            "name": req.name or f"{req.method} {req.url}"[:200], "schedule_type": None, "schedule": schedule,
-            "timezone": tz, "run_at": run_at, "delay_seconds": None, "callback_type": "url", "callback_id": None,
-            "url": req.url, "method": req.method, "headers": dump_json(req.headers), "payload": dump_json(req.payload),
+            "name": req.name or target_text(req.url, req.queue, req.method)[:200], "schedule_type": None,
+            "schedule": schedule, "timezone": tz, "run_at": run_at, "delay_seconds": None,
+            **_target(req.url, req.queue), "method": req.method, "headers": dump_json(req.headers),
+            "payload": dump_json(req.payload),
             "retries": req.retries, "timeout_seconds": req.timeout_seconds, "secret": req.secret,
             "on_failure_webhook": req.on_failure_webhook, "overlap_policy": req.overlap_policy,
             "misfire_policy": req.misfire_policy, "max_runs": req.max_runs,
@@ -77,7 +98,7 @@ class JobService(ScheduleOps):
         stored, created = await self.store.insert_job(row)
         if created:
             self.engine.wake()
-        return cron_record(stored)
+        return cron_record(stored, await self._create_queue(project, req.queue, create_queue and created))
 
     async def cron_list(self, project: str, *, cursor: str | None = None, limit: int = 50) -> Page[CronJob]:
         check_limit(limit)
@@ -94,7 +115,7 @@ class JobService(ScheduleOps):
         given = req.model_fields_set
         changes: Row = {}
         nullable = {"headers", "payload", "max_runs", "on_failure_webhook", "secret", "result_url", "events_url"}
-        for name in ("name", "url", "method", "retries", "timeout_seconds", "overlap_policy", "misfire_policy",
+        for name in ("name", "method", "retries", "timeout_seconds", "overlap_policy", "misfire_policy",
                      "max_runs", "on_failure_webhook", "secret", "retention_days", "headers", "payload",
                      "result_url", "events_url"):
             if name not in given:
@@ -103,6 +124,10 @@ class JobService(ScheduleOps):
             if value is None and name not in nullable:
                 continue
             changes[name] = dump_json(value) if name in ("headers", "payload") else value
+        create_queue = False
+        if req.url is not None or req.queue is not None:  # a new target replaces the old one, URL or queue
+            create_queue = await self._queue_to_create(project, req.queue)
+            changes.update(_target(req.url, req.queue))
         schedule, tz = row["schedule"], row["timezone"]
         retime = False
         if "timezone" in given and req.timezone is not None:
@@ -147,7 +172,7 @@ class JobService(ScheduleOps):
         if new is None:
             raise NotFound(f"No cron job {cron_id!r}.", hint="cron")
         self.engine.wake()
-        return cron_record(new)
+        return cron_record(new, await self._create_queue(project, req.queue, create_queue))
 
     async def cron_delete(self, project: str, cron_id: str) -> Deleted:
         if not await self.store.delete_job(project, "cron", cron_id, ts(self._now())):
@@ -213,12 +238,13 @@ class JobService(ScheduleOps):
             run_at = future(req.run_at, now, "run_at")
         else:
             run_at = ts(now + timedelta(seconds=req.delay_seconds or 0))
+        create_queue = await self._queue_to_create(project, req.queue)
         nowts = ts(now)
         row: Row = {
             "id": new_id("tk"), "project": project, "kind": "task", "agent_id": None, "name": req.name,
             "schedule_type": None, "schedule": None, "timezone": "UTC", "run_at": run_at,
-            "delay_seconds": req.delay_seconds, "callback_type": "url", "callback_id": None, "url": req.url,
-            "method": req.method, "headers": dump_json(req.headers), "payload": dump_json(req.payload),
+            "delay_seconds": req.delay_seconds, **_target(req.url, req.queue), "method": req.method,
+            "headers": dump_json(req.headers), "payload": dump_json(req.payload),
             "retries": req.retries, "timeout_seconds": req.timeout_seconds, "secret": req.secret,
             "on_failure_webhook": req.on_failure_webhook, "overlap_policy": "allow", "misfire_policy": "run_once",
             "max_runs": 1, "status": "scheduled", "retention_days": DEFAULT_RETENTION_DAYS,
@@ -228,7 +254,7 @@ class JobService(ScheduleOps):
         stored, created = await self.store.insert_job(row)
         if created:
             self.engine.wake()
-        return task_record(stored)
+        return task_record(stored, await self._create_queue(project, req.queue, create_queue and created))
 
     async def task_get(self, project: str, task_id: str) -> Task:
         row = await self.store.get_job(project, "task", task_id)

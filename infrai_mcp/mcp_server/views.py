@@ -23,7 +23,8 @@ class CronSummary(Record):
     schedule: str | None = None
     timezone: str
     description: str | None = None
-    url: str
+    url: str | None = None
+    queue: str | None = None
     status: Literal["active", "paused", "completed"]
     next_run_at: datetime | None = None
 
@@ -77,7 +78,8 @@ class ScheduleConfirm(ScheduleSummary):
 class TaskConfirm(Record):
     task_id: str
     name: str | None = None
-    url: str
+    url: str | None = None
+    queue: str | None = None
     state: str
     run_at: datetime
     timezone: str
