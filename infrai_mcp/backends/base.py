@@ -70,7 +70,10 @@ class Backend(ABC):
     @abstractmethod
     async def cron_create(self, req: CronCreate) -> CronJob: ...
     @abstractmethod
-    async def cron_list(self, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page[CronJob]: ...
+    async def cron_list(
+        self, *, name: str | None = None, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[CronJob]:
+        """Oldest first; ``name``: only jobs whose name contains it (any case)."""
     @abstractmethod
     async def cron_get(self, cron_id: str) -> CronJob: ...
     @abstractmethod

@@ -52,7 +52,9 @@ DEFAULT_PROJECT = "default"
 
 class JobsAPI(Protocol):
     async def cron_create(self, project: str, req: CronCreate) -> CronJob: ...
-    async def cron_list(self, project: str, *, cursor: str | None = ..., limit: int = ...) -> Page[CronJob]: ...
+    async def cron_list(
+        self, project: str, *, name: str | None = ..., cursor: str | None = ..., limit: int = ...
+    ) -> Page[CronJob]: ...
     async def cron_get(self, project: str, cron_id: str) -> CronJob: ...
     async def cron_update(self, project: str, cron_id: str, req: CronUpdate) -> CronJob: ...
     async def cron_delete(self, project: str, cron_id: str) -> Deleted: ...
@@ -170,8 +172,10 @@ class EmbeddedBackend(Backend):
     async def cron_create(self, req: CronCreate) -> CronJob:
         return await self._jobs.cron_create(self.project, req)
 
-    async def cron_list(self, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page[CronJob]:
-        return await self._jobs.cron_list(self.project, cursor=cursor, limit=limit)
+    async def cron_list(
+        self, *, name: str | None = None, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[CronJob]:
+        return await self._jobs.cron_list(self.project, name=name, cursor=cursor, limit=limit)
 
     async def cron_get(self, cron_id: str) -> CronJob:
         return await self._jobs.cron_get(self.project, cron_id)

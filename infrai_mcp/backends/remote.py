@@ -161,8 +161,10 @@ class RemoteBackend(Backend):
     async def cron_create(self, req: CronCreate) -> CronJob:
         return CronJob.model_validate(await self._call("POST", f"{S}/cron/create", json=_body(req)))
 
-    async def cron_list(self, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page[CronJob]:
-        data = await self._call("GET", f"{S}/cron/list", params={"cursor": cursor, "limit": limit})
+    async def cron_list(
+        self, *, name: str | None = None, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[CronJob]:
+        data = await self._call("GET", f"{S}/cron/list", params={"name": name, "cursor": cursor, "limit": limit})
         return Page[CronJob].model_validate(data)
 
     async def cron_get(self, cron_id: str) -> CronJob:

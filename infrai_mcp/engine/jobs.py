@@ -100,10 +100,14 @@ class JobService(ScheduleOps):
             self.engine.wake()
         return cron_record(stored, await self._create_queue(project, req.queue, create_queue and created))
 
-    async def cron_list(self, project: str, *, cursor: str | None = None, limit: int = 50) -> Page[CronJob]:
+    async def cron_list(
+        self, project: str, *, name: str | None = None, cursor: str | None = None, limit: int = 50
+    ) -> Page[CronJob]:
         check_limit(limit)
         check_cursor(cursor, "cj")
-        rows, nxt = page(await self.store.list_jobs(project, "cron", cursor=cursor, limit=limit + 1), limit)
+        rows, nxt = page(
+            await self.store.list_jobs(project, "cron", cursor=cursor, limit=limit + 1, filters={"name": name}), limit
+        )
         return Page[CronJob](items=[cron_record(r) for r in rows], next_cursor=nxt)
 
     async def cron_get(self, project: str, cron_id: str) -> CronJob:

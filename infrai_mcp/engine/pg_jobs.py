@@ -35,7 +35,7 @@ _UPDATABLE = frozenset(
         "retention_days", "next_run_at", "last_run_at", "last_run_id", "updated_at", "result_url", "events_url",
     }
 )
-_JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type"})
+_JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type", "name"})
 _RUN_FILTERS = frozenset({"job_id", "state", "job_kind"})
 _RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for",
                 "next_attempt_at", "finished_at", "error", "webhook_id", "created_at")
@@ -126,9 +126,13 @@ class PgJobStore(JobStore):
         for col, val in (filters or {}).items():
             if col not in _JOB_FILTERS:
                 raise ValueError(f"cannot filter jobs by {col!r}")
-            if val is not None:
+            if val is None:
+                continue
+            if col == "name":  # a part of the name, any case
+                where.append(sql.SQL("strpos(lower(name), lower(%s)) > 0"))
+            else:
                 where.append(sql.SQL("{} = %s").format(sql.Identifier(col)))
-                args.append(val)
+            args.append(val)
         if cursor:
             where.append(sql.SQL("id > %s"))
             args.append(cursor)

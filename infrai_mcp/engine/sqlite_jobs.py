@@ -24,7 +24,7 @@ _UPDATABLE = frozenset(
         "retention_days", "next_run_at", "last_run_at", "last_run_id", "updated_at", "result_url", "events_url",
     }
 )
-_JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type"})
+_JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type", "name"})
 _RUN_FILTERS = frozenset({"job_id", "state", "job_kind"})
 _RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for",
                 "next_attempt_at", "finished_at", "error", "webhook_id", "created_at")
@@ -89,9 +89,13 @@ class SqliteJobStore(JobStore):
         for col, val in (filters or {}).items():
             if col not in _JOB_FILTERS:
                 raise ValueError(f"cannot filter jobs by {col!r}")
-            if val is not None:
+            if val is None:
+                continue
+            if col == "name":  # a part of the name, any case
+                where.append("instr(lower(name), lower(?)) > 0")
+            else:
                 where.append(f"{col} = ?")
-                args.append(val)
+            args.append(val)
         if cursor:
             where.append("id > ?")
             args.append(cursor)

@@ -129,7 +129,8 @@ class JobStore(ABC):
         filters: Row | None = None,
     ) -> list[Row]:
         """Oldest first, ``id > cursor``, at most ``limit`` rows. ``filters`` are equality
-        conditions on columns (``agent_id``, ``status``, ``schedule_type``)."""
+        conditions on columns (``agent_id``, ``status``, ``schedule_type``), except ``name``:
+        a part of the name, in any case."""
 
     @abstractmethod
     async def update_job(

@@ -71,6 +71,7 @@ class ToolDef:
     handler: Handler
     annotations: ToolAnnotations
     list_hint: str | None = None  # the list tool that shows valid ids, for NotFound messages
+    also: tuple[str, ...] = ()  # further toolsets that expose it (tools about every kind of job)
 
     @property
     def read_only(self) -> bool:
@@ -81,6 +82,7 @@ class ToolDef:
 class Toolset:
     name: str
     list_hint: str | None = None
+    also: tuple[str, ...] = ()
     tools: list[ToolDef] = field(default_factory=list)
 
     def tool(
@@ -112,6 +114,7 @@ class Toolset:
                     # The title is the tool's own field; repeating it here would only add bytes.
                     annotations=_annotations(read_only, destructive, idempotent, open_world),
                     list_hint=self.list_hint,
+                    also=self.also,
                 )
             )
             return fn

@@ -16,14 +16,15 @@ from infrai_mcp.config import TOOLSETS, Settings
 from .registry import ToolContext, ToolDef, sdk_tool
 from .timefields import server_timezone
 from .tools_cron import cron
+from .tools_jobs import jobs
 from .tools_queue import queues
 from .tools_schedule import schedules
 from .tools_task import tasks
 from .tools_time import when_tools
 from .tools_webhook import webhooks
 
-ALL_TOOLSETS = (cron, tasks, schedules, queues, webhooks, when_tools)
-assert tuple(t.name for t in ALL_TOOLSETS) == TOOLSETS, "config.TOOLSETS and the toolsets here must agree"
+ALL_TOOLSETS = (cron, tasks, jobs, schedules, queues, webhooks, when_tools)
+assert tuple(dict.fromkeys(t.name for t in ALL_TOOLSETS)) == TOOLSETS, "config.TOOLSETS and the toolsets must agree"
 
 _INTRO = (
     "Scheduling tools: cron jobs (recurring HTTP requests), one-shot tasks, agent schedules with callbacks, "
@@ -63,7 +64,8 @@ def instructions(tz: str, tools: list[ToolDef]) -> str:
 
 def select_tools(settings: Settings) -> list[ToolDef]:
     """The tools this server exposes: the configured toolsets, only read-only ones if asked."""
-    chosen = [t for ts in ALL_TOOLSETS if ts.name in settings.toolsets for t in ts.tools]
+    wanted = set(settings.toolsets)
+    chosen = [t for ts in ALL_TOOLSETS for t in ts.tools if wanted & {t.toolset, *t.also}]
     if settings.read_only:
         chosen = [t for t in chosen if t.read_only]
     return chosen

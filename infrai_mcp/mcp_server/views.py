@@ -86,8 +86,11 @@ class TaskConfirm(Record):
     description: str
 
 
-class TaskState(Record):
+class TaskSummary(Record):
     task_id: str
+    name: str | None = None
+    url: str | None = None
+    queue: str | None = None
     state: str
     run_at: datetime
 

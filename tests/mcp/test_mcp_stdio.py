@@ -46,7 +46,7 @@ async def test_no_arguments_serves_stdio_and_fires_jobs(tmp_path: Path, receiver
         await receiver.wait_for(1, path="/stdio", timeout=15)
 
         async def done() -> dict[str, Any] | None:
-            r = await tools.ok("cron_run_get", cron_id=job["cron_id"], run_id=run["run_id"])
+            r = await tools.ok("run_get", run_id=run["run_id"])
             return r if r["state"] == "succeeded" else None
 
         await until(done, what="run recorded")

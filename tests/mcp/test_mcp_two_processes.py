@@ -53,7 +53,7 @@ async def test_one_dispatcher_no_duplicates_no_misses(tmp_path: Path, receiver: 
 
         async def settled() -> list[dict[str, object]] | None:
             # every run the job produced has finished: the receiver has seen all it will see
-            items = (await tb.ok("cron_runs_list", cron_id=job["cron_id"], limit=500))["items"]
+            items = (await tb.ok("run_list", job_id=job["cron_id"], limit=500))["items"]
             return items if all(r["state"] in FINAL for r in items) else None
 
         runs = await until(settled, timeout=30, what="all runs of the paused job finished")
