@@ -26,7 +26,7 @@ from .fields import (
 )
 from .registry import ToolContext, ToolInput, Toolset
 from .timefields import describe_instant, resolve_delay, resolve_instant, zone
-from .views import TaskConfirm, TaskSummary, short, short_page
+from .views import TaskConfirm, TaskSummary, short, short_page, summary_fields
 
 tasks = Toolset("task", list_hint="task_list")
 
@@ -74,7 +74,7 @@ async def task_schedule(ctx: ToolContext, args: TaskScheduleIn) -> TaskConfirm:
     fields[task_field(args.url)] = args.url
     task = await ctx.backend.task_schedule(build(TaskCreate, run_at=run_at, delay_seconds=delay, **fields))
     description = describe_instant(task.run_at, tz)
-    return TaskConfirm.model_validate({**task.model_dump(), "timezone": tz, "description": description})
+    return TaskConfirm.model_validate({**summary_fields(task), "timezone": tz, "description": description})
 
 
 class TaskIdIn(ToolInput):

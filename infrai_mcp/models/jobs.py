@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from infrai_mcp.models.common import (
     AwareDatetime,
@@ -166,7 +167,9 @@ class CronJob(Record):
     last_run_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
-    warnings: list[str] = Field(default=[], exclude_if=lambda v: not v)  # e.g. its queue was created
+    # What the call did beyond the request (its queue was created). Only on the answer to the
+    # call that did it; left out of schemas, where it would weigh on every MCP tools/list.
+    warnings: SkipJsonSchema[list[str]] = Field(default=[], exclude_if=lambda v: not v)
 
 
 class TaskCreate(TargetFields):
@@ -204,7 +207,9 @@ class Task(Record):
     run_id: str | None = None
     created_at: datetime
     updated_at: datetime
-    warnings: list[str] = Field(default=[], exclude_if=lambda v: not v)  # e.g. its queue was created
+    # What the call did beyond the request (its queue was created). Only on the answer to the
+    # call that did it; left out of schemas, where it would weigh on every MCP tools/list.
+    warnings: SkipJsonSchema[list[str]] = Field(default=[], exclude_if=lambda v: not v)
 
 
 class Attempt(Record):
