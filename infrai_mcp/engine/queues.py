@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from infrai_mcp.engine.push import PushWorker
@@ -34,6 +35,7 @@ from infrai_mcp.models.queues import (
     MAX_CONSUME,
     MAX_VISIBILITY,
     MAX_WAIT,
+    QUEUE_NAME_PATTERN,
     AckResult,
     DeadLetter,
     Message,
@@ -151,6 +153,11 @@ class QueueService:
 
     async def auto_create(self, project: str, queue: str) -> str:
         """Create ``queue`` as a standard queue with the defaults; the warning that says so."""
+        if not re.fullmatch(QUEUE_NAME_PATTERN, queue):
+            raise InvalidInput(
+                f"queue: no queue {queue!r}, and it cannot be created: a queue name is 1-80 letters, digits, "
+                "_ . - starting with a letter or digit, e.g. send-daily-digest", field="queue",
+            )
         with contextlib.suppress(Conflict):  # created meanwhile by another caller: the same outcome
             await self.queue_create(project, QueueCreate.model_validate({"name": queue}))
         return (f"queue {queue!r} did not exist and was created as a standard queue with default settings "

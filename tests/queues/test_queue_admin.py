@@ -133,6 +133,10 @@ async def test_publish_to_an_unknown_queue_creates_it_unless_turned_off(
     second = await qs.queue_publish_batch(P, "fresh", [MessageIn(payload={"n": 2})])
     assert second[0].warnings == []  # said once, when it was created
     assert [m.payload for m in await qs.queue_consume(P, "fresh", max_messages=5)] == [{"n": 1}, {"n": 2}]
+    with pytest.raises(InvalidInput) as info:  # a name no queue can have is refused, not a 500
+        await qs.queue_publish(P, "no spaces", MessageIn(payload=1))
+    assert info.value.field == "queue" and "e.g. send-daily-digest" in info.value.message
+    assert [q.queue for q in (await qs.queue_list(P)).items] == ["fresh"]
 
     off = tmp_path / "off"
     off.mkdir()
