@@ -52,6 +52,7 @@ DEFAULT_PROJECT = "default"
 
 class JobsAPI(Protocol):
     async def cron_create(self, project: str, req: CronCreate) -> CronJob: ...
+    async def cron_create_batch(self, project: str, reqs: list[CronCreate]) -> list[CronJob]: ...
     async def cron_list(
         self, project: str, *, name: str | None = ..., cursor: str | None = ..., limit: int = ...
     ) -> Page[CronJob]: ...
@@ -68,6 +69,7 @@ class JobsAPI(Protocol):
     async def cron_retention_get(self, project: str, cron_id: str) -> Retention: ...
     async def cron_retention_set(self, project: str, cron_id: str, retention_days: int) -> Retention: ...
     async def task_schedule(self, project: str, req: TaskCreate) -> Task: ...
+    async def task_schedule_batch(self, project: str, reqs: list[TaskCreate]) -> list[Task]: ...
     async def task_get(self, project: str, task_id: str) -> Task: ...
     async def task_list(
         self, project: str, *, state: str | None = ..., cursor: str | None = ..., limit: int = ...
@@ -172,6 +174,9 @@ class EmbeddedBackend(Backend):
     async def cron_create(self, req: CronCreate) -> CronJob:
         return await self._jobs.cron_create(self.project, req)
 
+    async def cron_create_batch(self, reqs: list[CronCreate]) -> list[CronJob]:
+        return await self._jobs.cron_create_batch(self.project, reqs)
+
     async def cron_list(
         self, *, name: str | None = None, cursor: str | None = None, limit: int = DEFAULT_LIMIT
     ) -> Page[CronJob]:
@@ -212,6 +217,9 @@ class EmbeddedBackend(Backend):
     # -- one-shot tasks and runs --------------------------------------------------------
     async def task_schedule(self, req: TaskCreate) -> Task:
         return await self._jobs.task_schedule(self.project, req)
+
+    async def task_schedule_batch(self, reqs: list[TaskCreate]) -> list[Task]:
+        return await self._jobs.task_schedule_batch(self.project, reqs)
 
     async def task_get(self, task_id: str) -> Task:
         return await self._jobs.task_get(self.project, task_id)

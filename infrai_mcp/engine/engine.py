@@ -34,6 +34,7 @@ from infrai_mcp.engine.dispatcher import Dispatcher
 from infrai_mcp.engine.retention import retention_loop
 from infrai_mcp.engine.scheduler import Scheduler
 from infrai_mcp.engine.store import SqliteStore, Store
+from infrai_mcp.runtime.control import Waker
 
 DEFAULT_PROJECT = "default"
 log = logging.getLogger("infrai.engine")
@@ -79,10 +80,21 @@ class Engine:
         self.jobs = JobService(self)
         self.queues = QueueService(self)
         self.webhooks = WebhookService(self)
+        # A process that writes to a SQLite data dir without dispatching tells the data dir's
+        # background engine (if one runs) about what it wrote: SQLite has no NOTIFY.
+        self._peer: Waker | None = None
+        if not dispatch and store is None and not self.settings.is_postgres:
+            self._peer = Waker(self.settings.sqlite_path.parent)
 
     def wake(self) -> None:
         """Wake the scheduler: new or changed work may be due sooner than it planned."""
         self.scheduler.wake()
+        self.tell_peer("due")
+
+    def tell_peer(self, kind: str, detail: str = "") -> None:
+        """Wake the background engine of this data dir (a no-op where this process dispatches)."""
+        if self._peer is not None:
+            self._peer(kind, detail)
 
     def _on_store_wake(self, kind: str, detail: str) -> None:
         if kind == "due":
@@ -140,6 +152,8 @@ class Engine:
             await self.scheduler.stop()
         await self.dispatcher.close()
         await self.store.close()
+        if self._peer is not None:
+            self._peer.close()
 
     async def __aenter__(self) -> Engine:
         await self.start()

@@ -8,8 +8,9 @@ raises, and wakes the scheduler after writing due work. Agent schedules live in
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
 
 from infrai_mcp.engine.records import cron_record, dump_json, run_record, task_record, ts
 from infrai_mcp.engine.schedule_ops import ScheduleOps
@@ -31,6 +32,7 @@ from infrai_mcp.ids import new_id
 from infrai_mcp.models.common import Page
 from infrai_mcp.models.jobs import (
     DEFAULT_RETENTION_DAYS,
+    MAX_JOB_BATCH,
     CronCreate,
     CronJob,
     CronUpdate,
@@ -53,19 +55,44 @@ def _target(url: str | None, queue: str | None) -> Row:
     return {"callback_type": "url", "callback_id": None, "url": url}
 
 
+T = TypeVar("T")
+
+
+def _each(reqs: list[T], name: str, build: Callable[[T], Row]) -> list[Row]:
+    """One store row per request of a batch; an invalid item names itself (``jobs[3].schedule``)."""
+    if not 1 <= len(reqs) <= MAX_JOB_BATCH:
+        raise InvalidInput(f"{name}: {len(reqs)} given; a batch holds 1 to {MAX_JOB_BATCH} items", field=name)
+    rows = []
+    for i, req in enumerate(reqs):
+        try:
+            rows.append(build(req))
+        except InvalidInput as exc:
+            raise exc.within(f"{name}[{i}]") from None
+    return rows
+
+
 class JobService(ScheduleOps):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    async def _queue_to_create(self, project: str, queue: str | None) -> bool:
-        """Checked before anything is written: a queue target that does not exist is created
-        after the job is stored (or refused now when INFRAI_AUTO_CREATE_QUEUES=0)."""
-        return queue is not None and await self.engine.queues.queue_missing(project, queue, "queue")
+    async def _missing_queues(self, project: str, reqs: Sequence[CronCreate | TaskCreate | CronUpdate],
+                              batch: str | None = None) -> set[str]:
+        """Checked before anything is written: the queue targets that do not exist yet, to be
+        created once the jobs are stored (InvalidInput now when INFRAI_AUTO_CREATE_QUEUES=0)."""
+        missing: set[str] = set()
+        for i, req in enumerate(reqs):
+            if req.queue is None or req.queue in missing:
+                continue
+            try:
+                if await self.engine.queues.queue_missing(project, req.queue, "queue"):
+                    missing.add(req.queue)
+            except InvalidInput as exc:
+                raise (exc.within(f"{batch}[{i}]") if batch else exc) from None
+        return missing
 
-    async def _create_queue(self, project: str, queue: str | None, create: bool) -> list[str]:
-        if not create or queue is None:
-            return []
-        return [await self.engine.queues.auto_create(project, queue)]
+    async def _make_queues(self, project: str, missing: set[str]) -> dict[str, list[str]]:
+        """Create the queues; per queue, the warning its jobs' answers carry."""
+        return {q: [await self.engine.queues.auto_create(project, q)] for q in sorted(missing)}
 
     # -- cron jobs ----------------------------------------------------------------------
     async def _cron_row(self, project: str, cron_id: str) -> Row:
@@ -75,14 +102,31 @@ class JobService(ScheduleOps):
         return row
 
     async def cron_create(self, project: str, req: CronCreate) -> CronJob:
+        row = self._new_cron(project, req, self._now())
+        missing = await self._missing_queues(project, [req])
+        stored, created = await self.store.insert_job(row)
+        if created:
+            self.engine.wake()
+        made = await self._make_queues(project, missing)
+        return cron_record(stored, made.get(req.queue or ""))
+
+    async def cron_create_batch(self, project: str, reqs: list[CronCreate]) -> list[CronJob]:
+        """Create up to ``MAX_JOB_BATCH`` cron jobs in one transaction, all or nothing: every
+        item is checked as ``cron_create`` checks it (an error names ``jobs[i].field``)."""
         now = self._now()
+        rows = _each(reqs, "jobs", lambda req: self._new_cron(project, req, now))
+        missing = await self._missing_queues(project, reqs, "jobs")
+        stored = await self._insert_batch(project, rows)
+        made = await self._make_queues(project, missing)
+        return [cron_record(row, made.get(req.queue or "")) for row, req in zip(stored, reqs, strict=True)]
+
+    def _new_cron(self, project: str, req: CronCreate, now: datetime) -> Row:
         tz = zone(req.timezone)
         schedule = cron_expr(req.schedule) if req.schedule is not None else None
         run_at = future(req.run_at, now, "run_at") if req.run_at is not None else None
         nxt = run_at if run_at is not None else first_fire(schedule or "", tz, now)
-        create_queue = await self._queue_to_create(project, req.queue)
         nowts = ts(now)
-        row: Row = {
+        return {
             "id": new_id("cj"), "project": project, "kind": "cron", "agent_id": None,
             "name": req.name or target_text(req.url, req.queue, req.method)[:200], "schedule_type": None,
             "schedule": schedule, "timezone": tz, "run_at": run_at, "delay_seconds": None,
@@ -95,10 +139,12 @@ class JobService(ScheduleOps):
             "idempotency_key": req.idempotency_key, "next_run_at": nxt if req.enabled else None,
             "created_at": nowts, "updated_at": nowts, "result_url": req.result_url, "events_url": req.events_url,
         }
-        stored, created = await self.store.insert_job(row)
-        if created:
+
+    async def _insert_batch(self, project: str, rows: list[Row]) -> list[Row]:
+        results = await self.store.insert_jobs(project, rows)
+        if any(created for _, created in results):
             self.engine.wake()
-        return cron_record(stored, await self._create_queue(project, req.queue, create_queue and created))
+        return [row for row, _ in results]
 
     async def cron_list(
         self, project: str, *, name: str | None = None, cursor: str | None = None, limit: int = 50
@@ -128,9 +174,9 @@ class JobService(ScheduleOps):
             if value is None and name not in nullable:
                 continue
             changes[name] = dump_json(value) if name in ("headers", "payload") else value
-        create_queue = False
+        missing: set[str] = set()
         if req.url is not None or req.queue is not None:  # a new target replaces the old one, URL or queue
-            create_queue = await self._queue_to_create(project, req.queue)
+            missing = await self._missing_queues(project, [req])
             changes.update(_target(req.url, req.queue))
         schedule, tz = row["schedule"], row["timezone"]
         retime = False
@@ -176,7 +222,7 @@ class JobService(ScheduleOps):
         if new is None:
             raise NotFound(f"No cron job {cron_id!r}.", hint="cron")
         self.engine.wake()
-        return cron_record(new, await self._create_queue(project, req.queue, create_queue))
+        return cron_record(new, (await self._make_queues(project, missing)).get(req.queue or ""))
 
     async def cron_delete(self, project: str, cron_id: str) -> Deleted:
         if not await self.store.delete_job(project, "cron", cron_id, ts(self._now())):
@@ -237,14 +283,31 @@ class JobService(ScheduleOps):
 
     # -- one-shot tasks -----------------------------------------------------------------
     async def task_schedule(self, project: str, req: TaskCreate) -> Task:
+        row = self._new_task(project, req, self._now())
+        missing = await self._missing_queues(project, [req])
+        stored, created = await self.store.insert_job(row)
+        if created:
+            self.engine.wake()
+        made = await self._make_queues(project, missing)
+        return task_record(stored, made.get(req.queue or ""))
+
+    async def task_schedule_batch(self, project: str, reqs: list[TaskCreate]) -> list[Task]:
+        """Schedule up to ``MAX_JOB_BATCH`` tasks in one transaction, all or nothing: every item
+        is checked as ``task_schedule`` checks it (an error names ``tasks[i].field``)."""
         now = self._now()
+        rows = _each(reqs, "tasks", lambda req: self._new_task(project, req, now))
+        missing = await self._missing_queues(project, reqs, "tasks")
+        stored = await self._insert_batch(project, rows)
+        made = await self._make_queues(project, missing)
+        return [task_record(row, made.get(req.queue or "")) for row, req in zip(stored, reqs, strict=True)]
+
+    def _new_task(self, project: str, req: TaskCreate, now: datetime) -> Row:
         if req.run_at is not None:
             run_at = future(req.run_at, now, "run_at")
         else:
             run_at = ts(now + timedelta(seconds=req.delay_seconds or 0))
-        create_queue = await self._queue_to_create(project, req.queue)
         nowts = ts(now)
-        row: Row = {
+        return {
             "id": new_id("tk"), "project": project, "kind": "task", "agent_id": None, "name": req.name,
             "schedule_type": None, "schedule": None, "timezone": "UTC", "run_at": run_at,
             "delay_seconds": req.delay_seconds, **_target(req.url, req.queue), "method": req.method,
@@ -255,10 +318,6 @@ class JobService(ScheduleOps):
             "idempotency_key": req.idempotency_key, "next_run_at": run_at, "created_at": nowts, "updated_at": nowts,
             "result_url": req.result_url, "events_url": req.events_url,
         }
-        stored, created = await self.store.insert_job(row)
-        if created:
-            self.engine.wake()
-        return task_record(stored, await self._create_queue(project, req.queue, create_queue and created))
 
     async def task_get(self, project: str, task_id: str) -> Task:
         row = await self.store.get_job(project, "task", task_id)

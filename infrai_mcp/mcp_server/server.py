@@ -49,13 +49,15 @@ _WAKE = (
 _ERRORS = "- Errors say what to change; unknown ids: call the matching *_list tool."
 
 
-def instructions(tz: str, tools: list[ToolDef]) -> str:
+def instructions(tz: str, tools: list[ToolDef], fires_from: str | None = None) -> str:
     """A few lines on using the tools, leaving out the ones about tools this server does not
     expose (toolsets, read-only): pointing the model at a tool it cannot see costs a failed call."""
     names = {t.name for t in tools}
     lines = [_INTRO, _TIMES.format(tz=tz) + (_PREVIEW if "when_preview" in names else "")]
     if any(not t.read_only for t in tools):
         lines.append(_CONFIRM)
+    if fires_from:
+        lines.append(f"- Where jobs fire: {fires_from}")
     if {"schedule_create", "queue_consume"} <= names:
         lines.append(_WAKE)
     lines.append(_ERRORS)
@@ -76,6 +78,7 @@ def build_server(
     settings: Settings,
     *,
     lifespan: Callable[[], AbstractAsyncContextManager[Any]] | None = None,
+    fires_from: Callable[[], str] | None = None,
 ) -> MCPServer[Any]:
     """The MCP server over ``backend``.
 
@@ -85,7 +88,7 @@ def build_server(
     once per in-memory ``Client`` connection in tests).
     """
     tz = server_timezone(settings.timezone)
-    ctx = ToolContext(backend=backend, timezone=tz)
+    ctx = ToolContext(backend=backend, timezone=tz, fires_from=fires_from)
     chosen = select_tools(settings)
     tools = [sdk_tool(d, ctx) for d in chosen]
 
@@ -103,7 +106,7 @@ def build_server(
     return MCPServer(
         name="infrai-mcp",
         version=__version__,
-        instructions=instructions(tz, chosen),
+        instructions=instructions(tz, chosen, fires_from() if fires_from else None),
         tools=tools,
         lifespan=server_lifespan,
     )

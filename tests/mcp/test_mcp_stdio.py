@@ -27,10 +27,12 @@ PASS_THROUGH = {k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ}
 
 
 def params(home: Path, *args: str, **env: str) -> StdioServerParameters:
+    """The stdio server on ``home``; the engine runs inside it (INFRAI_BACKGROUND=0) unless the
+    test asks for the background engine: a detached engine would outlive the test."""
     return StdioServerParameters(
         command=str(BIN / "infrai-mcp"),
         args=list(args),
-        env={"INFRAI_HOME": str(home), "INFRAI_TIMEZONE": TZ, **PASS_THROUGH, **env},
+        env={"INFRAI_HOME": str(home), "INFRAI_TIMEZONE": TZ, "INFRAI_BACKGROUND": "0", **PASS_THROUGH, **env},
     )
 
 

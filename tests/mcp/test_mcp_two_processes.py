@@ -95,7 +95,8 @@ async def test_survivor_takes_over_when_the_dispatcher_exits(tmp_path: Path, rec
 
 
 async def test_survivor_takes_over_when_the_dispatcher_is_killed(tmp_path: Path, receiver: Receiver) -> None:
-    env = {**os.environ, "INFRAI_HOME": str(tmp_path), "INFRAI_LEASE_SECONDS": "3", **PASS_THROUGH}
+    env = {**os.environ, "INFRAI_HOME": str(tmp_path), "INFRAI_LEASE_SECONDS": "3", "INFRAI_BACKGROUND": "0",
+           **PASS_THROUGH}
     # a: a server nobody talks to yet; its engine starts with the process and takes the lease
     a = subprocess.Popen(
         [str(BIN / "infrai-mcp"), "mcp", "--verbose"], env=env, stdin=subprocess.PIPE,
