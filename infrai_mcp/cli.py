@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from infrai_mcp import __version__
-from infrai_mcp.commands import api_cmd, engine_cmd, engine_ctl, mcp_cmd, service_cmd, ui_cmd, when_cmd
+from infrai_mcp.commands import api_cmd, engine_cmd, engine_ctl, mcp_cmd, ops_cmd, service_cmd, ui_cmd, when_cmd
 from infrai_mcp.config import ConfigError, Settings
 
 
@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"infrai-mcp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (mcp_cmd, engine_cmd, engine_ctl, service_cmd, api_cmd, when_cmd, ui_cmd):
+    for module in (mcp_cmd, engine_cmd, ops_cmd, engine_ctl, service_cmd, api_cmd, when_cmd, ui_cmd):
         module.register(sub)
     return parser
 
