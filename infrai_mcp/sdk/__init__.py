@@ -13,7 +13,7 @@ Errors are ``infrai_mcp.errors`` exceptions (``InvalidInput`` names the field).
 
 from __future__ import annotations
 
-from infrai_mcp.errors import Conflict, InfraiError, InvalidInput, NotFound
+from infrai_mcp.core.errors import Conflict, InfraiError, InvalidInput, NotFound
 from infrai_mcp.sdk.client import AsyncInfra, Infra
 
 infra = Infra()

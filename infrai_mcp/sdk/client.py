@@ -21,11 +21,11 @@ from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
 
-from infrai_mcp.api.common import JSON
 from infrai_mcp.backends.base import Backend
-from infrai_mcp.commands.mcp_cmd import make_backend
 from infrai_mcp.config import Settings
 from infrai_mcp.sdk.parts import Call, Cron, Op, Queue, Run, Task, Webhook
+from infrai_mcp.surfaces.cli.mcp_cmd import make_backend
+from infrai_mcp.surfaces.rest.common import JSON
 
 LEFT_LOOP = "the listen loop was left before this message was acknowledged (an exception, or break)"
 

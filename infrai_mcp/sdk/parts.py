@@ -18,9 +18,6 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from infrai_mcp.api.common import JSON, dump, parse
-from infrai_mcp.api.routes_cron import cron_body, target_body
-from infrai_mcp.api.views import deleted_view, page_view, view, views
 from infrai_mcp.backends.base import DEFAULT_LIMIT, Backend
 from infrai_mcp.models import (
     CronCreate,
@@ -33,6 +30,9 @@ from infrai_mcp.models import (
     TaskCreate,
     WebhookSend,
 )
+from infrai_mcp.surfaces.rest.common import JSON, dump, parse
+from infrai_mcp.surfaces.rest.routes_cron import cron_body, target_body
+from infrai_mcp.surfaces.rest.views import deleted_view, page_view, view, views
 
 R = TypeVar("R", covariant=True)
 T = TypeVar("T")

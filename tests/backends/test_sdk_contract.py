@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from infrai_mcp.backends.base import Backend
-from infrai_mcp.errors import InvalidInput, NotFound
+from infrai_mcp.core.errors import InvalidInput, NotFound
 from infrai_mcp.sdk import AsyncInfra
 
 pytestmark = pytest.mark.anyio

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.errors import InvalidInput
+from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.models import CronCreate, CronUpdate, Message, TaskCreate
+from infrai_mcp.runtime.engine import Engine
 from tests.engine.conftest import until
 
 pytestmark = pytest.mark.anyio
