@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from infrai_mcp.api.common import JSON, backend, drop, ok, page_args, parse, read_json, take_alias
+from infrai_mcp.api.common import JSON, action_body, backend, drop, ok, page_args, parse, read_json, take_alias
 from infrai_mcp.api.spec import BOOL, PAGE_QUERY, STR, Registry, obj, page_of, ref
 from infrai_mcp.api.views import deleted_view, page_view, view
 from infrai_mcp.errors import InvalidInput
@@ -52,7 +52,7 @@ def cron_body(data: JSON) -> JSON:
 
 async def _ignore_body(request: Request) -> None:
     """Read and validate the body of an action route; ids in it are the path's, so ignored."""
-    await read_json(request)
+    await action_body(request, ID_EXTRA)
 
 
 @registry.op("POST", *paths("/create"), "/v1/scheduling/cron", summary="Create a cron job (or a one-shot with run_at)",

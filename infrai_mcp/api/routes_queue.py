@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from infrai_mcp.api.bodies import AckBody, ConsumeBody, NackBody, PublishBatchBody, PublishBody
-from infrai_mcp.api.common import JSON, backend, drop, dump, ok, page_args, parse, read_json, take_alias
+from infrai_mcp.api.common import JSON, action_body, backend, drop, dump, ok, page_args, parse, read_json, take_alias
 from infrai_mcp.api.spec import BOOL, PAGE_QUERY, STR, Registry, obj, page_of, ref
 from infrai_mcp.api.views import deleted_view, page_view, view, views
 from infrai_mcp.errors import InvalidInput
@@ -62,14 +62,14 @@ async def queue_update(request: Request) -> JSONResponse:
 @registry.op("DELETE", f"{Q}/delete/{{queue}}", summary="Delete a queue (409 while it is another queue's DLQ)",
              body_extra=QUEUE_EXTRA, response=obj({"queue": STR, "id": STR, "deleted": BOOL}))
 async def queue_delete(request: Request) -> JSONResponse:
-    await read_json(request)
+    await action_body(request, QUEUE_EXTRA)
     return ok(deleted_view(await backend(request).queue_delete(_queue(request)), "queue"))
 
 
 @registry.op("POST", f"{Q}/purge/{{queue}}", summary="Delete every message of a queue", body_extra=QUEUE_EXTRA,
              response=ref("Purged"))
 async def queue_purge(request: Request) -> JSONResponse:
-    await read_json(request)
+    await action_body(request, QUEUE_EXTRA)
     return ok(dump(await backend(request).queue_purge(_queue(request))))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from infrai_mcp.api.common import backend, dump, ok, page_args, parse, query_choice, read_json
+from infrai_mcp.api.common import action_body, backend, dump, ok, page_args, parse, query_choice, read_json
 from infrai_mcp.api.routes_cron import CRON_BODY_EXTRA, target_body
 from infrai_mcp.api.spec import PAGE_QUERY, STR, Param, Registry, page_of, ref
 from infrai_mcp.api.views import page_view, view
@@ -47,7 +47,7 @@ async def task_list(request: Request) -> JSONResponse:
 @registry.op("POST", "/v1/scheduling/task/cancel/{id}", summary="Cancel a scheduled task (extension)",
              response=ref("Task"))
 async def task_cancel(request: Request) -> JSONResponse:
-    await read_json(request)
+    await action_body(request, {})
     return ok(view(await backend(request).task_cancel(request.path_params["id"])))
 
 

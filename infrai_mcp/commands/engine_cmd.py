@@ -34,12 +34,20 @@ ApiRunner = Callable[[Engine], Awaitable[None]]
 
 
 # -- serve / worker ------------------------------------------------------------------------
-def setup_logging(verbose: bool = False) -> None:
+# Loggers of the HTTP stack that print message bodies at DEBUG (sse_starlette writes every
+# MCP response chunk, tool results included): kept at INFO even under -v, so no response
+# body reaches a log at any level.
+BODY_LOGGERS = ("sse_starlette",)
+
+
+def setup_logging(verbose: bool = False, default: int = logging.INFO) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else default,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for name in BODY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, default))
 
 
 def tune_gc() -> None:

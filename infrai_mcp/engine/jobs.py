@@ -56,6 +56,7 @@ class JobService(ScheduleOps):
         return row
 
     async def cron_create(self, project: str, req: CronCreate) -> CronJob:
+        await self.engine.check_targets(req)
         now = self._now()
         tz = zone(req.timezone)
         schedule = cron_expr(req.schedule) if req.schedule is not None else None
@@ -90,6 +91,7 @@ class JobService(ScheduleOps):
 
     async def cron_update(self, project: str, cron_id: str, req: CronUpdate) -> CronJob:
         row = await self._cron_row(project, cron_id)
+        await self.engine.check_targets(req)
         now = self._now()
         given = req.model_fields_set
         changes: Row = {}
@@ -208,6 +210,7 @@ class JobService(ScheduleOps):
 
     # -- one-shot tasks -----------------------------------------------------------------
     async def task_schedule(self, project: str, req: TaskCreate) -> Task:
+        await self.engine.check_targets(req)
         now = self._now()
         if req.run_at is not None:
             run_at = future(req.run_at, now, "run_at")
