@@ -10,10 +10,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from infrai_mcp.api.common import action_body, backend, dump, ok, page_args, parse, query_choice, read_json
+from infrai_mcp.api.bodies import TaskBatchBody
+from infrai_mcp.api.common import action_body, backend, batch_items, dump, ok, page_args, parse, query_choice, read_json
 from infrai_mcp.api.routes_cron import CRON_BODY_EXTRA, target_body
-from infrai_mcp.api.spec import PAGE_QUERY, STR, Param, Registry, page_of, ref
-from infrai_mcp.api.views import page_view, view
+from infrai_mcp.api.spec import PAGE_QUERY, STR, Param, Registry, obj, page_of, ref
+from infrai_mcp.api.views import page_view, view, views
 from infrai_mcp.models import TaskCreate, WebhookSend
 
 registry = Registry("tasks")
@@ -28,6 +29,15 @@ TASK_BODY_EXTRA = {k: v for k, v in CRON_BODY_EXTRA.items() if k != "cron_expr"}
 async def task_schedule(request: Request) -> JSONResponse:
     data = target_body(await read_json(request))
     return ok(view(await backend(request).task_schedule(parse(TaskCreate, data))))
+
+
+@registry.op("POST", "/v1/scheduling/task/schedule_batch", summary="Schedule 1-1000 one-shot tasks in one "
+             "transaction, all or nothing (extension)",
+             body=TaskBatchBody, body_required=True, response=obj({"tasks": {"type": "array", "items": ref("Task")}}))
+async def task_schedule_batch(request: Request) -> JSONResponse:
+    reqs = batch_items(await read_json(request), "tasks", TaskCreate, target_body,
+                       '{"delay_seconds": 60, "url": "https://example.com/hook"}')
+    return ok({"tasks": views(await backend(request).task_schedule_batch(reqs))})
 
 
 @registry.op("GET", "/v1/scheduling/task/get/{id}", summary="Get a task (extension)", response=ref("Task"))

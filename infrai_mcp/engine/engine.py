@@ -38,6 +38,7 @@ from infrai_mcp.engine.scheduler import Scheduler
 from infrai_mcp.engine.ssrf import refuse_private_targets
 from infrai_mcp.engine.store import SqliteStore, Store
 from infrai_mcp.models.common import set_masked_headers
+from infrai_mcp.runtime.control import Waker
 
 DEFAULT_PROJECT = "default"
 log = logging.getLogger("infrai.engine")
@@ -84,6 +85,11 @@ class Engine:
         self.jobs = JobService(self)
         self.queues = QueueService(self)
         self.webhooks = WebhookService(self)
+        # A process that writes to a SQLite data dir without dispatching tells the data dir's
+        # background engine (if one runs) about what it wrote: SQLite has no NOTIFY.
+        self._peer: Waker | None = None
+        if not dispatch and store is None and not self.settings.is_postgres:
+            self._peer = Waker(self.settings.sqlite_path.parent)
 
     async def check_targets(self, request: BaseModel) -> None:
         """Server mode refuses at create what it would refuse at fire time (docs/ENGINE.md,
@@ -93,6 +99,12 @@ class Engine:
     def wake(self) -> None:
         """Wake the scheduler: new or changed work may be due sooner than it planned."""
         self.scheduler.wake()
+        self.tell_peer("due")
+
+    def tell_peer(self, kind: str, detail: str = "") -> None:
+        """Wake the background engine of this data dir (a no-op where this process dispatches)."""
+        if self._peer is not None:
+            self._peer(kind, detail)
 
     def _on_store_wake(self, kind: str, detail: str) -> None:
         if kind == "due":
@@ -150,6 +162,8 @@ class Engine:
             await self.scheduler.stop()
         await self.dispatcher.close()
         await self.store.close()
+        if self._peer is not None:
+            self._peer.close()
 
     async def __aenter__(self) -> Engine:
         await self.start()

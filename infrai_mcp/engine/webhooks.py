@@ -90,6 +90,7 @@ class WebhookService:
     def wake(self) -> None:
         if self._wake is not None:
             self._wake.set()
+        self.engine.tell_peer("delivery")
 
     # -- operations ---------------------------------------------------------------------
     async def webhook_send(self, project: str, req: WebhookSend) -> Delivery:

@@ -1,0 +1,1 @@
+"""Running the engine: the background engine process of a data dir and its control channel."""
