@@ -26,7 +26,7 @@ from infrai_mcp.engine.engine import DEFAULT_PROJECT, Engine
 from infrai_mcp.errors import InfraiError
 from infrai_mcp.hints import render
 from infrai_mcp.mcp_server.timefields import resolve_instant, resolve_recurrence, zone
-from infrai_mcp.models.common import invalid_from_validation
+from infrai_mcp.models.common import MAX_JSON_DEPTH, invalid_from_validation
 from infrai_mcp.models.jobs import CronCreate, CronJob, Run, Task, TaskCreate
 
 log = logging.getLogger("infrai.serve")
@@ -194,6 +194,8 @@ def _payload(text: str | None) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InfraiError(f"--payload is not JSON ({exc.msg}); e.g. '{{\"report\": \"daily\"}}'") from None
+    except RecursionError:  # json's decoder recurses per level; the model states the bound
+        raise InfraiError(f"--payload is nested more than {MAX_JSON_DEPTH} levels deep; flatten it") from None
 
 
 def _target(args: argparse.Namespace) -> dict[str, Any]:

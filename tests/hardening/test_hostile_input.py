@@ -9,6 +9,7 @@ only, never the list around it or the queue messages next to it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -351,3 +352,27 @@ async def test_server_mode_refuses_private_targets_at_create_on_every_url_field(
             is_error, text = await h.tool(name, **args)
             assert is_error and "INFRAI_ALLOW_PRIVATE_TARGETS" in text, (name, text)
     assert await h.state() == before
+
+
+# -- the CLI (same models; SQLite, the store the operator CLI manages) ---------------------
+
+
+def test_cli_refuses_deep_json_and_bad_urls_and_stores_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from infrai_mcp.cli import main
+
+    monkeypatch.setenv("INFRAI_HOME", str(tmp_path))
+    monkeypatch.delenv("INFRAI_DATABASE_URL", raising=False)
+    cases = [
+        (["--payload", deep_text(MAX_JSON_DEPTH + 1)], f"more than {MAX_JSON_DEPTH} levels"),
+        (["--payload", deep_text(100_000)], f"more than {MAX_JSON_DEPTH} levels"),
+    ]
+    for extra, words in cases:
+        code = main(["cron", "add", "--url", URL, "--schedule", "0 9 * * *", *extra])
+        err = capsys.readouterr().err
+        assert code != 0 and words in err and "Traceback" not in err, err
+    code = main(["cron", "add", "--url", "http://x.invalid:99999/", "--schedule", "0 9 * * *"])
+    err = capsys.readouterr().err
+    assert code != 0 and "url" in err and "Traceback" not in err, err
+    assert main(["cron", "ls", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) in ([], {"items": [], "next_cursor": None})
