@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from infrai_mcp.errors import InvalidInput, PayloadTooLarge
+from infrai_mcp.core.errors import InvalidInput, PayloadTooLarge
 
 T = TypeVar("T")
 

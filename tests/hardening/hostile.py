@@ -19,11 +19,11 @@ from typing import Any
 import httpx
 from mcp import Client
 
-from infrai_mcp.api import create_app
-from infrai_mcp.api.keys import create_key
 from infrai_mcp.backends.embedded import EmbeddedBackend
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.mcp_server import build_server
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.mcp import build_server
+from infrai_mcp.surfaces.rest import create_app
+from infrai_mcp.surfaces.rest.keys import create_key
 
 PROJECT = "acme"
 # Rows that change without any request: the dispatch lease and key use times.

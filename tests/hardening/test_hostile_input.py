@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models.common import MAX_JSON_DEPTH, UNSHOWABLE_JSON
+from infrai_mcp.runtime.engine import Engine
 from tests.hardening.hostile import Hostile, body_of, deep, deep_text, error_of, hostile_harness
 
 pytestmark = pytest.mark.anyio
@@ -359,7 +359,7 @@ async def test_server_mode_refuses_private_targets_at_create_on_every_url_field(
 
 def test_cli_refuses_deep_json_and_bad_urls_and_stores_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    from infrai_mcp.cli import main
+    from infrai_mcp.surfaces.cli.main import main
 
     monkeypatch.setenv("INFRAI_HOME", str(tmp_path))
     monkeypatch.delenv("INFRAI_DATABASE_URL", raising=False)
