@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 
 from infrai_mcp import __version__
-from infrai_mcp.surfaces.cli import api_cmd, engine_cmd, engine_ctl, mcp_cmd, ops_cmd, service_cmd, ui_cmd, when_cmd
 from infrai_mcp.config import ConfigError, Settings
+from infrai_mcp.surfaces.cli import api_cmd, engine_cmd, engine_ctl, mcp_cmd, ops_cmd, service_cmd, ui_cmd, when_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:

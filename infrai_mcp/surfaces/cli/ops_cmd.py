@@ -11,11 +11,11 @@ import argparse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from infrai_mcp.surfaces.cli.engine_cmd import _call, _common, _emit, _guarded, _when, table
-from infrai_mcp.runtime.engine import Engine
 from infrai_mcp.core.errors import NotFound
 from infrai_mcp.models.queues import DeadLetter, Queue, QueueStats
 from infrai_mcp.models.schedules import Schedule, ScheduleUpdate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.cli.engine_cmd import _call, _common, _emit, _guarded, _when, table
 
 
 def _fields(value: Any) -> str:
