@@ -58,7 +58,7 @@ def cron_record(row: Row, warnings: list[str] | None = None) -> CronJob:
     return CronJob(
         cron_id=row["id"], name=row["name"] or "", schedule=row["schedule"], run_at=dt(row["run_at"]),
         timezone=row["timezone"], description=_describe(row["schedule"]), url=row["url"], queue=_queue(row),
-        method=row["method"], warnings=warnings or [],
+        method=row["method"], warnings=warnings or [], number=row.get("seq"),
         headers=_headers(row), payload=_load(row["payload"]), retries=row["retries"],
         timeout_seconds=row["timeout_seconds"], overlap_policy=row["overlap_policy"],
         misfire_policy=row["misfire_policy"], max_runs=row["max_runs"], run_count=row["run_count"],
@@ -73,7 +73,7 @@ def cron_record(row: Row, warnings: list[str] | None = None) -> CronJob:
 def task_record(row: Row, warnings: list[str] | None = None) -> Task:
     return Task(
         task_id=row["id"], name=row["name"], url=row["url"], queue=_queue(row), method=row["method"],
-        warnings=warnings or [], headers=_headers(row),
+        warnings=warnings or [], number=row.get("seq"), headers=_headers(row),
         payload=_load(row["payload"]), retries=row["retries"], timeout_seconds=row["timeout_seconds"],
         on_failure_webhook=row["on_failure_webhook"], result_url=row.get("result_url"),
         events_url=row.get("events_url"), has_secret=bool(row["secret"]),
