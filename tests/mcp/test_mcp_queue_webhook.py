@@ -34,7 +34,7 @@ async def test_queue_lifecycle(tools: Tools) -> None:
     got = (await tools.ok("queue_consume", queue="jobs", max_messages=3))["messages"]
     assert [m["payload"]["n"] for m in got] == [1, 2, 3]
     acked = await tools.ok("queue_ack", queue="jobs", receipts=[got[0]["receipt"]])
-    assert acked["items"] == [{"message_id": got[0]["message_id"], "acked": True}]
+    assert [(a["message_id"], a["acked"]) for a in acked["items"]] == [(got[0]["message_id"], True)]
     requeued = await tools.ok("queue_nack", queue="jobs", receipt=got[1]["receipt"], requeue=True)
     assert requeued["requeued"] is True
     dead = await tools.ok("queue_nack", queue="jobs", receipt=got[2]["receipt"], requeue=False, error="bad input")
@@ -130,6 +130,8 @@ async def test_ack_several_messages_in_one_call(tools: Tools) -> None:
     assert all(a["acked"] for a in acked["items"])
     assert (await tools.ok("queue_get", queue="work"))["available"] == 0
     assert (await tools.ok("queue_consume", queue="work"))["messages"] == []
+    again = await tools.ok("queue_ack", queue="work", receipts=[got[0]["receipt"]])  # idempotent: no error
+    assert again["items"][0]["acked"] is False and again["items"][0]["reason"]
     text = await tools.err("queue_ack", queue="work")
     assert "receipts" in text
     text = await tools.err("queue_publish", queue="work")
