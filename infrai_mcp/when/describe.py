@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 
 from infrai_mcp.when.cron import explain, normalize_cron
 from infrai_mcp.when.model import When
@@ -101,6 +102,7 @@ def _months(months: list[int]) -> str:
     return _join(_runs(months, lambda m: MONTH_NAMES[m - 1]))
 
 
+@lru_cache(maxsize=4096)
 def describe_cron(expr: str) -> str:
     cron = normalize_cron(expr)
     fields = cron.split(" ")
