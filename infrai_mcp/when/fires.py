@@ -139,7 +139,11 @@ def day_excluded(rec: Recurrence, nominal: datetime) -> str | None:
 
 
 def _holiday_name(cal: str, day: date) -> str | None:
-    found: Any = _calendar(cal).get(day)
+    """The holiday's name; None outside the years the ``holidays`` package covers for the calendar."""
+    days = _calendar(cal)
+    if not days.start_year <= day.year <= days.end_year:
+        return None
+    found: Any = days.get(day)
     return str(found) if found else None
 
 

@@ -2,9 +2,10 @@
 
 A ``Recurrence`` is one rule in a zone, with optional exclusions and jitter:
 
-* ``CronRule(expr)``: 5 or 6 fields (seconds first) with cronsim's extensions ``L``, ``nL``
-  (the nth-last day of the month), ``n#k`` (the kth weekday n), ``LW`` (the last weekday of the
-  month) and the @macros. ``CronRule.of("0 9 L * *")`` validates and normalises.
+* ``CronRule(expr)``: 5 or 6 fields (seconds first) with cronsim's extensions ``L`` (the last
+  day of the month), ``nL`` in day-of-week (the last weekday n of the month: ``5L`` the last
+  Friday), ``n#k`` (the kth weekday n: ``1#1`` the first Monday), ``LW`` (the last weekday of
+  the month) and the @macros. ``CronRule.of("0 9 L * *")`` validates and normalises.
 * ``IntervalRule(seconds, anchor)``: fires at ``anchor + k * seconds`` (k >= 0), exact elapsed
   time, unaffected by DST. ``IntervalRule.of(90, created=now)`` anchors one period after
   creation; pass ``anchor=`` for "every 90 minutes starting at 9am".
