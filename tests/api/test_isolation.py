@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from infrai_mcp.api.app import all_ops
+from infrai_mcp.surfaces.rest.app import all_ops
 from tests.api.conftest import Api
 
 pytestmark = pytest.mark.anyio

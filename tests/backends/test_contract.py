@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel
 
 from infrai_mcp.backends.base import Backend
-from infrai_mcp.errors import Conflict, InvalidInput, NotFound
+from infrai_mcp.core.errors import Conflict, InvalidInput, NotFound
 from infrai_mcp.models import (
     CronCreate,
     CronUpdate,

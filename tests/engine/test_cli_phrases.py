@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infrai_mcp.cli import main
+from infrai_mcp.surfaces.cli.main import main
 
 Cli = Callable[..., tuple[int, str, str]]
 

@@ -13,9 +13,9 @@ from mcp_types import ListToolsResult
 
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import TOOLSETS, Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.mcp_server import build_server
 from infrai_mcp.models import CronJob
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.mcp import build_server
 from tests.mcp.conftest import TZ, Tools, settings_for
 
 pytestmark = pytest.mark.anyio

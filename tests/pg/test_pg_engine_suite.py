@@ -14,8 +14,8 @@ import engine.test_schedules_and_leases
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.pg_store import PostgresStore
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.postgres.store import PostgresStore
 from tests.pg.reuse import collect
 from tests.receiver import Receiver
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from infrai_mcp.engine.clock import OffsetClock
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from infrai_mcp.core.clock import OffsetClock
+from infrai_mcp.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from infrai_mcp.models import MessageIn, QueueCreate, QueueUpdate
+from infrai_mcp.runtime.engine import Engine
 
 pytestmark = pytest.mark.anyio
 P = "default"
@@ -175,8 +175,8 @@ def test_trusted_records_equal_validated_ones() -> None:
     """The fast record path (queues.trusted) must be indistinguishable from validation."""
     from datetime import UTC, datetime
 
-    from infrai_mcp.engine.queue_records import message_record
     from infrai_mcp.models import Message
+    from infrai_mcp.services.queue_records import message_record
 
     now = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
     row = {

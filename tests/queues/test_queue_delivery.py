@@ -10,11 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from infrai_mcp.engine.clock import OffsetClock
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.store_queues import NewMessage
-from infrai_mcp.errors import Conflict, NotFound, PayloadTooLarge
+from infrai_mcp.core.clock import OffsetClock
+from infrai_mcp.core.errors import Conflict, NotFound, PayloadTooLarge
 from infrai_mcp.models import MessageIn, QueueCreate, QueueUpdate, RedriveRequest
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.queues import NewMessage
 
 pytestmark = pytest.mark.anyio
 P = "default"
