@@ -261,7 +261,7 @@ async def test_job_records_equal_validated_ones(idle: Engine) -> None:
     for fast, model in ((job, CronJob), (await idle.jobs.cron_get("p", job.cron_id), CronJob), (task, Task)):
         slow = model.model_validate(fast.model_dump())
         assert fast == slow and fast.model_dump_json() == slow.model_dump_json()
-        assert fast.model_fields_set == slow.model_fields_set
+        assert list(vars(fast)) == list(model.model_fields)  # the order the serializer writes
     assert job.has_secret and job.headers is not None and job.headers["X-A"] == "1"
     assert job.description == "Every 5 minutes" and job.next_run_at is not None
 
