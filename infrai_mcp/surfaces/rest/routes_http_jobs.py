@@ -222,8 +222,9 @@ async def job_create(request: Request) -> JSONResponse:
         record: Task | CronJob = await (b.cron_create(req) if isinstance(req, CronCreate) else b.task_schedule(req))
     except InvalidInput as exc:  # e.g. a past scheduled_at, found by the engine as a past run_at
         raise seed_names(exc, job) from None
-    # args echo the request as the seed's example does (method lower-case, empty headers as {}).
-    args: JSON = {"body": job.body, "headers": job.headers or {}, "method": job.method.lower(), "url": job.url}
+    # args echo the request as the seed's example does (method lower-case, empty headers as {}),
+    # with credential headers masked as every read shows them.
+    args: JSON = {"body": job.body, "headers": record.headers or {}, "method": job.method.lower(), "url": job.url}
     args.update({k: data[k] for k in ("query", "schedule_in", "scheduled_at", "repeat_every", "cron",
                                       "callback_url", "webhook_url")
                  if data.get(k) is not None})
