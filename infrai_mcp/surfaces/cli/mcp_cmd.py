@@ -114,8 +114,10 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "mcp",
         help="run the MCP server (stdio by default; this is what MCP clients start)",
-        description="Run the MCP server. Environment: INFRAI_HOME, INFRAI_TIMEZONE, INFRAI_TOOLSETS, "
-        "INFRAI_READ_ONLY, INFRAI_BASE_URL + INFRAI_API_KEY (use a remote engine). See docs/MCP.md.",
+        description="Run the MCP server. Over stdio on the embedded store, jobs fire from the data dir's "
+        "background engine (started if needed; INFRAI_BACKGROUND=0 or --in-process: inside this server). "
+        "Environment: INFRAI_HOME, INFRAI_TIMEZONE, INFRAI_TOOLSETS, INFRAI_READ_ONLY, INFRAI_BACKGROUND, "
+        "INFRAI_BASE_URL + INFRAI_API_KEY (use a remote engine). See docs/MCP.md.",
     )
     p.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="default: stdio")
     p.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
