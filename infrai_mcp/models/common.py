@@ -19,7 +19,8 @@ from pydantic import (
     field_validator,
 )
 
-from infrai_mcp.core.errors import InvalidInput, PayloadTooLarge
+from infrai_mcp.core.errors import NUL_REFUSED, InvalidInput, PayloadTooLarge
+from infrai_mcp.models.wording import in_words
 
 T = TypeVar("T")
 
@@ -35,9 +36,6 @@ MAX_PAGE = 500
 # values are refused at input, and a stored one deeper than this is shown as a placeholder
 # (``stored_json``), so no read can fail on it.
 MAX_JSON_DEPTH = 64
-NUL_REFUSED = (
-    "must not contain the NUL character (\\u0000); remove it, e.g. send \"report\" rather than \"report\\u0000\""
-)
 URL_CREDENTIALS_REFUSED = (
     "URL must not contain credentials (user:password@); send them in a header such as Authorization "
     "\u2014 credential headers are stored write-only and masked"
@@ -128,12 +126,22 @@ def refuse_nul(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
     """Every text field of every request refuses NUL, on every store: PostgreSQL cannot store it
     in text, and SQLite would. JSON payloads (fields typed ``Any``) may carry it: they are
     stored as JSON text, where it is the escape ``\\u0000``."""
-    name = info.field_name
-    if name is not None and model.model_fields[name].annotation is Any:
+    if isinstance(value, str):  # the common case first: one C-level scan
+        if "\x00" in value:
+            raise ValueError(NUL_REFUSED)
         return value
-    if has_nul(value):
+    if not isinstance(value, dict | list | tuple):
+        return value  # numbers, booleans, None, times, nested models (they check themselves)
+    key = (model, info.field_name or "")
+    skip = _JSON_FIELDS.get(key)
+    if skip is None:
+        skip = _JSON_FIELDS[key] = model.model_fields[key[1]].annotation is Any if key[1] else False
+    if not skip and has_nul(value):
         raise ValueError(NUL_REFUSED)
     return value
+
+
+_JSON_FIELDS: dict[tuple[type[BaseModel], str], bool] = {}  # (model, field) -> typed Any (a JSON payload)
 
 
 class Model(BaseModel):
@@ -272,13 +280,13 @@ def invalid_from_validation(
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
         field = f"{prefix}{loc}" if loc else prefix.rstrip(".") or None
         first_field = first_field or field
-        msg = str(err.get("msg", "is invalid"))
-        msg = msg.removeprefix("Value error, ")
         kind = str(err.get("type", ""))
         if kind == "extra_forbidden":
             msg = "unknown field" + (f" (accepted: {', '.join(accepted)})" if accepted else "")
-        elif kind.startswith(("datetime_", "date_")):
-            msg += "; give an ISO 8601 time with an offset, e.g. 2026-12-01T09:00:00Z"
+        elif kind == "missing":
+            msg = "is required"
+        else:
+            msg = in_words(err)
         if "bytes of JSON" in msg:
             too_large = True
         parts.append(f"{field}: {msg}" if field else msg)
