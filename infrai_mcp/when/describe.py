@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 
 from infrai_mcp.when.cron import explain, normalize_cron
 from infrai_mcp.when.model import When
@@ -108,6 +109,7 @@ def _full(field: str, lo: int, hi: int) -> str:
     return field if values is None else canonical_field(set(values), lo, hi)
 
 
+@lru_cache(maxsize=4096)
 def describe_cron(expr: str) -> str:
     cron = normalize_cron(expr)
     fields = cron.split(" ")
