@@ -80,10 +80,13 @@ def make_backend(settings: Settings, *, background: bool = False) -> BackendChoi
                                  f"background engine pid {info.pid}, store {settings.sqlite_path}",
                                  lambda: fires_from(settings.home))
     engine = Engine(settings, dispatch=True)
-    shared = " and any infrai-mcp serve/worker on the same database" if settings.is_postgres else ""
+    said = ("Jobs fire from this server process while it runs and from any infrai-mcp serve/worker on the same "
+            "PostgreSQL database; with none of those running, nothing fires while this client is closed."
+            if settings.is_postgres else
+            "Jobs fire from this server process, only while it runs (in-process engine): tell the user nothing "
+            "fires while the client is closed.")
     return BackendChoice(EmbeddedBackend(engine), lambda: engine, f"embedded engine, store {settings.sqlite_path}",
-                         lambda: f"Jobs fire from this server process{shared}, only while it runs "
-                                 "(in-process engine): tell the user nothing fires while the client is closed.")
+                         lambda: said)
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
