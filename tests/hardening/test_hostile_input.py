@@ -109,7 +109,7 @@ async def test_nul_in_any_tool_argument_is_refused_over_mcp(hostile: Hostile) ->
     calls: list[tuple[str, dict[str, Any], str]] = [
         ("cron_create", {"url": URL, "schedule": "0 9 * * *", "name": NUL}, "name"),
         ("cron_get", {"cron_id": ids["cron"] + "\u0000"}, "cron_id"),
-        ("cron_pause", {"cron_id": "\u0000"}, "cron_id"),
+        ("cron_trigger", {"cron_id": "\u0000"}, "cron_id"),
         ("task_schedule", {"url": URL, "delay": 3600, "idempotency_key": NUL}, "idempotency_key"),
         ("queue_publish", {"queue": "q1", "payload": 1, "group_id": NUL}, "group_id"),
         ("schedule_list", {"agent_id": NUL}, "agent_id"),
@@ -276,8 +276,9 @@ async def test_a_repeated_ack_answers_success_with_acked_false(hostile: Hostile)
     again = body_of(await h.rest.post(f"{Q}/ack", json={"queue": "q", "receipt": msg["receipt"]}))
     assert again["acked"] is False and again["message_id"] == msg["message_id"]
     assert "already acked" in again["reason"]
-    is_error, over_mcp = await h.tool("queue_ack", queue="q", message_id=msg["message_id"])
-    assert not is_error and over_mcp["acked"] is False and "already acked" in over_mcp["reason"]
+    is_error, over_mcp = await h.tool("queue_ack", queue="q", message_ids=[msg["message_id"]])
+    (item,) = over_mcp["items"]
+    assert not is_error and item["acked"] is False and "already acked" in item["reason"]
     # An unknown queue is still an error: there is nothing the ack could have meant.
     error_of(await h.rest.post(f"{Q}/ack", json={"queue": "nope", "receipt": msg["receipt"]}), 404)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from tests.engine.conftest import until
 from tests.mcp.conftest import TZ, Tools
-from tests.receiver import Receiver
+from tests.receiver import Receiver, Reply
 
 pytestmark = pytest.mark.anyio
 
@@ -60,10 +61,12 @@ async def test_get_list_update_pause_resume_delete(tools: Tools, receiver: Recei
     assert [j["cron_id"] for j in listed["items"]] == [cid]
     upd = await tools.ok("cron_update", cron_id=cid, schedule="every monday at 10pm", name="b")
     assert upd["schedule"] == "0 22 * * 1" and upd["name"] == "b" and upd["timezone"] == TZ
-    paused = await tools.ok("cron_pause", cron_id=cid)
-    assert paused["status"] == "paused" and paused["next_fires"] == []
-    resumed = await tools.ok("cron_resume", cron_id=cid)
-    assert resumed["status"] == "active" and len(resumed["next_fires"]) == 5
+    (paused,) = (await tools.ok("pause", ids=[cid]))["items"]
+    assert paused["status"] == "paused" and paused["next_run"] is None
+    assert (await tools.ok("cron_get", cron_id=cid))["next_fires"] == []
+    (resumed,) = (await tools.ok("resume", ids=[cid]))["items"]
+    assert resumed["status"] == "active" and resumed["next_run"] is not None
+    assert len((await tools.ok("cron_get", cron_id=cid))["next_fires"]) == 5
     await tools.ok("cron_update", cron_id=cid, retention_days=7)
     assert (await tools.ok("cron_get", cron_id=cid))["retention_days"] == 7
     assert (await tools.ok("cron_delete", cron_id=cid))["deleted"] is True
@@ -79,7 +82,7 @@ async def test_one_shot_run_at(tools: Tools, receiver: Receiver) -> None:
 
 
 async def test_unknown_id_says_which_list_to_call(tools: Tools) -> None:
-    for name in ("cron_get", "cron_pause", "cron_trigger", "cron_delete"):
+    for name in ("cron_get", "cron_trigger", "cron_delete"):
         text = await tools.err(name, cron_id="cj_nope")
         assert "cj_nope" in text and "cron_list" in text
 
@@ -134,13 +137,43 @@ async def test_next_fires_respect_max_runs_and_a_used_up_job_stays_completed(too
 
     done = await until(completed, what="job completed after max_runs")
     assert done["run_count"] == 2 and done["next_fires"] == [] and done["next_run_at"] is None
-    resumed = await tools.ok("cron_resume", cron_id=job["cron_id"])
-    assert resumed["status"] == "completed" and resumed["next_fires"] == []  # nothing left to run
+    (resumed,) = (await tools.ok("resume", ids=[job["cron_id"]]))["items"]
+    assert resumed["status"] == "completed" and resumed["next_run"] is None  # nothing left to run
     more = await tools.ok("cron_update", cron_id=job["cron_id"], max_runs=3)
     assert more["status"] == "active" and len(more["next_fires"]) == 1
     fewer = await tools.ok("cron_update", cron_id=job["cron_id"], max_runs=1)
     assert fewer["status"] == "completed" and fewer["next_fires"] == []
     assert len(receiver.received("/two")) in (2, 3)  # the third run may have gone out in between
+
+
+async def test_trigger_waits_for_the_finished_run(tools: Tools, receiver: Receiver) -> None:
+    receiver.program("/slow", [Reply(status=201, body='{"report": "done"}', delay=0.3)])
+    job = await tools.ok("cron_create", name="report", schedule="every day at 6am", url=receiver.url("/slow"))
+    run = await tools.ok("cron_trigger", cron_id=job["cron_id"], wait_seconds=20)
+    assert run["state"] == "succeeded" and run["response_status"] == 201
+    assert run["response_excerpt"] == '{"report": "done"}' and run["trigger"] == "manual"
+    started = await tools.ok("cron_trigger", cron_id=job["cron_id"])  # no wait: answers at once
+    assert started["state"] in ("pending", "running", "succeeded")
+
+
+async def test_max_runs_counts_scheduled_fires_and_replies_say_what_is_left(tools: Tools, receiver: Receiver) -> None:
+    job = await tools.ok("cron_create", name="thrice", schedule="* * * * * *", url=receiver.url("/m"), max_runs=3)
+    assert (job["max_runs"], job["run_count"], job["runs_left"]) == (3, 0, 3)
+    manual = await tools.ok("cron_trigger", cron_id=job["cron_id"], wait_seconds=20)
+    assert manual["state"] == "succeeded"
+
+    async def completed() -> dict[str, Any] | None:
+        got = await tools.ok("cron_get", cron_id=job["cron_id"])
+        return got if got["status"] == "completed" else None
+
+    done = await until(completed, timeout=20, what="job completed after 3 scheduled fires")
+    assert (done["max_runs"], done["run_count"], done["runs_left"]) == (3, 3, 0) and done["next_fires"] == []
+    runs = (await tools.ok("run_list", job_id=job["cron_id"]))["items"]
+    assert sorted(r["trigger"] for r in runs) == ["manual", "schedule", "schedule", "schedule"]
+    (listed,) = (await tools.ok("cron_list", name="thrice"))["items"]
+    assert (listed["max_runs"], listed["run_count"], listed["runs_left"]) == (3, 3, 0)
+    more = await tools.ok("cron_update", cron_id=job["cron_id"], max_runs=5)
+    assert (more["max_runs"], more["runs_left"], more["status"]) == (5, 2, "active")
 
 
 async def test_a_queue_name_instead_of_a_url_publishes_each_fire(tools: Tools) -> None:
