@@ -9,12 +9,14 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from infrai_mcp.engine.planning import recurrence_of
 from infrai_mcp.engine.store_jobs import Row
 from infrai_mcp.models.common import mask_headers
 from infrai_mcp.models.jobs import Attempt, CronJob, Run, Task
 from infrai_mcp.models.schedules import Execution, ExecutionStatus, Schedule
 from infrai_mcp.when.cron import CronError
 from infrai_mcp.when.describe import describe_cron
+from infrai_mcp.when.rulewords import describe_recurrence
 
 
 def ts(dt: datetime) -> float:
@@ -50,10 +52,32 @@ def _describe(schedule: str | None) -> str | None:
         return None
 
 
+def kind_fields(row: Row) -> dict[str, Any]:
+    """A recurring job's schedule kind, start, exclusions and jitter, as records show them."""
+    if not row.get("schedule"):
+        return {}
+    return {"schedule_kind": row.get("schedule_kind") or "cron", "schedule_start": row.get("schedule_start"),
+            "exclusions": _load(row.get("exclusions")), "jitter_seconds": row.get("jitter_seconds") or 0}
+
+
+def describe_row(row: Row) -> str | None:
+    """The job's schedule in words (a plain cron as before; other kinds with their exclusions)."""
+    if not row.get("schedule"):
+        return None
+    if (row.get("schedule_kind") or "cron") == "cron" and not row.get("exclusions") and not row.get("jitter_seconds"):
+        return _describe(row["schedule"])
+    try:
+        rec = recurrence_of(row)
+    except ValueError:
+        return None
+    return describe_recurrence(rec, zone=False) if rec is not None else None
+
+
 def cron_record(row: Row) -> CronJob:
     return CronJob(
         cron_id=row["id"], name=row["name"] or "", schedule=row["schedule"], run_at=dt(row["run_at"]),
-        timezone=row["timezone"], description=_describe(row["schedule"]), url=row["url"], method=row["method"],
+        timezone=row["timezone"], description=describe_row(row), **kind_fields(row), url=row["url"],
+        method=row["method"],
         headers=_headers(row), payload=_load(row["payload"]), retries=row["retries"],
         timeout_seconds=row["timeout_seconds"], overlap_policy=row["overlap_policy"],
         misfire_policy=row["misfire_policy"], max_runs=row["max_runs"], run_count=row["run_count"],
