@@ -39,7 +39,7 @@ from dispatch_clients import ReceiverProcess
 from fire_lateness import reset, stats, wait_count
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
+from infrai_mcp.runtime.engine import Engine
 from infrai_mcp.models import CronCreate, TaskCreate
 from infrai_mcp.runtime.background import ensure_engine, stop_engine
 

@@ -29,11 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from infrai_mcp.commands.engine_cmd import tune_gc
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.dispatcher import AttemptResult, OutboundRequest
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import TaskCreate
+from infrai_mcp.outbound.dispatcher import AttemptResult, OutboundRequest
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.cli.engine_cmd import tune_gc
 
 CALLS = [0]
 

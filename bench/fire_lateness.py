@@ -33,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dispatch_clients import ReceiverProcess, ceiling
 
-from infrai_mcp.commands.engine_cmd import tune_gc
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import TaskCreate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.cli.engine_cmd import tune_gc
 
 
 def stats(url: str, full: bool = False) -> dict[str, Any]:

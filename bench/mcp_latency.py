@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.mcp_server import build_server
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.mcp import build_server
 
 
 def echo_server() -> MCPServer[Any]:

@@ -28,11 +28,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from infrai_mcp.api import create_app
-from infrai_mcp.commands.engine_cmd import tune_gc
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import TaskCreate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.cli.engine_cmd import tune_gc
+from infrai_mcp.surfaces.rest import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from slow_receiver import SlowTargets

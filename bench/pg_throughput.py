@@ -112,9 +112,9 @@ def infrai_setup(url: str, n: int) -> None:
 
 
 async def _infrai_setup(url: str, n: int) -> None:
-    from infrai_mcp.engine.pg_db import PgDB
-    from infrai_mcp.engine.pg_queues import PgQueueStore
-    from infrai_mcp.engine.store_queues import NewMessage
+    from infrai_mcp.store.postgres.db import PgDB
+    from infrai_mcp.store.postgres.queues import PgQueueStore
+    from infrai_mcp.store.queues import NewMessage
 
     class Q(PgQueueStore):
         db = PgDB(url, pool_size=1)
@@ -144,9 +144,9 @@ def infrai_consume(url: str, batch: int) -> int:
 
 
 async def _infrai_consume(url: str, batch: int) -> int:
-    from infrai_mcp.engine.pg_db import PgDB
-    from infrai_mcp.engine.pg_queues import PgQueueStore
-    from infrai_mcp.engine.store_queues import Handle
+    from infrai_mcp.store.postgres.db import PgDB
+    from infrai_mcp.store.postgres.queues import PgQueueStore
+    from infrai_mcp.store.queues import Handle
 
     class Q(PgQueueStore):
         db = PgDB(url, pool_size=1)
@@ -304,7 +304,7 @@ def statements(rounds: int, batch: int) -> None:
 
     from psycopg.rows import dict_row
 
-    from infrai_mcp.engine.sqlite_db import load_named_queries
+    from infrai_mcp.store.sqlite.db import load_named_queries
 
     q = load_named_queries("postgres/queries")
     n = rounds * batch + batch
@@ -349,7 +349,7 @@ def statements(rounds: int, batch: int) -> None:
 def _consumer(fn: Callable[[str, int], int], url: str, batch: int, go: Any, out: Any) -> None:
     if fn is infrai_consume:
         # Import before the clock starts, as the raw loop's psycopg is (~0.05 s of a run).
-        import infrai_mcp.engine.pg_queues  # noqa: F401
+        import infrai_mcp.store.postgres.queues  # noqa: F401
     elif fn in (pgq_manager_consume, pgq_loop_consume):
         import pgqueuer.qm  # noqa: F401
     go.wait()

@@ -37,9 +37,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.store import SqliteStore
 from infrai_mcp.models import MessageIn, QueueCreate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.base import SqliteStore
 
 P = "default"
 

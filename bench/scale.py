@@ -54,8 +54,8 @@ from dispatch_clients import split_requests
 from pg_throughput import admin, db_url
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import CronCreate, TaskCreate
+from infrai_mcp.runtime.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = ROOT / ".venv" / "bin" / "infrai-mcp"

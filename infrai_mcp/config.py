@@ -111,6 +111,9 @@ class Settings:
     # stdio MCP on the embedded store: a detached engine process fires jobs (INFRAI_BACKGROUND=0
     # or `mcp --in-process`: the engine runs inside the MCP server, only while it runs).
     background: bool = True
+    # A publish (or a job's queue target) naming an unknown queue creates a standard queue
+    # with defaults and says so in warnings (docs/QUEUES.md); INFRAI_AUTO_CREATE_QUEUES=0 refuses.
+    auto_create_queues: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -148,6 +151,7 @@ class Settings:
             lease_seconds=_positive_float("INFRAI_LEASE_SECONDS", 30.0),
             backoff_base=_positive_float("INFRAI_BACKOFF_BASE", 1.0),
             background=not _off("INFRAI_BACKGROUND"),
+            auto_create_queues=not _off("INFRAI_AUTO_CREATE_QUEUES"),
         )
 
     @property

@@ -28,7 +28,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from infrai_mcp.engine.pg_db import Migration, PgDB
+from infrai_mcp.store.postgres.db import Migration, PgDB
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PREFIX = "infrai_t_"

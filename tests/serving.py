@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-CLI = [sys.executable, "-m", "infrai_mcp.cli"]
+CLI = [sys.executable, "-m", "infrai_mcp.surfaces.cli.main"]
 REST_LINE = re.compile(r"REST API at (http://127\.0\.0\.1:\d+)/v1/")
 
 

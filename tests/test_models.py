@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from infrai_mcp.errors import InvalidInput, PayloadTooLarge
+from infrai_mcp.core.errors import InvalidInput, PayloadTooLarge
 from infrai_mcp.models import CronCreate, TaskCreate, invalid_from_validation, mask_headers
 
 

@@ -12,7 +12,7 @@ suite against all of them):
 - Inputs arrive as validated request models (``infrai_mcp.models``); times are exact
   (cron strings + IANA zone, aware UTC datetimes, integer seconds). Plain-language
   phrases are resolved by the caller with ``infrai_mcp.when`` before reaching here.
-- Errors are ``infrai_mcp.errors`` exceptions: ``InvalidInput`` (names the field),
+- Errors are ``infrai_mcp.core.errors`` exceptions: ``InvalidInput`` (names the field),
   ``NotFound`` (unknown id or another project's id; the message says which list call
   shows valid ids), ``Conflict``, ``PayloadTooLarge``, ``StoreUnavailable``. A call that
   raises has changed nothing.

@@ -45,7 +45,7 @@ from infrai_mcp.models import (
 )
 
 if TYPE_CHECKING:
-    from infrai_mcp.engine.engine import Engine
+    from infrai_mcp.runtime.engine import Engine
 
 DEFAULT_PROJECT = "default"
 

@@ -2,7 +2,7 @@
 
 Used by the MCP server when ``INFRAI_BASE_URL`` (and ``INFRAI_API_KEY``) are set. Requests
 go to the seed routes (001 ``/v1/scheduling/...``, 004 ``/api/agents/...``) and to our few
-extensions in the same style. An error envelope becomes the same ``infrai_mcp.errors``
+extensions in the same style. An error envelope becomes the same ``infrai_mcp.core.errors``
 exception the embedded backend raises (by ``code``, else by HTTP status), so tools report
 both alike; a server that cannot be reached is ``StoreUnavailable`` naming the URL.
 """
@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from infrai_mcp import __version__
 from infrai_mcp.backends.base import DEFAULT_LIMIT, Backend
-from infrai_mcp.errors import (
+from infrai_mcp.core.errors import (
     Conflict,
     InfraiError,
     InvalidInput,
@@ -27,7 +27,7 @@ from infrai_mcp.errors import (
     StoreUnavailable,
     Unauthorized,
 )
-from infrai_mcp.hints import strip_rest
+from infrai_mcp.core.hints import strip_rest
 from infrai_mcp.models import (
     AckResult,
     CronCreate,
@@ -90,7 +90,7 @@ def _body(model: BaseModel) -> dict[str, Any]:
 
 
 def error_from_response(response: httpx.Response) -> InfraiError:
-    """The ``infrai_mcp.errors`` exception an error response stands for."""
+    """The ``infrai_mcp.core.errors`` exception an error response stands for."""
     code, message, field = "", "", None
     try:
         err = response.json().get("error", {})

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from infrai_mcp.errors import InvalidInput, PayloadTooLarge
+from infrai_mcp.core.errors import InvalidInput, PayloadTooLarge
 
 T = TypeVar("T")
 

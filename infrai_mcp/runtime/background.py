@@ -57,7 +57,7 @@ class BackgroundError(RuntimeError):
 
 def engine_command(home: Path) -> list[str]:
     """The command line of the engine process for ``home`` (also used by the login service)."""
-    return [sys.executable, "-m", "infrai_mcp.cli", "engine", "run", "--home", str(home)]
+    return [sys.executable, "-m", "infrai_mcp.surfaces.cli.main", "engine", "run", "--home", str(home)]
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -226,7 +226,7 @@ class _Control(asyncio.DatagramProtocol):
 
 
 async def _serve(settings: Settings, token: str) -> None:
-    from infrai_mcp.engine.engine import Engine  # the runtime wires the engine; imported when it runs
+    from infrai_mcp.runtime.engine import Engine  # the runtime wires the engine; imported when it runs
 
     home = settings.home
     stop = asyncio.Event()

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from infrai_mcp.api.keys import authenticate, create_key
-from infrai_mcp.cli import main
-from infrai_mcp.engine.sqlite_db import SqliteDB
-from infrai_mcp.engine.sqlite_keys import SqliteKeyStore
-from infrai_mcp.errors import InvalidInput, NotFound
+from infrai_mcp.core.errors import InvalidInput, NotFound
+from infrai_mcp.store.sqlite.db import SqliteDB
+from infrai_mcp.store.sqlite.keys import SqliteKeyStore
+from infrai_mcp.surfaces.cli.main import main
+from infrai_mcp.surfaces.rest.keys import authenticate, create_key
 
 pytestmark = pytest.mark.anyio
 

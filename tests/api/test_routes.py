@@ -241,7 +241,7 @@ async def test_openapi_lists_every_route(api: Api) -> None:
     doc = (await api.a.get("/openapi.json")).json()
     assert doc["openapi"].startswith("3.1")
     declared = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
-    from infrai_mcp.api.app import all_ops
+    from infrai_mcp.surfaces.rest.app import all_ops
 
     for op in all_ops():
         for path in op.paths:
@@ -255,7 +255,7 @@ async def test_openapi_lists_every_route(api: Api) -> None:
 
 
 async def test_rate_limit_per_project(api: Api) -> None:
-    from infrai_mcp.api import create_app
+    from infrai_mcp.surfaces.rest import create_app
 
     limited = create_app(api.engine, api.engine.settings, rate_limit=1)  # burst 2, then 1 per second
     transport = httpx.ASGITransport(app=limited)
@@ -281,10 +281,10 @@ async def test_dashboard_is_mounted_behind_the_same_keys(api: Api) -> None:
 
 async def test_jobs_003_reports_the_attempt(tmp_path: Path) -> None:
     """With the dispatcher on, GET /api/jobs/{id} shows when the request was attempted."""
-    from infrai_mcp.api import create_app
-    from infrai_mcp.api.keys import create_key
     from infrai_mcp.config import Settings
-    from infrai_mcp.engine.engine import Engine
+    from infrai_mcp.runtime.engine import Engine
+    from infrai_mcp.surfaces.rest import create_app
+    from infrai_mcp.surfaces.rest.keys import create_key
     from tests.engine.conftest import until
     from tests.receiver import Receiver
 

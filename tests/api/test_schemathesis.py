@@ -20,13 +20,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from infrai_mcp.api import create_app
-from infrai_mcp.api.app import all_ops
-from infrai_mcp.api.keys import create_key
-from infrai_mcp.api.openapi import build_openapi
-from infrai_mcp.api.server import server_for
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.rest import create_app
+from infrai_mcp.surfaces.rest.app import all_ops
+from infrai_mcp.surfaces.rest.keys import create_key
+from infrai_mcp.surfaces.rest.openapi import build_openapi
+from infrai_mcp.surfaces.rest.server import server_for
 
 EXAMPLES = int(os.environ.get("INFRAI_SCHEMATHESIS_EXAMPLES", "8"))
 schema = schemathesis.openapi.from_dict(build_openapi(all_ops()))

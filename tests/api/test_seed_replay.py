@@ -160,10 +160,10 @@ async def test_replay_agents_004(api: Api) -> None:
 
 async def test_004_executions_shape(tmp_path: Any) -> None:
     """A schedule that really fires shows executions shaped as seed 004's get example."""
-    from infrai_mcp.api import create_app
-    from infrai_mcp.api.keys import create_key
     from infrai_mcp.config import Settings
-    from infrai_mcp.engine.engine import Engine
+    from infrai_mcp.runtime.engine import Engine
+    from infrai_mcp.surfaces.rest import create_app
+    from infrai_mcp.surfaces.rest.keys import create_key
     from tests.engine.conftest import until
 
     blocks, _ = agents_004()

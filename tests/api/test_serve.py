@@ -14,11 +14,11 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from infrai_mcp.api import create_app
-from infrai_mcp.api.keys import create_key
-from infrai_mcp.api.mcp_mount import build_mcp_app
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.rest import create_app
+from infrai_mcp.surfaces.rest.keys import create_key
+from infrai_mcp.surfaces.rest.mcp_mount import build_mcp_app
 from tests.backends.conftest import running_uvicorn
 
 pytestmark = pytest.mark.anyio
@@ -88,6 +88,6 @@ async def test_an_mcp_session_stays_with_its_project(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("::1", True), ("[::1]", True),
                                                 ("localhost", True), ("0.0.0.0", False), ("10.0.0.5", False)])
 def test_non_loopback_hosts_are_warned_about(host: str, loopback: bool) -> None:
-    from infrai_mcp.api.server import _is_loopback
+    from infrai_mcp.surfaces.rest.server import _is_loopback
 
     assert _is_loopback(host) is loopback

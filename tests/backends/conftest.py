@@ -16,14 +16,14 @@ from typing import Any
 import httpx
 import pytest
 
-from infrai_mcp.api import create_app
-from infrai_mcp.api.keys import create_key
-from infrai_mcp.api.server import server_for
 from infrai_mcp.backends.base import Backend
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.backends.remote import RemoteBackend
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.rest import create_app
+from infrai_mcp.surfaces.rest.keys import create_key
+from infrai_mcp.surfaces.rest.server import server_for
 
 KINDS = ("embedded", "remote_asgi", "remote_uvicorn")
 PROJECT = "acme"

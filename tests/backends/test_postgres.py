@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pgutil
 import pytest
 
-from infrai_mcp.engine.pg_store import PostgresStore
+from infrai_mcp.store.postgres.store import PostgresStore
 from tests.backends.conftest import BackendOpener
 from tests.backends.test_contract import normalise, scenario
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from infrai_mcp.backends.remote import RemoteBackend
-from infrai_mcp.errors import Conflict, InfraiError, InvalidInput, NotFound, StoreUnavailable, Unauthorized
+from infrai_mcp.core.errors import Conflict, InfraiError, InvalidInput, NotFound, StoreUnavailable, Unauthorized
 
 pytestmark = pytest.mark.anyio
 

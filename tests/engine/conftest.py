@@ -12,7 +12,7 @@ from typing import TypeVar
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
+from infrai_mcp.runtime.engine import Engine
 from tests import waiting
 from tests.receiver import Receiver
 

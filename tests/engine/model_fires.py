@@ -29,9 +29,9 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.store import Store
 from infrai_mcp.models import CronCreate, CronUpdate, TaskCreate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.base import Store
 from infrai_mcp.when.cron import iter_fires
 from tests.receiver import Receiver
 

@@ -22,8 +22,8 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import CronCreate, CronUpdate, TaskCreate
+from infrai_mcp.runtime.engine import Engine
 from tests.receiver import Received, Receiver
 
 P = "default"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
+from infrai_mcp.runtime.engine import Engine
 from tests.engine.races import changes_race_fires
 from tests.receiver import Receiver
 from tests.serving import serving, stop_cleanly

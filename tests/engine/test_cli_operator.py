@@ -12,10 +12,10 @@ import anyio
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import CronCreate
 from infrai_mcp.models.queues import MessageIn, QueueCreate
 from infrai_mcp.models.schedules import ScheduleCreate
+from infrai_mcp.runtime.engine import Engine
 from tests.engine.test_cli_phrases import Cli, cli  # noqa: F401 (the fixture)
 
 URL = "https://example.com/h"

@@ -11,9 +11,9 @@ import socket
 import pytest
 from standardwebhooks import Webhook
 
-from infrai_mcp.engine.dispatcher import Dispatcher, OutboundRequest, parse_retry_after
-from infrai_mcp.engine.signing import sign, verify
-from infrai_mcp.engine.ssrf import Policy, blocked_reason
+from infrai_mcp.outbound.dispatcher import Dispatcher, OutboundRequest, parse_retry_after
+from infrai_mcp.outbound.signing import sign, verify
+from infrai_mcp.outbound.ssrf import Policy, blocked_reason
 from tests.receiver import Receiver, Reply
 
 pytestmark = pytest.mark.anyio

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from standardwebhooks import Webhook
 
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.errors import Conflict
+from infrai_mcp.core.errors import Conflict
 from infrai_mcp.models import CronCreate, CronUpdate, Run, TaskCreate
+from infrai_mcp.runtime.engine import Engine
 from tests.engine.conftest import make_engine, until
 from tests.receiver import Receiver, Reply
 

@@ -9,8 +9,8 @@ import socket
 import pytest
 from standardwebhooks import Webhook
 
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import CronCreate, CronUpdate, TaskCreate
+from infrai_mcp.runtime.engine import Engine
 from tests.engine.test_firing import finished_run
 from tests.receiver import Receiver, Reply
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.errors import InvalidInput, NotFound
+from infrai_mcp.core.errors import InvalidInput, NotFound
 from infrai_mcp.models import CronCreate, CronUpdate, QueueCreate, ScheduleCreate, ScheduleUpdate, TaskCreate
+from infrai_mcp.runtime.engine import Engine
 from tests.engine.conftest import make_engine
 
 pytestmark = pytest.mark.anyio
@@ -73,7 +73,7 @@ async def test_unknown_ids_and_other_projects_are_not_found(idle: Engine) -> Non
     job = await idle.jobs.cron_create(P, cron())
     with pytest.raises(NotFound, match=r"^No cron job 'cj_nope'\.$") as info:
         await idle.jobs.cron_get(P, "cj_nope")
-    assert info.value.hint == "cron"  # each surface names its own list call (infrai_mcp.hints)
+    assert info.value.hint == "cron"  # each surface names its own list call (infrai_mcp.core.hints)
     with pytest.raises(NotFound):
         await idle.jobs.cron_get("other-project", job.cron_id)
     with pytest.raises(NotFound) as info:

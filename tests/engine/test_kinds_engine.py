@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.clock import OffsetClock
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.errors import InvalidInput
+from infrai_mcp.core.clock import OffsetClock
+from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.models import CronCreate, CronUpdate
 from infrai_mcp.models.jobs import Run
+from infrai_mcp.runtime.engine import Engine
 from tests.engine.conftest import until
 from tests.receiver import Receiver
 

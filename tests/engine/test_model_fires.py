@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from infrai_mcp.engine.store import SqliteStore, Store
+from infrai_mcp.store.base import SqliteStore, Store
 from tests.engine.model_fires import FireModel
 from tests.receiver import Receiver
 

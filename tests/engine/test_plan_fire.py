@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from infrai_mcp.engine.planning import SKIPPED_OVERLAP, plan_fire, settle
+from infrai_mcp.core.planning import SKIPPED_OVERLAP, plan_fire, settle
 
 DUE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC).timestamp()
 DAY = 86400.0

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from infrai_mcp.engine.planning import plan_fire, settle
+from infrai_mcp.core.planning import plan_fire, settle
 
 DAY = 86400.0
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.retention import prune_once
-from infrai_mcp.errors import InvalidInput
+from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.models import CronCreate, ScheduleCreate, ScheduleUpdate, TaskCreate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.runtime.retention import prune_once
 from tests.engine.conftest import make_engine, until
 from tests.receiver import Receiver, Reply
 

@@ -26,7 +26,7 @@ def start_serve(home: Path, log: Path) -> subprocess.Popen[bytes]:
            "INFRAI_ALLOW_PRIVATE_TARGETS": "127.0.0.1"}  # serve is in server mode; the receiver is local
     env.pop("INFRAI_DATABASE_URL", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "infrai_mcp.cli", "serve", "--port", "0"],
+        [sys.executable, "-m", "infrai_mcp.surfaces.cli.main", "serve", "--port", "0"],
         env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"),
     )
 
@@ -99,8 +99,8 @@ def test_cli_shows_what_was_scheduled(tmp_path: Path) -> None:
     env.pop("INFRAI_DATABASE_URL", None)
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "infrai_mcp.cli", *args], env=env, capture_output=True,
-                              text=True, timeout=60)
+        return subprocess.run([sys.executable, "-m", "infrai_mcp.surfaces.cli.main", *args], env=env,
+                              capture_output=True, text=True, timeout=60)
 
     added = cli("cron", "add", "--url", "https://example.com/h", "--schedule", "0 9 * * 1-5", "--name", "digest",
                 "--timezone", "Europe/Berlin", "--json")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from infrai_mcp.engine.clock import OffsetClock
-from infrai_mcp.engine.engine import Engine
+from infrai_mcp.core.clock import OffsetClock
 from infrai_mcp.models import CronCreate, TaskCreate
+from infrai_mcp.runtime.engine import Engine
 from tests.hardening.conftest import P, make_engine, until
 from tests.receiver import Receiver
 

@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import CronCreate, MessageIn, QueueCreate, SubscriptionCreate, TaskCreate
+from infrai_mcp.runtime.engine import Engine
 from tests.hardening.conftest import P, until
 from tests.receiver import Receiver
 
@@ -43,7 +43,7 @@ def start_serve(home: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "INFRAI_HOME": str(home), "INFRAI_LEASE_SECONDS": "2", "INFRAI_BACKOFF_BASE": "0.05",
            "INFRAI_ALLOW_PRIVATE_TARGETS": "127.0.0.1"}  # serve is in server mode; the receiver is local
     env.pop("INFRAI_DATABASE_URL", None)
-    return subprocess.Popen([sys.executable, "-m", "infrai_mcp.cli", "serve", "--port", "0"],
+    return subprocess.Popen([sys.executable, "-m", "infrai_mcp.surfaces.cli.main", "serve", "--port", "0"],
                             env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"))
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import MessageIn, QueueCreate, Run, SubscriptionCreate, TaskCreate, WebhookSend
+from infrai_mcp.runtime.engine import Engine
 from tests.hardening.conftest import P, make_engine, until
 from tests.hardening.rawserver import RawServer
 from tests.receiver import Receiver, Reply

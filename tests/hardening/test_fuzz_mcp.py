@@ -24,8 +24,8 @@ from mcp import Client
 
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.mcp_server import build_server
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.mcp import build_server
 from tests.hardening.conftest import snapshot
 from tests.hardening.fuzz import args_for, hostile_value
 

@@ -20,10 +20,10 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infrai_mcp.api import create_app
-from infrai_mcp.api.keys import create_key
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.rest import create_app
+from infrai_mcp.surfaces.rest.keys import create_key
 from tests.hardening.conftest import snapshot
 from tests.hardening.fuzz import ODD_STRINGS, args_for, hostile_value
 

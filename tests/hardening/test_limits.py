@@ -17,15 +17,15 @@ import httpx
 import pytest
 from mcp import Client
 
-from infrai_mcp.api import create_app
-from infrai_mcp.api.keys import create_key
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.store_jobs import LIVE_JOB_STATUSES
-from infrai_mcp.errors import LimitExceeded
-from infrai_mcp.mcp_server import build_server
+from infrai_mcp.core.errors import LimitExceeded
 from infrai_mcp.models import CronCreate, CronUpdate, MessageIn, QueueCreate, TaskCreate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.jobs import LIVE_JOB_STATUSES
+from infrai_mcp.surfaces.mcp import build_server
+from infrai_mcp.surfaces.rest import create_app
+from infrai_mcp.surfaces.rest.keys import create_key
 
 pytestmark = pytest.mark.anyio
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from infrai_mcp.api import create_app
-from infrai_mcp.api.keys import create_key
-from infrai_mcp.api.mcp_mount import build_mcp_app
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.rest import create_app
+from infrai_mcp.surfaces.rest.keys import create_key
+from infrai_mcp.surfaces.rest.mcp_mount import build_mcp_app
 from tests.backends.conftest import running_uvicorn
 from tests.hardening.conftest import snapshot
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from infrai_mcp.api import create_app
 from infrai_mcp.models import TaskCreate
+from infrai_mcp.surfaces.rest import create_app
 from tests.hardening.conftest import P, make_engine, until
 from tests.hardening.rawserver import RawServer, Tracker
 

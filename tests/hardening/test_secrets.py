@@ -16,11 +16,11 @@ import httpx
 import pytest
 from mcp import Client
 
-from infrai_mcp.api import create_app
-from infrai_mcp.api.keys import create_key
 from infrai_mcp.backends.embedded import EmbeddedBackend
-from infrai_mcp.mcp_server import build_server
 from infrai_mcp.models import QueueCreate
+from infrai_mcp.surfaces.mcp import build_server
+from infrai_mcp.surfaces.rest import create_app
+from infrai_mcp.surfaces.rest.keys import create_key
 from tests.hardening.conftest import make_engine, snapshot, until
 from tests.receiver import Receiver, Reply
 

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from infrai_mcp.engine.dispatcher import Dispatcher, OutboundRequest
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import (
     CronCreate,
     MessageIn,
@@ -22,6 +20,8 @@ from infrai_mcp.models import (
     TaskCreate,
     WebhookSend,
 )
+from infrai_mcp.outbound.dispatcher import Dispatcher, OutboundRequest
+from infrai_mcp.runtime.engine import Engine
 from tests.hardening.conftest import P, make_engine, until
 from tests.receiver import Receiver, Reply
 

@@ -20,13 +20,13 @@ import httpx
 import pytest
 from mcp import Client
 
-from infrai_mcp.api import create_app
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.errors import StoreUnavailable
-from infrai_mcp.mcp_server import build_server
+from infrai_mcp.core.errors import StoreUnavailable
 from infrai_mcp.models import MessageIn, QueueCreate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.mcp import build_server
+from infrai_mcp.surfaces.rest import create_app
 from tests.hardening.conftest import P, snapshot
 
 pytestmark = pytest.mark.anyio
@@ -138,12 +138,12 @@ async def test_read_only_data_dir(tmp_path: Path) -> None:
         try:
             # Starting on a read-only data dir: one clear line, no traceback, exit code != 0.
             env = {**os.environ, "INFRAI_HOME": str(home)}
-            proc = subprocess.run([sys.executable, "-m", "infrai_mcp.cli", "cron", "add", "--schedule", "@daily",
-                                   "--url", "https://example.com/x"], env=env, capture_output=True, text=True,
-                                  timeout=60)
+            proc = subprocess.run([sys.executable, "-m", "infrai_mcp.surfaces.cli.main", "cron", "add",
+                                   "--schedule", "@daily", "--url", "https://example.com/x"], env=env,
+                                  capture_output=True, text=True, timeout=60)
             out = proc.stdout + proc.stderr
             assert proc.returncode != 0 and "Traceback" not in out, out
-            assert "read-only" in out or "readonly" in out or "permission" in out.lower(), out
+            assert any(w in out.lower() for w in ("read-only", "readonly", "permission", "not writable")), out
             # An engine that opens anyway (reads work) answers writes with StoreUnavailable.
             with contextlib.suppress(StoreUnavailable, OSError, sqlite3.Error):
                 async with Engine(Settings(home=home), dispatch=False) as eng:

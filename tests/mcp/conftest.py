@@ -14,8 +14,8 @@ from mcp_types import CallToolResult
 
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.mcp_server import build_server
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.mcp import build_server
 from tests.receiver import Receiver
 
 TZ = "America/New_York"

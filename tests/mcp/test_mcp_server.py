@@ -13,9 +13,9 @@ from mcp_types import ListToolsResult
 
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import TOOLSETS, Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.mcp_server import build_server
 from infrai_mcp.models import CronJob
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.mcp import build_server
 from tests.mcp.conftest import TZ, Tools, settings_for
 
 pytestmark = pytest.mark.anyio
@@ -160,8 +160,8 @@ ID_TOOLS = [
     ("queue_dlq_list", {"queue": "nope"}, "queue_list"),
     ("queue_dlq_redrive", {"queue": "nope"}, "queue_list"),
     ("queue_push_subscribe", {"queue": "nope", "url": "http://127.0.0.1:9/x"}, "queue_list"),
-    ("queue_publish_batch", {"queue": "nope", "messages": [{"payload": 1}]}, "queue_list"),
 ]
+# queue_publish and queue_publish_batch create an unknown queue (docs/QUEUES.md): tests/queues.
 
 
 @pytest.mark.parametrize(("tool", "args", "hint"), ID_TOOLS, ids=[t[0] for t in ID_TOOLS])

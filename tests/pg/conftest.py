@@ -81,9 +81,9 @@ async def tools(tmp_path: Path, pg_url: str) -> AsyncIterator[Any]:
     from mcp import Client
 
     from infrai_mcp.backends.embedded import EmbeddedBackend
-    from infrai_mcp.engine.engine import Engine
-    from infrai_mcp.engine.pg_store import PostgresStore
-    from infrai_mcp.mcp_server import build_server
+    from infrai_mcp.runtime.engine import Engine
+    from infrai_mcp.store.postgres.store import PostgresStore
+    from infrai_mcp.surfaces.mcp import build_server
     from tests.mcp.conftest import Tools, settings_for
 
     store = PostgresStore(pg_url, pool_size=4)

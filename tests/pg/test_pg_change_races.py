@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
+from infrai_mcp.runtime.engine import Engine
 from tests.engine.races import changes_race_fires
 from tests.receiver import Receiver
 
@@ -31,7 +31,7 @@ async def test_changes_after_a_fire_never_send_old_plans_with_two_workers(
     env = {**os.environ, "INFRAI_DATABASE_URL": pg_url, "INFRAI_HOME": str(tmp_path),
            "INFRAI_ALLOW_PRIVATE_TARGETS": "127.0.0.1"}
     logs = [tmp_path / f"worker{i}.log" for i in range(2)]
-    procs = [subprocess.Popen([sys.executable, "-m", "infrai_mcp.cli", "worker"], env=env,
+    procs = [subprocess.Popen([sys.executable, "-m", "infrai_mcp.surfaces.cli.main", "worker"], env=env,
                               stdout=subprocess.DEVNULL, stderr=log.open("ab")) for log in logs]
     try:
         async with Engine(Settings(home=tmp_path, database_url=pg_url), dispatch=False) as engine:

@@ -9,8 +9,8 @@ import time
 import psycopg
 import pytest
 
-from infrai_mcp.engine.pg_db import Conn, PgDB
-from infrai_mcp.errors import StoreUnavailable
+from infrai_mcp.core.errors import StoreUnavailable
+from infrai_mcp.store.postgres.db import Conn, PgDB
 
 pytestmark = pytest.mark.anyio
 

@@ -10,18 +10,20 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import engine.test_firing
+import engine.test_queue_targets
 import engine.test_schedules_and_leases
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.pg_store import PostgresStore
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.postgres.store import PostgresStore
 from tests.pg.reuse import collect
 from tests.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
 
-collect(globals(), [engine.test_firing, engine.test_schedules_and_leases], needs={"engine"})
+collect(globals(), [engine.test_firing, engine.test_schedules_and_leases, engine.test_queue_targets],
+        needs={"engine"})
 
 
 @pytest.fixture

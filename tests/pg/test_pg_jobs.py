@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from infrai_mcp.engine.pg_db import PgDB
-from infrai_mcp.engine.pg_jobs import DUE_CHANNEL, PgJobStore
-from infrai_mcp.engine.planning import FirePlan, plan_fire
-from infrai_mcp.engine.store_jobs import Claimed, Due, Outcome
-from infrai_mcp.ids import new_id
+from infrai_mcp.core.ids import new_id
+from infrai_mcp.core.planning import FirePlan, plan_fire
+from infrai_mcp.store.jobs import Claimed, Due, Outcome
+from infrai_mcp.store.postgres.db import PgDB
+from infrai_mcp.store.postgres.jobs import DUE_CHANNEL, PgJobStore
 
 pytestmark = pytest.mark.anyio
 T0 = 1_800_000_000.0

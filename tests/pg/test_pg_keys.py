@@ -10,9 +10,9 @@ import psycopg
 import pytest
 from api.test_keys import test_list_and_projects
 
-from infrai_mcp.api.keys import authenticate, create_key
-from infrai_mcp.engine.pg_db import PgDB
-from infrai_mcp.engine.pg_keys import PgKeyStore
+from infrai_mcp.store.postgres.db import PgDB
+from infrai_mcp.store.postgres.keys import PgKeyStore
+from infrai_mcp.surfaces.rest.keys import authenticate, create_key
 
 pytestmark = pytest.mark.anyio
 __all__ = ["test_list_and_projects"]  # collected here against the `store` fixture below

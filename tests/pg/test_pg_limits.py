@@ -9,8 +9,8 @@ import pytest
 
 import tests.hardening.test_limits as limits
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.pg_store import PostgresStore
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.postgres.store import PostgresStore
 from tests.pg.reuse import collect
 
 pytestmark = pytest.mark.anyio

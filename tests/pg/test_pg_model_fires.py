@@ -9,8 +9,8 @@ import pgutil
 import pytest
 from hypothesis import HealthCheck, settings
 
-from infrai_mcp.engine.pg_store import PostgresStore
-from infrai_mcp.engine.store import Store
+from infrai_mcp.store.base import Store
+from infrai_mcp.store.postgres.store import PostgresStore
 from tests.engine.model_fires import FireModel
 from tests.receiver import Receiver
 

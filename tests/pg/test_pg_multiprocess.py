@@ -22,9 +22,9 @@ import psycopg
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.pg_store import PostgresStore
 from infrai_mcp.models import CronCreate, TaskCreate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.postgres.store import PostgresStore
 from tests.receiver import Receiver, Reply
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -50,7 +50,7 @@ def workers(tmp_path: Path, pg_url: str) -> Iterator[list[subprocess.Popen[bytes
     env = {**os.environ, "INFRAI_DATABASE_URL": pg_url, "INFRAI_HOME": str(tmp_path),
            "INFRAI_LEASE_SECONDS": str(LEASE), "INFRAI_BACKOFF_BASE": "0.05",
            "INFRAI_ALLOW_PRIVATE_TARGETS": "127.0.0.1"}  # workers run in server mode; the receiver is local
-    procs = [subprocess.Popen([sys.executable, "-m", "infrai_mcp.cli", "worker"], env=env,
+    procs = [subprocess.Popen([sys.executable, "-m", "infrai_mcp.surfaces.cli.main", "worker"], env=env,
                               stdout=subprocess.DEVNULL, stderr=(tmp_path / f"worker{i}.log").open("ab"))
              for i in range(3)]
     yield procs

@@ -16,9 +16,9 @@ import queues.test_webhooks
 from queues.conftest import StoreFactory
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.clock import OffsetClock
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.pg_store import PostgresStore
+from infrai_mcp.core.clock import OffsetClock
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.postgres.store import PostgresStore
 from tests.pg.reuse import collect
 from tests.receiver import Receiver
 

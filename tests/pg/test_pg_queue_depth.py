@@ -16,15 +16,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from infrai_mcp.api import create_app
-from infrai_mcp.api.keys import create_key
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.pg_queue_admin import near_margin
-from infrai_mcp.engine.pg_store import PostgresStore
-from infrai_mcp.engine.store_queues import Handle, NewMessage
-from infrai_mcp.errors import LimitExceeded
+from infrai_mcp.core.errors import LimitExceeded
 from infrai_mcp.models import MessageIn, QueueCreate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.postgres.queue_admin import near_margin
+from infrai_mcp.store.postgres.store import PostgresStore
+from infrai_mcp.store.queues import Handle, NewMessage
+from infrai_mcp.surfaces.rest import create_app
+from infrai_mcp.surfaces.rest.keys import create_key
 
 pytestmark = pytest.mark.anyio
 P = "acme"

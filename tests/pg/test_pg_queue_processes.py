@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.pg_store import PostgresStore
 from infrai_mcp.models import MessageIn, QueueCreate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.postgres.store import PostgresStore
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 P = "default"

@@ -14,11 +14,11 @@ import queues.test_queue_admin
 import queues.test_queue_delivery
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.clock import OffsetClock
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.pg_store import PostgresStore
-from infrai_mcp.engine.store_queues import NewMessage
+from infrai_mcp.core.clock import OffsetClock
 from infrai_mcp.models import MessageIn, QueueCreate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.postgres.store import PostgresStore
+from infrai_mcp.store.queues import NewMessage
 from tests.pg.reuse import collect
 
 pytestmark = pytest.mark.anyio

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.pg_store import PostgresStore
-from infrai_mcp.engine.store_queues import NewMessage
 from infrai_mcp.models import MessageIn, QueueCreate, TaskCreate, WebhookSend
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.postgres.store import PostgresStore
+from infrai_mcp.store.queues import NewMessage
 
 pytestmark = pytest.mark.anyio
 T0 = 1_800_000_000.0

@@ -14,9 +14,9 @@ from typing import TypeVar
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.clock import OffsetClock
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.store import SqliteStore, Store
+from infrai_mcp.core.clock import OffsetClock
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.base import SqliteStore, Store
 from tests import waiting
 from tests.receiver import Receiver
 

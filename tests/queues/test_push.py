@@ -14,11 +14,11 @@ import pytest
 from standardwebhooks import Webhook
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine import queues as queues_module
-from infrai_mcp.engine.clock import OffsetClock
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.errors import InvalidInput, NotFound
+from infrai_mcp.core.clock import OffsetClock
+from infrai_mcp.core.errors import InvalidInput, NotFound
 from infrai_mcp.models import MessageIn, QueueCreate, SubscriptionCreate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.services import queues as queues_module
 from tests.queues.conftest import StoreFactory, until
 from tests.receiver import Receiver, Reply
 

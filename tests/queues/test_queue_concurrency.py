@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.engine.store import SqliteStore
 from infrai_mcp.models import MessageIn, QueueCreate
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.base import SqliteStore
 
 N = 20_000
 CONSUMERS = 4

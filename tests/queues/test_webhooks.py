@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from standardwebhooks import Webhook
 
-from infrai_mcp.engine.clock import OffsetClock
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.errors import NotFound
+from infrai_mcp.core.clock import OffsetClock
+from infrai_mcp.core.errors import NotFound
 from infrai_mcp.models import Delivery, WebhookSend
+from infrai_mcp.runtime.engine import Engine
 from tests.queues.conftest import until
 from tests.receiver import Receiver, Reply
 

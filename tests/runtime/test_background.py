@@ -17,9 +17,9 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.runtime.background import ensure_engine
 from infrai_mcp.runtime.control import alive, read_info, running
+from infrai_mcp.runtime.engine import Engine
 from tests.mcp.conftest import Tools
 from tests.receiver import Receiver, Reply
 from tests.runtime.conftest import BIN, PASS_THROUGH, cli

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infrai_mcp.cli import main
+from infrai_mcp.surfaces.cli.main import main
 
 COMMANDS = [[], ["mcp"], ["serve"], ["worker"], ["cron", "ls"], ["task", "ls"], ["engine", "status"],
             ["service", "status"], ["when", "in 5 minutes"], ["keys", "list"], ["ui"]]

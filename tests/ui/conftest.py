@@ -16,8 +16,8 @@ import pytest
 
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import Settings
-from infrai_mcp.engine.engine import Engine
-from infrai_mcp.ui import create_ui_app
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.ui import create_ui_app
 from tests import waiting
 from tests.receiver import Receiver
 

@@ -52,7 +52,7 @@ def require_browser() -> None:
 
 
 class Server:
-    """``python -m infrai_mcp.cli <args>``; the URL is read from the first line of ``stream``
+    """``python -m infrai_mcp.surfaces.cli.main <args>``; the URL is read from the first line of ``stream``
     that matches ``pattern`` (group 1), within START_TIMEOUT seconds."""
 
     def __init__(
@@ -60,7 +60,7 @@ class Server:
         stream: str = "stdout",
     ) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "infrai_mcp.cli", *args],
+            [sys.executable, "-m", "infrai_mcp.surfaces.cli.main", *args],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -127,8 +127,8 @@ class McpTools:
 
         from infrai_mcp.backends.embedded import EmbeddedBackend
         from infrai_mcp.config import Settings
-        from infrai_mcp.engine.engine import Engine
-        from infrai_mcp.mcp_server import build_server
+        from infrai_mcp.runtime.engine import Engine
+        from infrai_mcp.surfaces.mcp import build_server
 
         settings = Settings(home=self.home, timezone="America/New_York")
         async with Engine(settings, dispatch=False) as engine:
@@ -214,7 +214,7 @@ class McpHttpTools:
 def create_key(env: dict[str, str], project: str) -> str:
     """``infrai-mcp keys create --project <project>``: the key is the one line on stdout."""
     done = subprocess.run(
-        [sys.executable, "-m", "infrai_mcp.cli", "keys", "create", "--project", project],
+        [sys.executable, "-m", "infrai_mcp.surfaces.cli.main", "keys", "create", "--project", project],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
     )
     return done.stdout.strip()

@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from infrai_mcp.api import create_app
-from infrai_mcp.api.keys import create_key
 from infrai_mcp.backends.embedded import EmbeddedBackend
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import CronCreate, MessageIn, QueueCreate, TaskCreate
-from infrai_mcp.ui import create_ui_app
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.surfaces.rest import create_app
+from infrai_mcp.surfaces.rest.keys import create_key
+from infrai_mcp.surfaces.ui import create_ui_app
 from tests.ui.conftest import client_for, csrf_of
 
 pytestmark = pytest.mark.anyio

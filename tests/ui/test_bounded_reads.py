@@ -10,11 +10,11 @@ import httpx
 import pytest
 
 from infrai_mcp.backends.embedded import EmbeddedBackend
-from infrai_mcp.engine.engine import Engine
 from infrai_mcp.models import MAX_PAGE, CronCreate
-from infrai_mcp.ui import create_ui_app
-from infrai_mcp.ui.data import CHART_MAX_PAGES
-from infrai_mcp.upcoming import WINDOW_MAX_PAGES
+from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.services.upcoming import WINDOW_MAX_PAGES
+from infrai_mcp.surfaces.ui import create_ui_app
+from infrai_mcp.surfaces.ui.data import CHART_MAX_PAGES
 from tests.ui.conftest import CSRF, client_for
 
 pytestmark = pytest.mark.anyio

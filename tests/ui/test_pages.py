@@ -11,9 +11,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from infrai_mcp.backends.embedded import EmbeddedBackend
-from infrai_mcp.errors import NotFound
+from infrai_mcp.core.errors import NotFound
 from infrai_mcp.models import CronCreate, MessageIn, QueueCreate, ScheduleCreate, TaskCreate, WebhookSend
-from infrai_mcp.ui import create_ui_app
+from infrai_mcp.surfaces.ui import create_ui_app
 from tests.receiver import Receiver
 from tests.ui.conftest import CSRF, client_for, post, until
 

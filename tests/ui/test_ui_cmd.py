@@ -40,7 +40,7 @@ def test_ui_command_serves_the_local_data_dir_without_a_key(tmp_path: Path) -> N
 
 def test_ui_command_refuses_addresses_other_than_loopback(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "infrai_mcp.cli", "ui", "--host", "0.0.0.0"],
+        [sys.executable, "-m", "infrai_mcp.surfaces.cli.main", "ui", "--host", "0.0.0.0"],
         cwd=ROOT, env=ui_env(tmp_path), capture_output=True, text=True, timeout=30,
     )
     assert done.returncode == 2 and "not a loopback address" in done.stderr and "infrai-mcp serve" in done.stderr

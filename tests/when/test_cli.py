@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from infrai_mcp.cli import main
+from infrai_mcp.surfaces.cli.main import main
 
 
 def test_when_cli_cron(capsys: pytest.CaptureFixture[str]) -> None:

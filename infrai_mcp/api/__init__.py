@@ -1,8 +1,0 @@
-"""The REST API: the seeds' routes over a project-scoped Backend (see docs/REST.md)."""
-
-from __future__ import annotations
-
-from infrai_mcp.api.app import create_app
-from infrai_mcp.api.server import serve_http
-
-__all__ = ["create_app", "serve_http"]

@@ -1,1 +1,0 @@
-"""The engine: store, scheduler, dispatcher, queues. See docs/ARCHITECTURE.md."""

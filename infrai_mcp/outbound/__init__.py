@@ -1,0 +1,1 @@
+"""Outbound HTTP: the dispatcher, its SSRF guard and webhook signing."""

@@ -1,0 +1,1 @@
+"""Persistence: the store contract (jobs, queues, webhooks, keys) and its SQLite and PostgreSQL implementations."""

@@ -1,0 +1,1 @@
+"""The embedded store: SQLite through one writer and one reader thread."""
