@@ -95,6 +95,8 @@ class ExclusionsIn(Model):
     dates: list[str] = Field(default_factory=list, max_length=366,
                              description="Local dates: '2026-12-24' (that day) or '--12-25' (every year).")
     skip_next: int = Field(0, ge=0, le=100, description="Skip the next N fires (resolved when saved).")
+    skip: list[AwareDatetime] = Field(default_factory=list, max_length=100,
+                                      description="Occurrences to skip: the rule's times (before jitter).")
 
 
 class KindFields(Model):
@@ -174,7 +176,7 @@ class CronJob(Record):
     run_at: datetime | None = None
     timezone: str
     description: str | None = None
-    schedule_kind: ScheduleKind | None = None
+    schedule_kind: str | None = None  # ScheduleKind; a plain str keeps the tools' output schemas small
     schedule_start: str | None = None
     exclusions: dict[str, Any] | None = None
     jitter_seconds: int = 0

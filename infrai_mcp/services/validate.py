@@ -105,14 +105,14 @@ def rule_of(schedule: str, kind: str, start: str | None, tz: str, now: datetime,
 def exclusions_of(given: ExclusionsIn, rule: Rule, tz: str, now: datetime, key: str) -> Exclusions:
     """Exclusions from a request; ``skip_next`` becomes the next N times of the rule (without jitter)."""
     try:
-        ex = Exclusions.of(holidays=given.holidays, dates=given.dates)
+        ex = Exclusions.of(holidays=given.holidays, dates=given.dates, skip=given.skip)
     except RuleError as exc:
         raise InvalidInput(f"exclusions: {exc}", field="exclusions") from None
     if not given.skip_next:
         return ex
     times = [o.nominal for o in islice(occurrences(Recurrence(rule, tz, ex), now, key=key), 10_000)
              if not o.skipped][: given.skip_next]
-    return replace(ex, skip=tuple(sorted(times)))
+    return replace(ex, skip=tuple(sorted({*ex.skip, *times})))
 
 
 def recurrence_for(req: KindFields, *, schedule: str | None, tz: str, now: datetime, key: str,
