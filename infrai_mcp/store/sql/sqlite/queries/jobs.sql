@@ -159,8 +159,10 @@ RETURNING id, project, job_id, job_kind, attempts, scheduled_for, webhook_id;
 
 -- name: jobs_by_ids
 -- Only what the executor needs (runs claimed for a retry or after a dead owner).
+-- (schedule, timezone, status, max_runs: the body's dynamic fields, core/dynamic.py).
 SELECT id, project, kind, agent_id, name, url, method, headers, payload, retries, timeout_seconds,
-    secret, on_failure_webhook, callback_type, callback_id, overlap_policy, result_url, events_url
+    secret, on_failure_webhook, callback_type, callback_id, overlap_policy, result_url, events_url,
+    schedule, timezone, status, max_runs
 FROM jobs WHERE id IN (SELECT value FROM json_each(:ids));
 
 -- name: tasks_mark_running
