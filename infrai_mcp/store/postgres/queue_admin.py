@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
-from infrai_mcp.core.errors import Conflict, InvalidInput
+from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.store.postgres.db import Conn, PgDB
 from infrai_mcp.store.postgres.webhooks import idem_get, many, one, queue_row
-from infrai_mcp.store.queues import Row, check_dead_letter_target, no_queue, queue_full
+from infrai_mcp.store.queues import Row, check_dead_letter_target, dlq_in_use, no_queue, queue_exists, queue_full
 
 _UPDATE_COLUMNS = ("project", "name", "dead_letter_queue", "max_retries", "message_retention_days",
                    "visibility_timeout_default", "enable_priority")
@@ -104,7 +104,7 @@ class PgQueueAdmin:
             # then reports the conflict, instead of failing with a unique violation.
             inserted = await one(conn, q["queue_insert"], row)
             if inserted is None:
-                raise Conflict(f"A queue named {name!r} already exists. Use it, or call queue_update to change it.")
+                raise queue_exists(name)
             if idempotency_key:
                 await conn.execute(q["idem_claim"], {
                     "project": project, "scope": "queue_create", "keys": [idempotency_key],
@@ -158,10 +158,7 @@ class PgQueueAdmin:
             await self._queue(conn, project, name)
             users = [r["who"] for r in await many(conn, q["queue_dlq_users"], args)]
             if users:
-                raise Conflict(
-                    f"Queue {name!r} is the dead-letter queue of {', '.join(map(repr, users))}. "
-                    "Point those at another queue (queue_update dead_letter_queue) or delete them first."
-                )
+                raise dlq_in_use(name, users)
             await conn.execute(q["queue_delete_messages"], args)
             await conn.execute(q["queue_delete_subscriptions"], args)
             await conn.execute(q["queue_delete"], args)
