@@ -39,9 +39,9 @@ from dispatch_clients import ReceiverProcess
 from fire_lateness import reset, stats, wait_count
 
 from infrai_mcp.config import Settings
-from infrai_mcp.runtime.engine import Engine
 from infrai_mcp.models import CronCreate, TaskCreate
 from infrai_mcp.runtime.background import ensure_engine, stop_engine
+from infrai_mcp.runtime.engine import Engine
 
 
 async def create_tasks(engine: Engine, url: str, n: int, spacing: float, lead: float) -> None:

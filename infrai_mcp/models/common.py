@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from infrai_mcp.core.errors import InvalidInput, PayloadTooLarge
+from infrai_mcp.core.errors import NUL_REFUSED, InvalidInput, PayloadTooLarge
 
 T = TypeVar("T")
 
@@ -35,9 +35,6 @@ MAX_PAGE = 500
 # values are refused at input, and a stored one deeper than this is shown as a placeholder
 # (``stored_json``), so no read can fail on it.
 MAX_JSON_DEPTH = 64
-NUL_REFUSED = (
-    "must not contain the NUL character (\\u0000); remove it, e.g. send \"report\" rather than \"report\\u0000\""
-)
 URL_CREDENTIALS_REFUSED = (
     "URL must not contain credentials (user:password@); send them in a header such as Authorization "
     "\u2014 credential headers are stored write-only and masked"

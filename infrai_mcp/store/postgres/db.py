@@ -31,8 +31,7 @@ import psycopg
 from psycopg import AsyncConnection, errors, sql
 from psycopg.rows import DictRow, dict_row
 
-from infrai_mcp.core.errors import InvalidInput, StoreUnavailable
-from infrai_mcp.models.common import NUL_REFUSED
+from infrai_mcp.core.errors import NUL_REFUSED, InvalidInput, StoreUnavailable
 from infrai_mcp.store.sqlite.db import load_named_queries, migration_files
 
 T = TypeVar("T")

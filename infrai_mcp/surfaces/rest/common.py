@@ -18,10 +18,9 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from infrai_mcp.backends.base import DEFAULT_LIMIT, Backend
-from infrai_mcp.core.errors import InfraiError, InvalidInput, PayloadTooLarge
+from infrai_mcp.core.errors import NUL_REFUSED, InfraiError, InvalidInput, PayloadTooLarge
 from infrai_mcp.core.hints import render
 from infrai_mcp.models import MAX_JOB_BATCH, MAX_PAGE, invalid_from_validation
-from infrai_mcp.models.common import NUL_REFUSED
 
 M = TypeVar("M", bound=BaseModel)
 JSON = dict[str, Any]
