@@ -178,7 +178,7 @@ class CronJob(Record):
     description: str | None = None
     schedule_kind: str | None = None  # ScheduleKind; a plain str keeps the tools' output schemas small
     schedule_start: str | None = None
-    exclusions: dict[str, Any] | None = None
+    exclusions: Any = None  # {"holidays", "dates", "skip"} or null; Any keeps the tools' output schemas small
     jitter_seconds: int = 0
     url: str | None = None
     queue: str | None = None  # a queue target instead of url
