@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -143,7 +144,9 @@ def _holiday_name(cal: str, day: date) -> str | None:
     days = _calendar(cal)
     if not days.start_year <= day.year <= days.end_year:
         return None
-    found: Any = days.get(day)
+    with warnings.catch_warnings():  # years a calendar does not cover: no holidays (docs/TIME.md), no warning
+        warnings.simplefilter("ignore", UserWarning)
+        found: Any = days.get(day)
     return str(found) if found else None
 
 
