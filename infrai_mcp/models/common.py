@@ -125,12 +125,22 @@ def refuse_nul(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
     """Every text field of every request refuses NUL, on every store: PostgreSQL cannot store it
     in text, and SQLite would. JSON payloads (fields typed ``Any``) may carry it: they are
     stored as JSON text, where it is the escape ``\\u0000``."""
-    name = info.field_name
-    if name is not None and model.model_fields[name].annotation is Any:
+    if isinstance(value, str):  # the common case first: one C-level scan
+        if "\x00" in value:
+            raise ValueError(NUL_REFUSED)
         return value
-    if has_nul(value):
+    if not isinstance(value, dict | list | tuple):
+        return value  # numbers, booleans, None, times, nested models (they check themselves)
+    key = (model, info.field_name or "")
+    skip = _JSON_FIELDS.get(key)
+    if skip is None:
+        skip = _JSON_FIELDS[key] = model.model_fields[key[1]].annotation is Any if key[1] else False
+    if not skip and has_nul(value):
         raise ValueError(NUL_REFUSED)
     return value
+
+
+_JSON_FIELDS: dict[tuple[type[BaseModel], str], bool] = {}  # (model, field) -> typed Any (a JSON payload)
 
 
 class Model(BaseModel):

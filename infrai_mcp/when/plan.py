@@ -198,18 +198,44 @@ def _take_start(s: str, now: datetime, zone: str, *, date_only: bool = False) ->
 
 
 def _parts(s: str) -> list[str]:
-    """ "every Monday at 9am and every Friday at 5pm" → its parts, each with its own days and time."""
-    chunks = re.split(r"\band\b|\bplus\b|;", s)
+    """ "every Monday at 9am and every Friday at 5pm", "weekdays at 9am, weekends at 10am" → its parts,
+    each with its own days and time."""
+    s = _split_lists(s)
+    chunks = [c.strip() for c in re.split(r"\band\b|\bplus\b|;", s) if c.strip()]
     if len([c for c in chunks if _TIME_WORD.search(c) and _DAY_WORD.search(c)]) < 2:
         return [s]
     parts: list[str] = []
+    pending: list[str] = []
     for chunk in chunks:
-        if parts and not (_TIME_WORD.search(chunk) and _DAY_WORD.search(chunk)) and not (
-                _DAY_WORD.search(chunk) and _TIME_WORD.search(parts[-1]) and not _DAY_WORD.search(parts[-1])):
-            parts[-1] += " and " + chunk
+        timed, dayed = bool(_TIME_WORD.search(chunk)), bool(_DAY_WORD.search(chunk))
+        if timed and dayed:
+            parts.append(" and ".join([*pending, chunk]))
+            pending = []
+        elif dayed or not parts:
+            pending.append(chunk)  # "tuesdays and thursdays at 10am": days waiting for their time
         else:
-            parts.append(chunk)
-    return [p.strip() for p in parts if p.strip()]
+            parts[-1] += " and " + chunk  # "every monday at 9am and 5pm"
+    if pending:
+        if not parts:
+            return [s]
+        parts[-1] += " and " + " and ".join(pending)
+    return parts
+
+
+_TIME_END = re.compile(r"(?:\d{1,2}(?::\d{2})? ?(?:am|pm)|\b\d{1,2}:\d{2}|\bat \d{1,2}|\bnoon|\bmidnight)\b"
+                       rf"(?= (?:on |every |each )?{DAYSET}\b)")
+
+
+def _split_lists(s: str) -> str:
+    """A list written with commas ("thursdays at 10am, saturdays at noon" lost its comma when normalised):
+    a time that follows days and precedes other days ends a part."""
+    out, last = [], 0
+    for m in _TIME_END.finditer(s):
+        segment = re.split(r"\band\b|\bplus\b|;", s[:m.start()])[-1]
+        if _DAY_WORD.search(segment):
+            out.append(s[last:m.end()] + " and")
+            last = m.end()
+    return "".join(out) + s[last:]
 
 
 __all__ = ["recurring"]
