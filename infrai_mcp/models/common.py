@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from infrai_mcp.core.errors import NUL_REFUSED, InvalidInput, PayloadTooLarge
+from infrai_mcp.models.wording import in_words
 
 T = TypeVar("T")
 
@@ -279,13 +280,13 @@ def invalid_from_validation(
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
         field = f"{prefix}{loc}" if loc else prefix.rstrip(".") or None
         first_field = first_field or field
-        msg = str(err.get("msg", "is invalid"))
-        msg = msg.removeprefix("Value error, ")
         kind = str(err.get("type", ""))
         if kind == "extra_forbidden":
             msg = "unknown field" + (f" (accepted: {', '.join(accepted)})" if accepted else "")
-        elif kind.startswith(("datetime_", "date_")):
-            msg += "; give an ISO 8601 time with an offset, e.g. 2026-12-01T09:00:00Z"
+        elif kind == "missing":
+            msg = "is required"
+        else:
+            msg = in_words(err)
         if "bytes of JSON" in msg:
             too_large = True
         parts.append(f"{field}: {msg}" if field else msg)

@@ -63,7 +63,11 @@ def _num_words(s: str) -> str:
     s = re.sub(r"\bthe second\b(?!s)", "the 2nd", s)
     s = re.sub(rf"\bsecond(?= (?:to )?last\b| (?:{WEEKDAY_RE})s?\b| (?:business |working |work )?(?:week)?days?\b)",
                "2nd", s)
-    s = re.sub(r"\b(every|each) (?:second|other) (minute|hour|day|week|month|year)", r"\1 2 \2s", s)
+    s = re.sub(r"\b(?:on |every |each )?alternate\b", "every other", s)  # "on alternate mondays"
+    s = re.sub(r"\bonce (?:a|an|per|every) (week|month|year)\b", r"every \1", s)
+    s = re.sub(r"\btwice (?:a|per|every) month\b", lambda m: "every month" if re.search(r"\d(?:st|nd|rd|th)\b", s)
+               else "on the 1st and 15th of every month", s)
+    s = re.sub(r"\b(every|each) (?:second|other) (minute|hour|day|week|month|year)s?\b", r"\1 2 \2s", s)
     s = re.sub(r"\b(every|each) (\d+)(?:st|nd|rd|th) (minute|hour|day|week|month|year)s?\b", r"\1 \2 \3s", s)
     s = re.sub(r"\ba couple(?: of)? (?=seconds?|minutes?|hours?|days?|weeks?)", "2 ", s)
     return s

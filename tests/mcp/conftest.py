@@ -15,10 +15,11 @@ from mcp_types import CallToolResult
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import Settings
 from infrai_mcp.runtime.engine import Engine
-from infrai_mcp.surfaces.mcp import build_server
+from infrai_mcp.surfaces.mcp import build_server, select_tools
 from tests.receiver import Receiver
 
 TZ = "America/New_York"
+ALL_TOOLS = {t.name for t in select_tools(Settings())}  # every toolset, read-write
 
 
 @pytest.fixture
