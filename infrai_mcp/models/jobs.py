@@ -176,10 +176,12 @@ class CronJob(Record):
     run_at: datetime | None = None
     timezone: str
     description: str | None = None
-    schedule_kind: str | None = None  # ScheduleKind; a plain str keeps the tools' output schemas small
-    schedule_start: str | None = None
-    exclusions: Any = None  # {"holidays", "dates", "skip"} or null; Any keeps the tools' output schemas small
-    jitter_seconds: int = 0
+    # The schedule kind's fields (docs/TIME.md); in answers, left out of schemas like ``warnings``
+    # below (tools/list carries every output schema; ``description`` says the rule in words).
+    schedule_kind: SkipJsonSchema[ScheduleKind | None] = None
+    schedule_start: SkipJsonSchema[str | None] = None
+    exclusions: SkipJsonSchema[dict[str, Any] | None] = None  # {"holidays", "dates", "skip"}
+    jitter_seconds: SkipJsonSchema[int] = 0
     url: str | None = None
     queue: str | None = None  # a queue target instead of url
     method: str

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.when import (
@@ -51,14 +52,16 @@ class SchedulePreview(BaseModel):
 
     type: str = Field(description="once | delayed | cron | recurring")
     cron: str | None = None
-    kind: str | None = None
+    # kind (cron | interval | rrule), local (next_fires in timezone), warnings: in answers, not in
+    # the output schema (tools/list carries it on every turn; the tool's description names them).
+    kind: SkipJsonSchema[str | None] = None
     run_at: datetime | None = None
     delay_seconds: int | None = None
     timezone: str
     description: str
     next_fires: list[datetime] = Field(default_factory=list, description="UTC")
-    local: list[str] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
+    local: SkipJsonSchema[list[str]] = Field(default_factory=list)
+    warnings: SkipJsonSchema[list[str]] = Field(default_factory=list)
 
 
 def server_timezone(configured: str | None) -> str:
