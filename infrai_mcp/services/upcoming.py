@@ -199,7 +199,7 @@ def schedule_fires(s: Schedule, after: datetime, until: datetime | None = None,
                     status=s.status, next_run_at=s.next_run, after=after, until=until, limit=limit)
 
 
-async def _pages(fetch: Callable[[str | None], Awaitable[Page[J]]]) -> tuple[list[J], bool]:
+async def read_pages(fetch: Callable[[str | None], Awaitable[Page[J]]]) -> tuple[list[J], bool]:
     """Up to WINDOW_MAX_PAGES pages of a list call; True when more were left unread."""
     items: list[J] = []
     cursor: str | None = None
@@ -221,15 +221,15 @@ async def window(
     out: list[Ahead] = []
     capped = False
     if agent is None:
-        jobs, capped = await _pages(lambda c: source.cron_list(cursor=c, limit=WINDOW_PAGE))
+        jobs, capped = await read_pages(lambda c: source.cron_list(cursor=c, limit=WINDOW_PAGE))
         for job in jobs:
             fires, more = cron_fires(job, start, end, max_fires)
             if fires:
                 out.append(Ahead("cron", job, fires, more))
-        tasks, tcapped = await _pages(lambda c: source.task_list(state="scheduled", cursor=c, limit=WINDOW_PAGE))
+        tasks, tcapped = await read_pages(lambda c: source.task_list(state="scheduled", cursor=c, limit=WINDOW_PAGE))
         capped = capped or tcapped
         out += [Ahead("task", t, [max(t.run_at, start)], False) for t in tasks if t.run_at <= end]
-    scheds, scapped = await _pages(
+    scheds, scapped = await read_pages(
         lambda c: source.schedule_list(agent, status="active", cursor=c, limit=WINDOW_PAGE)
     )
     for s in scheds:

@@ -21,9 +21,9 @@ from tests.mcp.conftest import TZ, Tools, settings_for
 pytestmark = pytest.mark.anyio
 
 ISSUE_TOOLS = {
-    "cron": "cron_create cron_list cron_get cron_update cron_delete cron_pause cron_resume cron_trigger",
+    "cron": "cron_create cron_list cron_get cron_update cron_delete cron_trigger",
     "task": "task_schedule task_list task_get task_cancel",
-    "jobs": "upcoming run_list run_get",
+    "jobs": "upcoming pause resume run_list run_get",
     "schedule": "schedule_create schedule_list schedule_get schedule_update schedule_delete",
     "queue": "queue_create queue_get queue_list queue_update queue_delete queue_purge queue_publish "
     "queue_consume queue_ack queue_nack queue_dlq_list queue_dlq_redrive queue_push_subscribe",
@@ -147,7 +147,7 @@ ID_TOOLS = [
     ("cron_get", {"cron_id": "cj_nope"}, "cron_list"),
     ("cron_update", {"cron_id": "cj_nope", "name": "x"}, "cron_list"),
     ("cron_delete", {"cron_id": "cj_nope"}, "cron_list"),  # idempotent for a deleted job, not an unknown id
-    ("cron_resume", {"cron_id": "cj_nope"}, "cron_list"),
+    ("cron_trigger", {"cron_id": "cj_nope"}, "cron_list"),
     ("run_get", {"run_id": "run_nope"}, "run_list"),
     ("task_get", {"task_id": "tk_nope"}, "task_list"),
     ("schedule_update", {"schedule_id": "sch_nope", "name": "x"}, "schedule_list"),

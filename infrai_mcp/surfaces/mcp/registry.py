@@ -5,7 +5,9 @@ input model and whose return annotation is its output model. ``@tool(...)`` reco
 its toolset's list; ``sdk_tool`` wraps it for ``MCPServer(tools=...)``:
 
 - the input and output schemas are the models' JSON schemas, compacted (``compact_schema``)
-  because the whole tools/list goes to the model on every turn and has to stay small;
+  because the whole tools/list goes to the model on every turn and has to stay small: output
+  schemas name every field and give the shape of nested objects and lists, but leave scalar
+  leaves untyped (``{}``: any value, so still true; ``next_run_at`` says what it holds);
 - the SDK validates arguments against the model; its error (which quotes the rejected
   values, possibly a secret) is replaced by one that names fields and says what is
   accepted, never echoing a value;
@@ -175,6 +177,8 @@ def compact_schema(schema: Any, *, output: bool = False) -> Any:
             continue
         else:
             out[key] = compact_schema(value, output=output)
+    if output and set(out) == {"type"} and not {"object", "array", "null"} & set(_types(out["type"])):
+        return {}  # a scalar leaf: its name says what it is; see the module docstring
     any_of = out.get("anyOf")
     if isinstance(any_of, list) and len(any_of) == 2 and _NULL in any_of:
         other = next(s for s in any_of if s != _NULL)
@@ -184,7 +188,13 @@ def compact_schema(schema: Any, *, output: bool = False) -> Any:
         # Only a plain typed branch folds into a type list; a $ref or an object keeps anyOf.
         if isinstance(other, dict) and isinstance(other.get("type"), str) and other["type"] != "object":
             return {**other, "type": [other["type"], "null"], **rest}
+        if other == {} and not rest:
+            return {}  # a nullable scalar leaf, already untyped
     return out
+
+
+def _types(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _with_tz(value: Any, tz: str) -> Any:

@@ -15,7 +15,7 @@ from infrai_mcp.services.upcoming import cron_fires
 from .fields import Cursor, Headers, Idem, Limit, Method, Payload, Retries, Secret, Target, Timezone, build, pick
 from .registry import ToolContext, ToolInput, Toolset
 from .timefields import PREVIEW_FIRES, describe_stored, resolve_instant, resolve_recurrence, schedule_fields, zone
-from .views import CronConfirm, CronState, CronSummary, RunOutcome, runs_left, short, short_page
+from .views import CronConfirm, CronSummary, RunOutcome, runs_left, short, short_page
 
 cron = Toolset("cron", list_hint="cron_list")
 FINAL = ("succeeded", "failed", "cancelled", "skipped")
@@ -176,18 +176,6 @@ async def cron_update(ctx: ToolContext, args: CronUpdateIn) -> CronConfirm:
 async def cron_delete(ctx: ToolContext, args: CronIdIn) -> Deleted:
     """Delete a cron job and stop its future runs. Deleting twice is fine."""
     return await ctx.backend.cron_delete(args.cron_id)
-
-
-@cron.tool("Pause cron job", idempotent=True)
-async def cron_pause(ctx: ToolContext, args: CronIdIn) -> CronState:
-    """Stop a job firing until cron_resume. Keeps its history."""
-    return short(CronState, view(await ctx.backend.cron_pause(args.cron_id), ctx))
-
-
-@cron.tool("Resume cron job", idempotent=True, open_world=True)
-async def cron_resume(ctx: ToolContext, args: CronIdIn) -> CronState:
-    """Resume a paused job from now on (missed fires are not replayed). Answers with the next fires."""
-    return short(CronState, view(await ctx.backend.cron_resume(args.cron_id), ctx))
 
 
 class CronTriggerIn(ToolInput):
