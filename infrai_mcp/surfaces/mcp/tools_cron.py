@@ -10,11 +10,11 @@ from pydantic import Field
 
 from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.models import CronCreate, CronJob, CronUpdate, Deleted, Page, task_field
-from infrai_mcp.services.upcoming import upcoming
+from infrai_mcp.services.upcoming import cron_fires
 
 from .fields import Cursor, Headers, Idem, Limit, Method, Payload, Retries, Secret, Target, Timezone, build, pick
 from .registry import ToolContext, ToolInput, Toolset
-from .timefields import PREVIEW_FIRES, describe_stored, resolve_instant, resolve_recurrence, zone
+from .timefields import PREVIEW_FIRES, describe_stored, resolve_instant, resolve_recurrence, schedule_fields, zone
 from .views import CronConfirm, CronSummary, RunOutcome, runs_left, short, short_page
 
 cron = Toolset("cron", list_hint="cron_list")
@@ -32,12 +32,12 @@ class CronJobView(CronJob):
 
 
 def view(job: CronJob, ctx: ToolContext) -> CronJobView:
-    fires, _ = upcoming(schedule=job.schedule, timezone=job.timezone, status=job.status, next_run_at=job.next_run_at,
-                        max_runs=job.max_runs, run_count=job.run_count, after=ctx.now(), limit=PREVIEW_FIRES)
+    fires, _ = cron_fires(job, ctx.now(), limit=PREVIEW_FIRES)
     # when_preview's wording first, so the agent sees one phrasing for one schedule
+    plain = (job.schedule_kind or "cron") == "cron" and not job.exclusions and not job.jitter_seconds
     description = describe_stored(
         "cron" if job.schedule else "once", job.timezone, cron=job.schedule, run_at=job.run_at
-    ) or job.description
+    ) if plain or not job.schedule else job.description
     left = runs_left(job.max_runs, job.run_count)
     return CronJobView(**{**job.model_dump(), "description": description}, runs_left=left, next_fires=fires)
 
@@ -79,7 +79,7 @@ async def cron_create(ctx: ToolContext, args: CronCreateIn) -> CronConfirm:
     task_schedule). Answers with the normalised cron, description, timezone and next 5 fires (UTC): confirm them
     with the user."""
     tz = zone(args.timezone, ctx.timezone)
-    schedule: str | None = None
+    kinds: dict[str, Any] = {}
     run_at: datetime | None = None
     if (args.schedule is None) == (args.run_at is None):
         raise InvalidInput(
@@ -88,7 +88,7 @@ async def cron_create(ctx: ToolContext, args: CronCreateIn) -> CronConfirm:
         )
     if args.schedule is not None:
         when = resolve_recurrence(args.schedule, field="schedule", tz=tz, now=ctx.now(), one_shot_hint=ONE_SHOT_HINT)
-        schedule, tz = when.cron, when.timezone
+        kinds, tz = schedule_fields(when), when.timezone
     elif args.run_at is not None:
         run_at = resolve_instant(args.run_at, field="run_at", tz=tz, now=ctx.now(), recurring_hint=RECURRING_HINT)
     fields = pick(
@@ -97,7 +97,7 @@ async def cron_create(ctx: ToolContext, args: CronCreateIn) -> CronConfirm:
         "idempotency_key",
     )
     fields[task_field(args.url)] = args.url
-    req = build(CronCreate, schedule=schedule, run_at=run_at, timezone=tz, **fields)
+    req = build(CronCreate, **kinds, run_at=run_at, timezone=tz, **fields)
     return short(CronConfirm, view(await ctx.backend.cron_create(req), ctx))
 
 
@@ -160,7 +160,8 @@ async def cron_update(ctx: ToolContext, args: CronUpdateIn) -> CronConfirm:
         when = resolve_recurrence(
             args.schedule, field="schedule", tz=base_tz, now=ctx.now(), one_shot_hint=ONE_SHOT_HINT
         )
-        fields["schedule"], tz = when.cron, when.timezone
+        fields.update(schedule_fields(when))
+        tz = when.timezone
     if args.run_at is not None:
         fields["run_at"] = resolve_instant(
             args.run_at, field="run_at", tz=tz or ctx.timezone, now=ctx.now(), recurring_hint=RECURRING_HINT
