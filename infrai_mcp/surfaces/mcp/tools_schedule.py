@@ -17,6 +17,7 @@ from .timefields import (
     PREVIEW_FIRES,
     When,
     describe_stored,
+    describe_when,
     resolve_delay,
     resolve_instant,
     resolve_recurrence,
@@ -82,6 +83,11 @@ def _timing(ctx: ToolContext, args: Any, tz: str, *, creating: bool) -> tuple[di
             raise InvalidInput("give when, or next_run / delay_seconds / cron_expression, not both", field="when")
         w: When = resolve_when(args.when, field="when", tz=tz, now=now)
         tz = w.timezone
+        if w.type == "recurring":  # seed 004 stores cron, once or delayed
+            raise InvalidInput(
+                f"when: '{args.when}' reads as {describe_when(w)}; an agent schedule repeats only as a cron: say it "
+                "as one ('every weekday at 9am', '0 9 * * 1-5'), or use cron_create, which takes every kind",
+                field="when")
         if creating:
             out["type"] = w.type
         if w.type == "cron":
