@@ -36,6 +36,7 @@ __all__ = [
     "When",
     "describe_instant",
     "describe_stored",
+    "describe_when",
     "preview",
     "resolve_delay",
     "resolve_instant",
@@ -166,6 +167,11 @@ def preview(when: When, now: datetime, n: int = PREVIEW_FIRES, text: str = "") -
         description=describe(when),
         next_fires=fires,
     )
+
+
+def describe_when(when: When) -> str:
+    """A parsed time in words (as ``when_preview`` says it)."""
+    return describe(when)
 
 
 def describe_instant(run_at: datetime, tz: str) -> str:
