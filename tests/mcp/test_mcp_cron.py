@@ -64,7 +64,7 @@ async def test_get_list_update_pause_resume_delete(tools: Tools, receiver: Recei
     (paused,) = (await tools.ok("pause", ids=[cid]))["items"]
     assert paused["status"] == "paused" and paused["next_run"] is None
     assert (await tools.ok("cron_get", cron_id=cid))["next_fires"] == []
-    (resumed,) = (await tools.ok("resume", ids=[cid]))["items"]
+    (resumed,) = (await tools.ok("pause", resume=True, ids=[cid]))["items"]
     assert resumed["status"] == "active" and resumed["next_run"] is not None
     assert len((await tools.ok("cron_get", cron_id=cid))["next_fires"]) == 5
     await tools.ok("cron_update", cron_id=cid, retention_days=7)
@@ -137,7 +137,7 @@ async def test_next_fires_respect_max_runs_and_a_used_up_job_stays_completed(too
 
     done = await until(completed, what="job completed after max_runs")
     assert done["run_count"] == 2 and done["next_fires"] == [] and done["next_run_at"] is None
-    (resumed,) = (await tools.ok("resume", ids=[job["cron_id"]]))["items"]
+    (resumed,) = (await tools.ok("pause", resume=True, ids=[job["cron_id"]]))["items"]
     assert resumed["status"] == "completed" and resumed["next_run"] is None  # nothing left to run
     more = await tools.ok("cron_update", cron_id=job["cron_id"], max_runs=3)
     assert more["status"] == "active" and len(more["next_fires"]) == 1

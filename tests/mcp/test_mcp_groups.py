@@ -33,7 +33,7 @@ async def test_pause_everything_of_one_agent_then_resume_it(tools: Tools) -> Non
 
     again = await tools.ok("pause", agent_id="a1")  # nothing left to pause: no confirm needed, no change
     assert {p["status"] for p in again["items"]} == {"paused"}
-    resumed = await tools.ok("resume", agent_id="a1", confirm=True)
+    resumed = await tools.ok("pause", resume=True, agent_id="a1", confirm=True)
     assert {p["status"] for p in resumed["items"]} == {"active"} and len(resumed["items"]) == 3
     assert all(p["next_run"] for p in resumed["items"])
 
@@ -45,7 +45,7 @@ async def test_pause_by_name_across_kinds_and_by_ids(tools: Tools) -> None:
     paused = await tools.ok("pause", name="payroll", confirm=True)
     assert {(p["id"], p["kind"]) for p in paused["items"]} == {(c1["cron_id"], "cron"), (s1["id"], "schedule")}
     assert (await tools.ok("cron_get", cron_id=c2["cron_id"]))["status"] == "active"
-    (one,) = (await tools.ok("resume", ids=[c1["cron_id"]]))["items"]  # one job: no confirm needed
+    (one,) = (await tools.ok("pause", resume=True, ids=[c1["cron_id"]]))["items"]  # one job: no confirm needed
     assert one == {**one, "id": c1["cron_id"], "status": "active", "name": "Payroll export"}
     assert (await tools.ok("schedule_get", schedule_id=s1["id"]))["status"] == "paused"
 

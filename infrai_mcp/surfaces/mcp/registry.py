@@ -171,7 +171,11 @@ def compact_schema(schema: Any, *, output: bool = False) -> Any:
     for key, value in schema.items():
         if key == "title" or (output and key in _OUTPUT_NOISE):
             continue
-        if key in ("properties", "$defs"):
+        if key == "$defs" and not output:
+            # nested argument models (queue_publish's messages): their fields are described once,
+            # on the tool's own arguments of the same name
+            out[key] = {k: _undescribed(compact_schema(v)) for k, v in value.items()}
+        elif key in ("properties", "$defs"):
             out[key] = {k: compact_schema(v, output=output) for k, v in value.items()}
         elif key == "default" and value is None:
             continue
@@ -180,6 +184,11 @@ def compact_schema(schema: Any, *, output: bool = False) -> Any:
     if output and set(out) == {"type"} and not {"object", "array", "null"} & set(_types(out["type"])):
         return {}  # a scalar leaf: its name says what it is; see the module docstring
     any_of = out.get("anyOf")
+    if not output and isinstance(any_of, list) and len(any_of) > 2 and _NULL in any_of:
+        # int | str | None as an argument: leaving it out says "none"; plain types fold into one list
+        kept = [b for b in any_of if b != _NULL]
+        if all(isinstance(b, dict) and set(b) == {"type"} for b in kept):
+            return {"type": [b["type"] for b in kept], **{k: v for k, v in out.items() if k != "anyOf"}}
     if isinstance(any_of, list) and len(any_of) == 2 and _NULL in any_of:
         other = next(s for s in any_of if s != _NULL)
         rest = {k: v for k, v in out.items() if k != "anyOf"}
@@ -191,6 +200,12 @@ def compact_schema(schema: Any, *, output: bool = False) -> Any:
         if other == {} and not rest:
             return {}  # a nullable scalar leaf, already untyped
     return out
+
+
+def _undescribed(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {k: _undescribed(v) for k, v in schema.items() if k != "description"}
+    return [_undescribed(v) for v in schema] if isinstance(schema, list) else schema
 
 
 def _types(value: Any) -> list[Any]:
@@ -274,7 +289,9 @@ def sdk_tool(d: ToolDef, ctx: ToolContext) -> Tool:
     return _Tool(
         fn=call,
         name=d.name,
-        title=d.title,
+        # No title on the wire: the name and description serve the model; a title only repeats
+        # them for a client UI at ~25 bytes a tool (ToolDef keeps it for docs).
+        title=None,
         description=d.description.replace(TZ_MARK, tz),
         parameters=parameters,
         fn_metadata=meta,

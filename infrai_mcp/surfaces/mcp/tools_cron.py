@@ -68,17 +68,16 @@ class CronCreateIn(ToolInput):
         None, ge=1, description="Complete after this many scheduled fires since creation (cron_trigger's don't count)."
     )
     enabled: bool = True
-    retention_days: int | None = Field(None, ge=0, le=3650, description="Keep run history this long (default 30).")
+    retention_days: int | None = Field(None, ge=0, le=3650, description="Days of run history kept (default 30).")
     on_failure_webhook: str | None = Field(None, description="URL told when a run finally fails.")
     idempotency_key: Idem = None
 
 
 @cron.tool("Create cron job", open_world=True)
 async def cron_create(ctx: ToolContext, args: CronCreateIn) -> CronConfirm:
-    """Use for a repeating HTTP request (signed, retried) on schedule; run_at instead makes a one-time job
-    (for one later request prefer task_schedule). Both take plain language or exact forms. Answers with the
-    normalised cron, its description, timezone and next 5 fire times (UTC): confirm them with the user.
-    Then: cron_trigger to test now, run_list(job_id) for results."""
+    """Use for a repeating HTTP request (signed, retried); run_at instead fires once (one later request: prefer
+    task_schedule). Answers with the normalised cron, description, timezone and next 5 fires (UTC): confirm them
+    with the user."""
     tz = zone(args.timezone, ctx.timezone)
     kinds: dict[str, Any] = {}
     run_at: datetime | None = None
@@ -110,7 +109,7 @@ class CronListIn(ToolInput):
 
 @cron.tool("List cron jobs", read_only=True)
 async def cron_list(ctx: ToolContext, args: CronListIn) -> Page[CronSummary]:
-    """List cron jobs, oldest first: schedule, description, status, next_run_at. cron_get for details."""
+    """Cron jobs, oldest first, with status and next_run_at; cron_get for details."""
     page = await ctx.backend.cron_list(name=args.name, cursor=args.cursor, limit=args.limit)
     return short_page(CronSummary, page)
 
@@ -121,7 +120,7 @@ class CronIdIn(ToolInput):
 
 @cron.tool("Get cron job", read_only=True)
 async def cron_get(ctx: ToolContext, args: CronIdIn) -> CronJobView:
-    """One cron job: its request, schedule, description, status and next fire times."""
+    """One cron job: request, schedule, status, retention_days and next fires."""
     return view(await ctx.backend.cron_get(args.cron_id), ctx)
 
 
@@ -129,15 +128,15 @@ class CronUpdateIn(ToolInput):
     cron_id: str = CronId
     schedule: str | None = Field(None, description="New recurrence, plain language or cron.")
     run_at: str | None = Field(None, description="New one-shot time.")
-    timezone: Timezone = None
+    timezone: str | None = None  # described on cron_create (as url, payload, secret)
     name: str | None = None
-    url: Target | None = None
+    url: str | None = None
     method: str | None = None
     headers: Headers = None
-    payload: Payload = None
+    payload: Any = None
     retries: int | None = Field(None, ge=0, le=10)
     timeout_seconds: int | None = Field(None, ge=1, le=900)
-    secret: Secret = None
+    secret: str | None = None
     overlap_policy: Literal["allow", "skip", "queue"] | None = None
     misfire_policy: Literal["run_once", "skip", "run_all"] | None = None
     max_runs: int | None = Field(None, ge=1)
@@ -148,8 +147,7 @@ class CronUpdateIn(ToolInput):
 
 @cron.tool("Update cron job", destructive=True, idempotent=True, open_world=True)
 async def cron_update(ctx: ToolContext, args: CronUpdateIn) -> CronConfirm:
-    """Change fields of a cron job; omitted ones stay. A new schedule is read in the given timezone, else
-    the job's. Answers with the next fires."""
+    """Change a cron job's fields (omitted ones stay); a new schedule is read in timezone, else the job's."""
     fields = pick(
         args, "name", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
         "overlap_policy", "misfire_policy", "max_runs", "on_failure_webhook", "enabled", "retention_days",
@@ -174,7 +172,7 @@ async def cron_update(ctx: ToolContext, args: CronUpdateIn) -> CronConfirm:
 
 @cron.tool("Delete cron job", destructive=True, idempotent=True)
 async def cron_delete(ctx: ToolContext, args: CronIdIn) -> Deleted:
-    """Delete a cron job and stop its future runs. Deleting twice is fine."""
+    """Delete a cron job (twice is fine)."""
     return await ctx.backend.cron_delete(args.cron_id)
 
 
@@ -185,8 +183,8 @@ class CronTriggerIn(ToolInput):
 
 @cron.tool("Run cron job now", open_world=True)
 async def cron_trigger(ctx: ToolContext, args: CronTriggerIn) -> RunOutcome:
-    """Fire a job once now (also when paused; not counted in max_runs). With wait_seconds, answers with the
-    finished run (state, response status and excerpt) if it finishes in time; else the run so far (then run_get)."""
+    """Fire a job once now (also when paused; not counted in max_runs). wait_seconds: answer with the finished
+    run (state, response status and excerpt) if it ends in time; else the run so far (then run_get)."""
     run = await ctx.backend.cron_trigger(args.cron_id)
     deadline = anyio.current_time() + args.wait_seconds
     while run.state not in FINAL and anyio.current_time() < deadline:

@@ -47,8 +47,8 @@ class Upcoming(BaseModel):
 
 @jobs.tool("What runs next", read_only=True)
 async def upcoming(ctx: ToolContext, args: UpcomingIn) -> Upcoming:
-    """Answers "what runs in the next N hours?": every fire of cron jobs, tasks and agent schedules, earliest
-    first, in UTC (at) and the user's zone (local). more=true: fires left out (raise limit or shorten hours)."""
+    """What runs in the next N hours: every fire of cron jobs, tasks and agent schedules, earliest first, in UTC
+    (at) and the user's zone (local). more=true: some left out."""
     tz = zone(args.timezone, ctx.timezone)
     now = ctx.now()
     w = await window(ctx.backend, now, now + timedelta(hours=args.hours), agent=args.agent_id,
@@ -73,7 +73,7 @@ def job_id(job: object) -> str:
 
 
 class RunListIn(ToolInput):
-    job_id: str | None = Field(None, description="Only runs of this cron job, task or schedule id.")
+    job_id: str | None = Field(None, description="A cron job, task or schedule id.")
     state: Literal["pending", "running", "retrying", "succeeded", "failed", "skipped", "cancelled"] | None = None
     cursor: Cursor = None
     limit: Limit = 50
@@ -81,7 +81,7 @@ class RunListIn(ToolInput):
 
 @jobs.tool("List runs", read_only=True)
 async def run_list(ctx: ToolContext, args: RunListIn) -> Page[RunSummary]:
-    """Past and running runs of every job (or one: job_id), newest first: state, response status, error."""
+    """Runs of every job (or job_id's), newest first."""
     page = await ctx.backend.run_list(job_id=args.job_id, state=args.state, cursor=args.cursor, limit=args.limit)
     return short_page(RunSummary, page)
 
@@ -92,8 +92,7 @@ class RunIdIn(ToolInput):
 
 @jobs.tool("Get a run", read_only=True)
 async def run_get(ctx: ToolContext, args: RunIdIn) -> Run:
-    """One run of any job with every attempt (status, duration, error) and the response excerpt. state
-    pending/running/retrying: not finished yet."""
+    """One run with every attempt and the response excerpt."""
     return await ctx.backend.run_get(args.run_id)
 
 
@@ -104,6 +103,7 @@ class SelectIn(ToolInput):
     ids: list[str] | None = Field(None, max_length=100, description="cj_ / sch_ ids.")
     name: str | None = Field(None, description="Jobs whose name contains this (any case).")
     agent_id: str | None = Field(None, description="Every schedule of this agent.")
+    resume: bool = Field(False, description="true: resume what pause stopped (same selectors).")
     confirm: bool = Field(False, description="true: act on more than one job.")
 
 
@@ -170,16 +170,9 @@ def _state(j: CronJob | Schedule) -> JobState:
     return JobState(id=j.id, kind="schedule", name=j.name, status=j.status, next_run=j.next_run)
 
 
-@jobs.tool("Pause jobs", idempotent=True)
+@jobs.tool("Pause or resume jobs", idempotent=True, open_world=True)
 async def pause(ctx: ToolContext, args: SelectIn) -> Changed:
-    """Pause active cron jobs and agent schedules chosen by ids, name and/or agent_id (all given must match),
-    e.g. everything of one agent. They keep their history until resume. Pausing more than one needs
-    confirm=true after the user agreed. Answers every matched job with its status."""
-    return await _change(ctx, args, to="paused")
-
-
-@jobs.tool("Resume jobs", idempotent=True, open_world=True)
-async def resume(ctx: ToolContext, args: SelectIn) -> Changed:
-    """Resume paused cron jobs and agent schedules chosen as in pause (the same selectors resume what pause
-    stopped), from now on: missed fires are not replayed."""
-    return await _change(ctx, args, to="active")
+    """Pause (resume=true: resume, from now on) cron jobs and agent schedules chosen by ids, name and/or
+    agent_id (all must match), e.g. everything of one agent. More than one needs confirm=true after the user
+    agreed."""
+    return await _change(ctx, args, to="active" if args.resume else "paused")
