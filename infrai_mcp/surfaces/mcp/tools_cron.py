@@ -35,6 +35,9 @@ RECURRING_HINT = "For a recurring job pass it as schedule."
 
 
 class CronJobView(CronJob):
+    # REST-only destinations (seed 003): left out of MCP answers unless set.
+    result_url: str | None = Field(None, exclude_if=lambda v: v is None)
+    events_url: str | None = Field(None, exclude_if=lambda v: v is None)
     runs_left: int | None = None
     next_fires: list[datetime] = Field(default_factory=list)
 

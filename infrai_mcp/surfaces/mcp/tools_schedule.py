@@ -36,6 +36,8 @@ RECURRING_HINT = "Pass a recurring phrase as when (or cron_expression)."
 
 
 class ScheduleView(Schedule):
+    # Only a url callback has a method; on queue/workflow callbacks it is left out, not "POST".
+    callback_method: str | None = Field(None, exclude_if=lambda v: v is None)  # type: ignore[assignment]
     next_fires: list[datetime] = Field(default_factory=list)
 
 
@@ -46,7 +48,9 @@ def view(s: Schedule, ctx: ToolContext) -> ScheduleView:
     description = describe_stored(
         s.type, s.timezone, cron=s.cron_expression, run_at=s.next_run, delay_seconds=s.delay_seconds
     ) or s.description
-    return ScheduleView(**{**s.model_dump(), "description": description}, next_fires=fires)
+    method = s.callback_method if s.callback_type == "url" else None
+    return ScheduleView(**{**s.model_dump(), "description": description, "callback_method": method},
+                        next_fires=fires)
 
 
 class ScheduleCreateIn(ToolInput):
