@@ -33,7 +33,8 @@ from infrai_mcp.core.clock import Clock, SystemClock
 from infrai_mcp.outbound.dispatcher import Dispatcher
 from infrai_mcp.runtime.retention import retention_loop
 from infrai_mcp.runtime.scheduler import Scheduler
-from infrai_mcp.store.base import SqliteStore, Store
+from infrai_mcp.store.base import Store
+from infrai_mcp.store.open import open_store
 
 DEFAULT_PROJECT = "default"
 log = logging.getLogger("infrai.engine")
@@ -150,12 +151,3 @@ class Engine:
     ) -> None:
         await self.stop()
 
-
-def open_store(settings: Settings) -> Store:
-    if settings.is_postgres:
-        # Imported here: psycopg is an optional extra (infrai-mcp[postgres]).
-        from infrai_mcp.store.postgres.store import PostgresStore
-
-        assert settings.database_url is not None
-        return PostgresStore(settings.database_url)
-    return SqliteStore(settings.sqlite_path)

@@ -16,7 +16,8 @@ import pytest
 from infrai_mcp.config import Settings
 from infrai_mcp.core.clock import OffsetClock
 from infrai_mcp.runtime.engine import Engine
-from infrai_mcp.store.base import SqliteStore, Store
+from infrai_mcp.store.base import Store
+from infrai_mcp.store.sqlite.store import SqliteStore
 from tests import waiting
 from tests.receiver import Receiver
 
