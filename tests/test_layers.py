@@ -153,17 +153,8 @@ def cycles(found: list[Import]) -> list[list[str]]:
 # Imports that break the map today and the cycles they make, each to be removed (and then
 # deleted here: the tests below fail when an entry no longer happens, so this list stays true).
 KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset({
-    # services reach the Engine (service locator) and the push worker
-    ("infrai_mcp.services.jobs", "infrai_mcp.runtime.engine"),
-    ("infrai_mcp.services.schedules", "infrai_mcp.runtime.engine"),
-    ("infrai_mcp.services.queues", "infrai_mcp.runtime.engine"),
-    ("infrai_mcp.services.queues", "infrai_mcp.runtime.push"),
-    ("infrai_mcp.services.webhooks", "infrai_mcp.runtime.engine"),
 })
 KNOWN_CYCLES: list[list[str]] = [
-    ["infrai_mcp.runtime.engine", "infrai_mcp.runtime.executor", "infrai_mcp.runtime.push",
-     "infrai_mcp.runtime.retention", "infrai_mcp.runtime.scheduler", "infrai_mcp.services.jobs",
-     "infrai_mcp.services.queues", "infrai_mcp.services.schedules", "infrai_mcp.services.webhooks"],
     ["infrai_mcp.surfaces.ui.actions", "infrai_mcp.surfaces.ui.app", "infrai_mcp.surfaces.ui.pages"],
 ]
 

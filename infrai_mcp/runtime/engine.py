@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 from infrai_mcp.config import Settings
@@ -33,13 +32,12 @@ from infrai_mcp.core.clock import Clock, SystemClock
 from infrai_mcp.outbound.dispatcher import Dispatcher
 from infrai_mcp.runtime.retention import retention_loop
 from infrai_mcp.runtime.scheduler import Scheduler
+from infrai_mcp.services.deps import BackgroundFactory
 from infrai_mcp.store.base import Store
 from infrai_mcp.store.open import open_store
 
 DEFAULT_PROJECT = "default"
 log = logging.getLogger("infrai.engine")
-
-BackgroundFactory = Callable[[], Awaitable[None]]
 
 
 class Engine:

@@ -14,18 +14,39 @@ import json
 import logging
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from infrai_mcp.core.errors import InfraiError
 from infrai_mcp.outbound.dispatcher import AttemptResult, OutboundRequest
+from infrai_mcp.services.deps import Deps
 from infrai_mcp.store.jobs import Claimed, Outcome, Row
 
 if TYPE_CHECKING:
-    from infrai_mcp.runtime.engine import Engine
-    from infrai_mcp.runtime.scheduler import Scheduler
+    from infrai_mcp.services.jobs import JobService
+    from infrai_mcp.services.queues import QueueService
 
 log = logging.getLogger("infrai.runs")
+
+
+class EngineParts(Deps, Protocol):
+    """What the scheduler and executor use of the engine: the services' deps and two services
+    (run records for workflow callbacks, queue publishes for queue callbacks)."""
+
+    @property
+    def jobs(self) -> JobService: ...
+
+    @property
+    def queues(self) -> QueueService: ...
+
+
+class RunOwner(Protocol):
+    """The scheduler side of an executor: whose leases its outcomes finish, whom it wakes."""
+
+    @property
+    def owner(self) -> str: ...
+
+    def wake(self) -> None: ...
 
 FAILURE_NOTICE_ATTEMPTS = 3
 FLUSH_LINGER = 0.02
@@ -58,7 +79,7 @@ def redact_url(url: str) -> str:
 
 
 class Executor:
-    def __init__(self, engine: Engine, scheduler: Scheduler) -> None:
+    def __init__(self, engine: EngineParts, scheduler: RunOwner) -> None:
         self.engine = engine
         self.scheduler = scheduler
         self._pending: list[tuple[Outcome, asyncio.Future[bool]]] = []

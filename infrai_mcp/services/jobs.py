@@ -42,11 +42,11 @@ from infrai_mcp.services.validate import (
 from infrai_mcp.store.jobs import Row
 
 if TYPE_CHECKING:
-    from infrai_mcp.runtime.engine import Engine
+    from infrai_mcp.services.deps import Deps
 
 class JobService(ScheduleOps):
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     # -- cron jobs ----------------------------------------------------------------------
     async def _cron_row(self, project: str, cron_id: str) -> Row:
@@ -76,7 +76,7 @@ class JobService(ScheduleOps):
         }
         stored, created = await self.store.insert_job(row)
         if created:
-            self.engine.wake()
+            self.deps.wake()
         return cron_record(stored)
 
     async def cron_list(self, project: str, *, cursor: str | None = None, limit: int = 50) -> Page[CronJob]:
@@ -146,7 +146,7 @@ class JobService(ScheduleOps):
         new = await self.store.update_job(project, "cron", cron_id, changes)
         if new is None:
             raise NotFound(f"No cron job {cron_id!r}.", hint="cron")
-        self.engine.wake()
+        self.deps.wake()
         return cron_record(new)
 
     async def cron_delete(self, project: str, cron_id: str) -> Deleted:
@@ -173,7 +173,7 @@ class JobService(ScheduleOps):
             "state": "pending", "scheduled_for": nowts, "next_attempt_at": nowts, "finished_at": None,
             "error": None, "webhook_id": "msg_" + run_id.removeprefix("run_"), "created_at": nowts,
         })
-        self.engine.wake()
+        self.deps.wake()
         return run_record(row)
 
     async def cron_runs_list(
@@ -227,7 +227,7 @@ class JobService(ScheduleOps):
         }
         stored, created = await self.store.insert_job(row)
         if created:
-            self.engine.wake()
+            self.deps.wake()
         return task_record(stored)
 
     async def task_get(self, project: str, task_id: str) -> Task:

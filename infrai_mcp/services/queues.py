@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from infrai_mcp.core.errors import InvalidInput, NotFound
 from infrai_mcp.core.ids import new_id
@@ -39,7 +39,7 @@ from infrai_mcp.models.queues import (
     Subscription,
     SubscriptionCreate,
 )
-from infrai_mcp.runtime.push import PushWorker
+from infrai_mcp.services.push import PushWorker
 from infrai_mcp.services.queue_records import (
     dead_letter_record,
     encode_payload,
@@ -52,7 +52,8 @@ from infrai_mcp.services.validate import check_cursor
 from infrai_mcp.store.queues import Handle, NewMessage, Row, Settled, no_message, no_queue, stale_lease
 
 if TYPE_CHECKING:
-    from infrai_mcp.runtime.engine import Engine
+    from infrai_mcp.services.deps import Deps
+    from infrai_mcp.store.base import Store
 
 log = logging.getLogger("infrai.queues")
 
@@ -80,21 +81,19 @@ def _raise_settled(queue: str, s: Settled) -> None:
 
 
 class QueueService:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
         self._events: dict[tuple[str, str], asyncio.Event] = {}
-        self.push = PushWorker(engine)
-        add = getattr(engine, "add_background", None)
-        if add is not None:
-            add(self._sweep_loop, name="queue-sweep")
-            add(self.push.run, name="queue-push")
+        self.push = PushWorker(deps)
+        deps.add_background(self._sweep_loop, name="queue-sweep")
+        deps.add_background(self.push.run, name="queue-push")
 
     @property
-    def store(self) -> Any:  # the engine's Store (QueueStore side); Any keeps mypy off its MRO
-        return self.engine.store
+    def store(self) -> Store:
+        return self.deps.store
 
     def _now(self) -> float:
-        return self.engine.clock.now().timestamp()
+        return self.deps.clock.now().timestamp()
 
     # -- wake-ups -----------------------------------------------------------------------
     def _event(self, project: str, queue: str) -> asyncio.Event:
