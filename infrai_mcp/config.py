@@ -54,6 +54,17 @@ def _positive_float(name: str, default: float) -> float:
     return value
 
 
+def _rate_limit(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number of requests per second, got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"{name} must be 0 (no limit) or more")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(default_factory=default_home)
@@ -74,6 +85,8 @@ class Settings:
     # Run/plan/dispatch leases (INFRAI_LEASE_SECONDS) and the retry backoff base (INFRAI_BACKOFF_BASE).
     lease_seconds: float = 30.0
     backoff_base: float = 1.0
+    rate_limit: float = 100.0  # REST requests per second per project; 0 turns it off (INFRAI_RATE_LIMIT)
+    pg_pool_size: int = 8  # PostgreSQL connections per process (INFRAI_PG_POOL_SIZE)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -104,6 +117,8 @@ class Settings:
             http_thread=_flag("INFRAI_HTTP_THREAD"),
             lease_seconds=_positive_float("INFRAI_LEASE_SECONDS", 30.0),
             backoff_base=_positive_float("INFRAI_BACKOFF_BASE", 1.0),
+            rate_limit=_rate_limit("INFRAI_RATE_LIMIT", 100.0),
+            pg_pool_size=_positive_int("INFRAI_PG_POOL_SIZE", 8),
         )
 
     @property

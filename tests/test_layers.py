@@ -211,3 +211,14 @@ def test_the_checker_finds_a_planted_violation_and_cycle(tmp_path: Path) -> None
     assert bad[0].startswith("infrai_mcp.core.ids:1 imports infrai_mcp.store.sqlite.db: core may import only")
     assert bad[1].startswith("infrai_mcp.surfaces.mcp.tools:2 imports infrai_mcp.runtime.scheduler")
     assert cycles(found) == [["infrai_mcp.core.ids", "infrai_mcp.store.base", "infrai_mcp.store.sqlite.db"]]
+
+
+def test_only_config_reads_the_environment() -> None:
+    readers = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") \
+                    and isinstance(node.value, ast.Name) and node.value.id == "os":
+                readers.add(path.relative_to(PACKAGE).as_posix())
+    # when/ is a leaf used without settings (its default zone: INFRAI_TIMEZONE, then TZ)
+    assert readers == {"config.py", "when/zones.py"}

@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -57,10 +57,12 @@ def iso(ts: float | None) -> str | None:
 
 
 def _local_result(ok: bool, error: str | None, started: datetime, t0: float, retryable: bool) -> AttemptResult:
+    """An attempt made without HTTP; ``started`` is the engine clock's, the duration measured."""
+    elapsed = time.perf_counter() - t0
     return AttemptResult(
-        ok=ok, status=None, error=error, duration_ms=int((time.perf_counter() - t0) * 1000),
+        ok=ok, status=None, error=error, duration_ms=int(elapsed * 1000),
         response_excerpt=None, retryable=retryable, retry_after=None,
-        started_at=started, finished_at=datetime.now(UTC),
+        started_at=started, finished_at=started + timedelta(seconds=elapsed),
     )
 
 
@@ -106,7 +108,7 @@ class Executor:
             result = await self._deliver(job, run, attempt)
         except Exception as exc:  # a bug in a callback path must not kill the scheduler
             log.exception("run %s: delivery raised", run["id"])
-            now = datetime.now(UTC)
+            now = self.engine.clock.now()
             result = AttemptResult(False, None, f"internal error: {exc}", 0, None, False, None, now, now)
         finished = clock.now().timestamp()
         retries = int(job["retries"])
@@ -251,7 +253,7 @@ class Executor:
             return await self._publish(job, envelope)
         if kind == "workflow":
             template = self.engine.settings.workflow_url
-            started, t0 = datetime.now(UTC), time.perf_counter()
+            started, t0 = self.engine.clock.now(), time.perf_counter()
             if not template:
                 return _local_result(False, "callback_type 'workflow' needs INFRAI_WORKFLOW_URL (a URL template "
                                      "with {callback_id}); none is configured", started, t0, False)
@@ -262,7 +264,7 @@ class Executor:
                 secret=self.engine.settings.workflow_secret,
             )
             return await self.engine.dispatcher.attempt(req, attempt, self._target_headers(job, run))
-        started, t0 = datetime.now(UTC), time.perf_counter()
+        started, t0 = self.engine.clock.now(), time.perf_counter()
         return _local_result(False, f"unknown callback_type {kind!r}", started, t0, False)
 
     def _envelope(self, job: Row, run: Row) -> dict[str, Any]:
@@ -276,7 +278,7 @@ class Executor:
     async def _publish(self, job: Row, envelope: dict[str, Any]) -> AttemptResult:
         from infrai_mcp.models.queues import MessageIn
 
-        started, t0 = datetime.now(UTC), time.perf_counter()
+        started, t0 = self.engine.clock.now(), time.perf_counter()
         publish = getattr(self.engine.queues, "queue_publish", None)
         if publish is None:
             return _local_result(False, "queue callbacks are unavailable: this engine has no queue service",

@@ -13,5 +13,5 @@ def open_store(settings: Settings) -> Store:
         from infrai_mcp.store.postgres.store import PostgresStore
 
         assert settings.database_url is not None
-        return PostgresStore(settings.database_url)
+        return PostgresStore(settings.database_url, pool_size=settings.pg_pool_size)
     return SqliteStore(settings.sqlite_path)
