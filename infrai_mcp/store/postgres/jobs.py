@@ -19,7 +19,20 @@ from psycopg import sql
 
 from infrai_mcp.core.ids import new_id
 from infrai_mcp.core.planning import Planner, settle
-from infrai_mcp.store.jobs import Claim, Claimed, Due, JobStore, Outcome, PlanRef, Row, too_many_jobs
+from infrai_mcp.store.jobs import (
+    JOB_FILTERS,
+    RUN_COLUMNS,
+    RUN_FILTERS,
+    Claim,
+    Claimed,
+    Due,
+    JobStore,
+    Outcome,
+    PlanRef,
+    Row,
+    check_job_changes,
+    too_many_jobs,
+)
 from infrai_mcp.store.postgres.db import Conn, PgDB
 
 DUE_CHANNEL = "infrai_due"
@@ -27,18 +40,6 @@ DUE_CHANNEL = "infrai_due"
 # single leader (see docs/SCALE_OUT.md). Other lease names keep one-holder semantics.
 PER_WORKER_LEASES = frozenset({"dispatch"})
 
-_UPDATABLE = frozenset(
-    {
-        "name", "schedule_type", "schedule", "timezone", "run_at", "delay_seconds", "callback_type",
-        "callback_id", "url", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
-        "on_failure_webhook", "overlap_policy", "misfire_policy", "max_runs", "run_count", "status",
-        "retention_days", "next_run_at", "last_run_at", "last_run_id", "updated_at", "result_url", "events_url",
-    }
-)
-_JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type"})
-_RUN_FILTERS = frozenset({"job_id", "state", "job_kind"})
-_RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for",
-                "next_attempt_at", "finished_at", "error", "webhook_id", "created_at")
 _SETTLED_RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for", "next_attempt_at",
                         "started_at", "finished_at", "error", "attempts", "lease_owner", "lease_expires_at",
                         "webhook_id", "created_at")
@@ -124,7 +125,7 @@ class PgJobStore(JobStore):
         where: list[sql.Composable] = [sql.SQL("project = %s"), sql.SQL("kind = %s"), sql.SQL("deleted_at IS NULL")]
         args: list[Any] = [project, kind]
         for col, val in (filters or {}).items():
-            if col not in _JOB_FILTERS:
+            if col not in JOB_FILTERS:
                 raise ValueError(f"cannot filter jobs by {col!r}")
             if val is not None:
                 where.append(sql.SQL("{} = %s").format(sql.Identifier(col)))
@@ -139,9 +140,7 @@ class PgJobStore(JobStore):
     async def update_job(
         self, project: str, kind: str, job_id: str, changes: Row, *, cancel_waiting: bool = False
     ) -> Row | None:
-        bad = set(changes) - _UPDATABLE
-        if bad:
-            raise ValueError(f"cannot update job columns {sorted(bad)}")
+        check_job_changes(changes)
         q_get, q_cancel, q_lock = self._q("job_get"), self._q("runs_cancel_waiting"), self._q("job_lock")
         q_withdraw = self._q("plans_withdraw")
         # Every change withdraws the job's plans and plans again from the (new) next_run_at.
@@ -202,7 +201,7 @@ class PgJobStore(JobStore):
     # -- runs ---------------------------------------------------------------------------
     async def insert_run(self, row: Row) -> Row:
         q = self._q("run_insert")
-        values = {k: row.get(k) for k in _RUN_COLUMNS}
+        values = {k: row.get(k) for k in RUN_COLUMNS}
 
         async def tx(conn: Conn) -> Row:
             inserted = await _one(conn, q, values)
@@ -223,7 +222,7 @@ class PgJobStore(JobStore):
         where: list[sql.Composable] = [sql.SQL("project = %s")]
         args: list[Any] = [project]
         for col, val in (filters or {}).items():
-            if col not in _RUN_FILTERS:
+            if col not in RUN_FILTERS:
                 raise ValueError(f"cannot filter runs by {col!r}")
             if val is not None:
                 where.append(sql.SQL("{} = %s").format(sql.Identifier(col)))

@@ -2,7 +2,7 @@
 
 Each public method is one transaction on the SqliteDB writer or reader thread. Dynamic
 SQL appears only where columns vary (updates and list filters) and then only with
-column names from the ``_UPDATABLE``/``_FILTERABLE`` allow-lists; values are always bound.
+column names from the allow-lists in store/jobs.py; values are always bound.
 """
 
 from __future__ import annotations
@@ -13,21 +13,21 @@ from typing import Any
 
 from infrai_mcp.core.ids import new_id
 from infrai_mcp.core.planning import Planner, settle
-from infrai_mcp.store.jobs import Claim, Claimed, Due, JobStore, Outcome, PlanRef, Row, too_many_jobs
-from infrai_mcp.store.sqlite.db import SqliteDB
-
-_UPDATABLE = frozenset(
-    {
-        "name", "schedule_type", "schedule", "timezone", "run_at", "delay_seconds", "callback_type",
-        "callback_id", "url", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
-        "on_failure_webhook", "overlap_policy", "misfire_policy", "max_runs", "run_count", "status",
-        "retention_days", "next_run_at", "last_run_at", "last_run_id", "updated_at", "result_url", "events_url",
-    }
+from infrai_mcp.store.jobs import (
+    JOB_FILTERS,
+    RUN_COLUMNS,
+    RUN_FILTERS,
+    Claim,
+    Claimed,
+    Due,
+    JobStore,
+    Outcome,
+    PlanRef,
+    Row,
+    check_job_changes,
+    too_many_jobs,
 )
-_JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type"})
-_RUN_FILTERS = frozenset({"job_id", "state", "job_kind"})
-_RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for",
-                "next_attempt_at", "finished_at", "error", "webhook_id", "created_at")
+from infrai_mcp.store.sqlite.db import SqliteDB
 
 
 def _row(r: sqlite3.Row | None) -> Row | None:
@@ -87,7 +87,7 @@ class SqliteJobStore(JobStore):
         where = ["project = ?", "kind = ?", "deleted_at IS NULL"]
         args: list[Any] = [project, kind]
         for col, val in (filters or {}).items():
-            if col not in _JOB_FILTERS:
+            if col not in JOB_FILTERS:
                 raise ValueError(f"cannot filter jobs by {col!r}")
             if val is not None:
                 where.append(f"{col} = ?")
@@ -102,9 +102,7 @@ class SqliteJobStore(JobStore):
     async def update_job(
         self, project: str, kind: str, job_id: str, changes: Row, *, cancel_waiting: bool = False
     ) -> Row | None:
-        bad = set(changes) - _UPDATABLE
-        if bad:
-            raise ValueError(f"cannot update job columns {sorted(bad)}")
+        check_job_changes(changes)
         q_get, q_cancel, q_withdraw = self._q("job_get"), self._q("runs_cancel_waiting"), self._q("plans_withdraw")
         # Every change withdraws the job's plans and plans again from the (new) next_run_at.
         sets = [f"{col} = :{col}" for col in changes]
@@ -158,7 +156,7 @@ class SqliteJobStore(JobStore):
     # -- runs ---------------------------------------------------------------------------
     async def insert_run(self, row: Row) -> Row:
         q_ins, q_get = self._q("run_insert"), self._q("run_get")
-        values = {k: row.get(k) for k in _RUN_COLUMNS}
+        values = {k: row.get(k) for k in RUN_COLUMNS}
 
         def tx(conn: sqlite3.Connection) -> Row:
             conn.execute(q_ins, values)
@@ -176,7 +174,7 @@ class SqliteJobStore(JobStore):
         where = ["project = ?"]
         args: list[Any] = [project]
         for col, val in (filters or {}).items():
-            if col not in _RUN_FILTERS:
+            if col not in RUN_FILTERS:
                 raise ValueError(f"cannot filter runs by {col!r}")
             if val is not None:
                 where.append(f"{col} = ?")
