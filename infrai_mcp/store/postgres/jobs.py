@@ -12,13 +12,12 @@ other processes' schedulers can wake at once instead of at their next poll.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from psycopg import sql
 
 from infrai_mcp.core.ids import new_id
-from infrai_mcp.core.planning import Planner, settle
+from infrai_mcp.core.planning import Planner, settle_plans
 from infrai_mcp.store.jobs import (
     JOB_FILTERS,
     RUN_COLUMNS,
@@ -304,30 +303,16 @@ class PgJobStore(JobStore):
             taken = await _all(conn, q["plans_take"], params)
             if not taken:
                 return []
-            by_job: dict[str, list[Row]] = defaultdict(list)
-            for plan in taken:
-                by_job[plan["job_id"]].append(plan)
-            ids = sorted(by_job)
+            ids = sorted({plan["job_id"] for plan in taken})
             unfinished = {r["job_id"]: int(r["n"]) for r in await _all(conn, q["unfinished_runs_of_jobs"],
                                                                          {"job_ids": ids})}
             later = {r["job_id"]: (r["first"], r["last"]) for r in await _all(conn, q["plans_span_of_jobs"],
                                                                                {"ids": ids})}
-            runs: list[Row] = []
-            changes: list[Row] = []
-            fire: list[Claimed] = []
-            for job_id, plans in by_job.items():
-                job = jobs.get(job_id)
-                if job is None:
-                    continue
-                done = settle(job, plans, unfinished=unfinished.get(job_id, 0), later=later.get(job_id), now=now,
-                              owner=owner, lease_until=lease_until, misfire_grace=misfire_grace)
-                runs += done.runs
-                if done.changes:
-                    ch = done.changes
-                    changes.append({**ch, "id": job_id, "set_plan_at": "plan_at" in ch, "plan_at": ch.get("plan_at"),
-                                    "status": ch.get("status")})
-                sent = set(done.fire)
-                fire += [Claimed(run=r, job=job, due=r["scheduled_for"]) for r in done.runs if r["id"] in sent]
+            done = settle_plans(taken, jobs, unfinished=unfinished, later=later, now=now, owner=owner,
+                                lease_until=lease_until, misfire_grace=misfire_grace)
+            runs = done.runs
+            changes = [{**ch, "set_plan_at": "plan_at" in ch, "plan_at": ch.get("plan_at"), "status": ch.get("status")}
+                       for ch in done.changes]
             if runs:
                 await conn.execute(q["runs_insert_many"], _columns(runs, _SETTLED_RUN_COLUMNS))
             if changes:
@@ -336,8 +321,7 @@ class PgJobStore(JobStore):
                     "plan_at", "status")))
             if any(r["state"] == "pending" for r in runs) or any(c.get("plan_at") is not None for c in changes):
                 await _notify_due(conn)
-            fire.sort(key=lambda c: c.due)
-            return fire
+            return [Claimed(run=r, job=job, due=r["scheduled_for"]) for r, job in done.send]
 
         return await self.db.write(tx)
 

@@ -12,7 +12,7 @@ import sqlite3
 from typing import Any
 
 from infrai_mcp.core.ids import new_id
-from infrai_mcp.core.planning import Planner, settle
+from infrai_mcp.core.planning import Planner, settle_plans
 from infrai_mcp.store.jobs import (
     JOB_FILTERS,
     RUN_COLUMNS,
@@ -245,33 +245,17 @@ class SqliteJobStore(JobStore):
             taken = [dict(r) for r in conn.execute(q["plans_take"], {"ids": json.dumps(plan_ids), "owner": owner})]
             if not taken:
                 return []
-            by_job: dict[str, list[Row]] = {}
-            for plan in taken:
-                by_job.setdefault(plan["job_id"], []).append(plan)
-            ids = json.dumps(sorted(by_job))
+            ids = json.dumps(sorted({plan["job_id"] for plan in taken}))
             jobs = {j["id"]: dict(j) for j in conn.execute(q["jobs_full_by_ids"], {"ids": ids})}
             unfinished = {r[0]: r[1] for r in conn.execute(q["unfinished_runs_of_jobs"], {"ids": ids})}
             later = {r[0]: (r[1], r[2]) for r in conn.execute(q["plans_span_of_jobs"], {"ids": ids})}
-            runs: list[Row] = []
-            changes: list[Row] = []
-            fire: list[Claimed] = []
-            for job_id, plans in by_job.items():
-                job = jobs.get(job_id)
-                if job is None:
-                    continue
-                done = settle(job, plans, unfinished=unfinished.get(job_id, 0), later=later.get(job_id), now=now,
-                              owner=owner, lease_until=lease_until, misfire_grace=misfire_grace)
-                runs += done.runs
-                if done.changes:
-                    changes.append({**done.changes, "id": job_id})
-                sent = set(done.fire)
-                fire += [Claimed(run=r, job=job, due=r["scheduled_for"]) for r in done.runs if r["id"] in sent]
-            if runs:
-                conn.execute(q["runs_insert_many"], {"rows": json.dumps(runs)})
-            if changes:
-                conn.execute(q["jobs_settle_many"], {"rows": json.dumps(changes)})
-            fire.sort(key=lambda c: c.due)
-            return fire
+            done = settle_plans(taken, jobs, unfinished=unfinished, later=later, now=now, owner=owner,
+                                lease_until=lease_until, misfire_grace=misfire_grace)
+            if done.runs:
+                conn.execute(q["runs_insert_many"], {"rows": json.dumps(done.runs)})
+            if done.changes:
+                conn.execute(q["jobs_settle_many"], {"rows": json.dumps(done.changes)})
+            return [Claimed(run=r, job=job, due=r["scheduled_for"]) for r, job in done.send]
 
         return await self.db.write(tx)
 
