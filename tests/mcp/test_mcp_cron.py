@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.engine.conftest import until
 from tests.mcp.conftest import TZ, Tools
 from tests.receiver import Receiver
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 

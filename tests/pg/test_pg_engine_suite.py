@@ -6,7 +6,7 @@ build their own SQLite engines from ``tmp_path`` test SQLite-specific set-ups.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import engine.test_firing
@@ -17,17 +17,10 @@ from infrai_mcp.config import Settings
 from infrai_mcp.runtime.engine import Engine
 from infrai_mcp.store.postgres.store import PostgresStore
 from tests.pg.reuse import collect
-from tests.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
 
 collect(globals(), [engine.test_firing, engine.test_schedules_and_leases], needs={"engine"})
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as rx:
-        yield rx
 
 
 @pytest.fixture

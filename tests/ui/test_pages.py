@@ -15,7 +15,8 @@ from infrai_mcp.core.errors import NotFound
 from infrai_mcp.models import CronCreate, MessageIn, QueueCreate, ScheduleCreate, TaskCreate, WebhookSend
 from infrai_mcp.surfaces.ui import create_ui_app
 from tests.receiver import Receiver
-from tests.ui.conftest import CSRF, client_for, post, until
+from tests.ui.conftest import CSRF, client_for, post
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 
