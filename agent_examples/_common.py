@@ -34,7 +34,10 @@ def server(**env: str) -> StdioServerParameters:
     passed = {k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ}
     return StdioServerParameters(
         command=exe,
-        env={"INFRAI_HOME": home, "INFRAI_TIMEZONE": os.environ.get("INFRAI_TIMEZONE", "UTC"), **passed, **env},
+        # INFRAI_BACKGROUND=0: the engine runs inside the server, which ends with the example (a
+        # background engine would outlive its throwaway data dir; for real use leave it on).
+        env={"INFRAI_HOME": home, "INFRAI_TIMEZONE": os.environ.get("INFRAI_TIMEZONE", "UTC"),
+             "INFRAI_BACKGROUND": "0", **passed, **env},
     )
 
 

@@ -35,7 +35,7 @@ async def main() -> None:
         print(f"received {request.path}, webhook-id {request.headers['webhook-id']}, signature verified")
 
         for _ in range(100):
-            got = await call(client, "cron_run_get", cron_id=job["cron_id"], run_id=run["run_id"])
+            got = await call(client, "run_get", run_id=run["run_id"])
             if got["state"] in ("succeeded", "failed"):
                 break
             await asyncio.sleep(0.1)

@@ -1,4 +1,4 @@
-"""Queue claim+ack throughput on PostgreSQL: our store vs the raw SKIP LOCKED loop vs procrastinate.
+"""Queue claim+ack throughput on PostgreSQL: our store vs the raw SKIP LOCKED loop, pgqueuer, procrastinate.
 
     .venv/bin/pip install -e '.[postgres,bench]'
     .venv/bin/python bench/pg_throughput.py [--messages 50000] [--rounds 3] [--batch 100] [--consumers 1,4]
@@ -15,10 +15,20 @@ round's own infrai/raw ratio is printed too (robust to one lucky round on a busy
                  autocommit (one round trip per statement).
 - infrai:        PgQueueStore.claim(limit=batch) + PgQueueStore.ack(handles), the code
                  the engine runs (FIFO/priority/visibility/DLQ bookkeeping included).
+- pgqueuer-qm:   pgqueuer 1.6 (asyncpg), its ``QueueManager.run(batch_size=batch, mode=drain)``
+                 with a no-op async entrypoint, its default (durable) tables. What it does that
+                 we don't: it logs every job in ``pgqueuer_log`` (queued, picked, successful:
+                 the run prints the rows per job it found) and owns picked jobs by a heartbeat
+                 of the worker (a stale heartbeat lets another worker re-pick), where our lease
+                 is a per-delivery receipt with a visibility deadline and no writes while held.
+- pgqueuer-loop: a bare loop over pgqueuer's own statements (``Queries.dequeue`` of a batch,
+                 then ``Queries.log_jobs`` of the batch as successful): its floor without the
+                 manager's tasks, buffers and heartbeats.
 - procrastinate: batch_defer_async of async no-op jobs, then one
                  `run_worker_async(wait=False, concurrency=10)` per process (its best set-up
                  here; it fetches and finishes one job per round trip each).
-Targets (issue 7): infrai >= 50% of raw; infrai >= 5x procrastinate.
+Targets (issue 18): infrai >= 75% of raw, >= 3x pgqueuer-qm, >= 2x pgqueuer-loop at 1 and 4
+consumers (issue 7: >= 5x procrastinate).
 
 ``--statements N``: instead, per-statement medians of the two loops' statements run
 interleaved on ONE connection to one database holding both tables (raw claim, raw delete,
@@ -50,6 +60,13 @@ def db_url(name: str) -> str:
     params = conninfo_to_dict(ADMIN)
     params["dbname"] = name
     return make_conninfo("", **params)  # type: ignore[arg-type]
+
+
+def dsn_url(conninfo: str) -> str:
+    """A key=value conninfo as a postgresql:// URL (asyncpg takes only URLs)."""
+    p = conninfo_to_dict(conninfo)
+    auth = str(p.get("user", "postgres")) + (f":{p['password']}" if p.get("password") else "")
+    return f"postgresql://{auth}@{p.get('host', '127.0.0.1')}:{p.get('port', 5432)}/{p['dbname']}"
 
 
 def admin(stmt: str) -> None:
@@ -149,6 +166,94 @@ async def _infrai_consume(url: str, batch: int) -> int:
         await store.db.close()
 
 
+# -- pgqueuer ---------------------------------------------------------------------------
+PGQ_ENTRYPOINT = "noop"
+
+
+def pgq_setup(url: str, n: int) -> None:
+    async def go() -> None:
+        import asyncpg
+        from pgqueuer.db import AsyncpgDriver
+        from pgqueuer.queries import Queries
+
+        conn = await asyncpg.connect(dsn_url(url))
+        try:
+            queries = Queries(AsyncpgDriver(conn))
+            await queries.install()
+            for start in range(0, n, 1000):
+                k = min(n, start + 1000) - start
+                await queries.enqueue([PGQ_ENTRYPOINT] * k,
+                                      [f'{{"i": {i}}}'.encode() for i in range(start, start + k)], [0] * k)
+        finally:
+            await conn.close()
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("VACUUM ANALYZE")
+
+    asyncio.run(go())
+
+
+def pgq_manager_consume(url: str, batch: int) -> int:
+    async def go() -> None:
+        from datetime import timedelta
+
+        import asyncpg
+        from pgqueuer.db import AsyncpgDriver
+        from pgqueuer.models import Job
+        from pgqueuer.qm import QueueManager
+        from pgqueuer.queries import Queries
+        from pgqueuer.types import QueueExecutionMode
+
+        conn = await asyncpg.connect(dsn_url(url))
+        try:
+            qm = QueueManager(Queries(AsyncpgDriver(conn)))
+
+            @qm.entrypoint(PGQ_ENTRYPOINT)
+            async def noop(job: Job) -> None:
+                del job
+
+            await qm.run(batch_size=batch, mode=QueueExecutionMode.drain, dequeue_timeout=timedelta(seconds=1))
+        finally:
+            await conn.close()
+
+    asyncio.run(go())
+    return 0
+
+
+def pgq_loop_consume(url: str, batch: int) -> int:
+    async def go() -> int:
+        from datetime import timedelta
+
+        import asyncpg
+        from pgqueuer.db import AsyncpgDriver
+        from pgqueuer.queries import EntrypointExecutionParameter, Queries
+        from pgqueuer.types import QueueManagerId
+
+        conn = await asyncpg.connect(dsn_url(url))
+        done = 0
+        try:
+            queries = Queries(AsyncpgDriver(conn))
+            entrypoints = {PGQ_ENTRYPOINT: EntrypointExecutionParameter(concurrency_limit=0)}
+            owner = QueueManagerId(uuid.uuid4())
+            while True:
+                jobs = await queries.dequeue(batch, entrypoints, owner, None, timedelta(seconds=30))  # type: ignore[arg-type]
+                if not jobs:
+                    return done
+                await queries.log_jobs([(job, "successful", None) for job in jobs])
+                done += len(jobs)
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
+
+
+def pgq_log_rows(url: str, n: int) -> str:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM pgqueuer_log").fetchone()
+        left = conn.execute("SELECT count(*) FROM pgqueuer").fetchone()
+    assert row is not None and left is not None
+    return f"{row[0] / n:.1f} log rows per job, {left[0]} jobs left"
+
+
 # -- procrastinate ----------------------------------------------------------------------
 # Jobs processed at once per worker process: procrastinate's knob for throughput.
 PROC_CONCURRENCY = 10
@@ -245,6 +350,8 @@ def _consumer(fn: Callable[[str, int], int], url: str, batch: int, go: Any, out:
     if fn is infrai_consume:
         # Import before the clock starts, as the raw loop's psycopg is (~0.05 s of a run).
         import infrai_mcp.store.postgres.queues  # noqa: F401
+    elif fn in (pgq_manager_consume, pgq_loop_consume):
+        import pgqueuer.qm  # noqa: F401
     go.wait()
     cpu = time.process_time()
     fn(url, batch)
@@ -252,7 +359,7 @@ def _consumer(fn: Callable[[str, int], int], url: str, batch: int, go: Any, out:
 
 
 def run(name: str, setup: Callable[[str, int], None], consume: Callable[[str, int], int],
-        n: int, batch: int, consumers: int) -> float:
+        n: int, batch: int, consumers: int, after: Callable[[str, int], str] | None = None) -> float:
     db = f"infrai_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin(f'CREATE DATABASE "{db}"')
     try:
@@ -273,8 +380,9 @@ def run(name: str, setup: Callable[[str, int], None], consume: Callable[[str, in
             raise RuntimeError(f"{name}: a consumer process failed")
         cpu = sum(out.get() for _ in procs)
         rate = n / elapsed
+        note = f"; {after(url, n)}" if after is not None else ""
         print(f"  {name:<14} consumers={consumers}  {n} msgs in {elapsed:6.2f}s  = {rate:9.0f} msg/s"
-              f"  (client CPU {cpu / n * 1e5:.2f} ms per 100)", flush=True)
+              f"  (client CPU {cpu / n * 1e5:.2f} ms per 100{note})", flush=True)
         return rate
     finally:
         admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
@@ -289,6 +397,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="runs per scenario; the best counts")
     ap.add_argument("--rounds-procrastinate", action="store_true",
                     help="repeat procrastinate every round too (slow; by default it runs once)")
+    ap.add_argument("--skip", default="", help="comma-separated contenders to leave out "
+                    "(raw, pgqueuer-qm, pgqueuer-loop, procrastinate)")
     ap.add_argument("--statements", type=int, default=0,
                     help="instead: per-statement medians over this many interleaved rounds on one connection")
     args = ap.parse_args()
@@ -296,26 +406,43 @@ def main() -> None:
     if args.statements:
         statements(args.statements, args.batch)
         return
+    skip = set(args.skip.split(",")) if args.skip else set()
     for consumers in [int(c) for c in args.consumers.split(",")]:
-        # Rounds interleave the three, and each keeps its best: on a shared machine other
+        # Rounds interleave the contenders, and each keeps its best: on a shared machine other
         # load only ever slows a run down, so the best is the least disturbed one.
-        raw = ours = proc = 0.0
-        ratios = []
+        best: dict[str, float] = {}
+        ratios: dict[str, list[float]] = {"raw": [], "pgqueuer-qm": [], "pgqueuer-loop": []}
         for _ in range(args.rounds):
-            r = run("raw", raw_setup, raw_consume, args.messages, args.batch, consumers)
             o = run("infrai", infrai_setup, infrai_consume, args.messages, args.batch, consumers)
-            raw, ours = max(raw, r), max(ours, o)
-            ratios.append(o / r)  # the two runs of one round saw about the same load
-            if proc == 0.0 or args.rounds_procrastinate:
-                proc = max(proc, run("procrastinate", proc_setup, proc_consume, args.proc_messages, args.batch,
-                                     consumers))
-        print(f"  => best of {args.rounds}: raw {raw:.0f}, infrai {ours:.0f}, procrastinate {proc:.0f} msg/s")
-        print(f"  -> consumers={consumers}: infrai/raw = {ours / raw:.0%} (target >= 50%), "
-              f"infrai/procrastinate = {ours / proc:.1f}x (target >= 5x)", flush=True)
-        # One lucky round decides a best-of; the median of each round's own ratio does not.
-        print(f"  -> consumers={consumers}: per-round infrai/raw {', '.join(f'{x:.0%}' for x in ratios)}; "
-              f"median {sorted(ratios)[len(ratios) // 2]:.0%}", flush=True)
-
+            peers = {"raw": (raw_setup, raw_consume, None),
+                     "pgqueuer-qm": (pgq_setup, pgq_manager_consume, pgq_log_rows),
+                     "pgqueuer-loop": (pgq_setup, pgq_loop_consume, pgq_log_rows)}
+            for name, (setup, consume, after) in peers.items():
+                if name in skip:
+                    continue
+                r = run(name, setup, consume, args.messages, args.batch, consumers, after)
+                best[name] = max(best.get(name, 0.0), r)
+                ratios[name].append(o / r)  # runs of one round saw about the same load
+            best["infrai"] = max(best.get("infrai", 0.0), o)
+            if "procrastinate" not in skip and ("procrastinate" not in best or args.rounds_procrastinate):
+                best["procrastinate"] = max(best.get("procrastinate", 0.0), run(
+                    "procrastinate", proc_setup, proc_consume, args.proc_messages, args.batch, consumers))
+        ours = best["infrai"]
+        print(f"  => best of {args.rounds}: " + ", ".join(f"{k} {v:.0f}" for k, v in best.items()) + " msg/s")
+        targets = {"raw": ("", 0.75), "pgqueuer-qm": ("x", 3.0), "pgqueuer-loop": ("x", 2.0),
+                   "procrastinate": ("x", 5.0)}
+        for name, (unit, target) in targets.items():
+            if name not in best:
+                continue
+            ratio = ours / best[name]
+            shown = f"{ratio:.0%} (target >= {target:.0%})" if not unit else f"{ratio:.1f}x (target >= {target:g}x)"
+            line = f"  -> consumers={consumers}: infrai/{name} best-of = {shown}"
+            # One lucky round decides a best-of; the median of each round's own ratio does not.
+            if ratios.get(name):
+                rs = ratios[name]
+                fmt = (lambda x: f"{x:.0%}") if not unit else (lambda x: f"{x:.1f}x")
+                line += f"; per round {', '.join(fmt(x) for x in rs)}, median {fmt(sorted(rs)[len(rs) // 2])}"
+            print(line, flush=True)
 
 if __name__ == "__main__":
     main()

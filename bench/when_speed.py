@@ -1,4 +1,4 @@
-"""Parse-time benchmark for infrai_mcp.when over the test corpus.
+"""Parse-time benchmark for infrai_mcp.when over the test corpus, and next_fires(n=12) per kind.
 
     .venv/bin/python bench/when_speed.py [--rounds 5]
 
@@ -68,7 +68,52 @@ def main() -> int:
     print(f"               median {statistics.median(cpu):.3f} ms, p90 {pct(90, cpu):.3f} ms, "
           f"p99 {pct(99, cpu):.3f} ms, max {cpu[-1]:.3f} ms (CPU time of this thread; "
           "excludes waiting for a busy machine)")
+    fires_per_kind(args.rounds)
     return 0
+
+
+def fires_per_kind(rounds: int) -> None:
+    """next_fires(n=12) for each schedule kind at 200 instants spread over 2026-2028."""
+    from datetime import UTC, datetime, timedelta
+
+    from infrai_mcp.when.fires import next_fires
+    from infrai_mcp.when.kinds import CalendarRule, CronRule, Exclusions, IntervalRule, Recurrence
+
+    start = datetime(2026, 1, 1)
+    kinds = {
+        "cron 0 9 * * 1-5": Recurrence(CronRule.of("0 9 * * 1-5"), "America/New_York"),
+        "cron 0 17 * * 5L": Recurrence(CronRule.of("0 17 * * 5L"), "Europe/Berlin"),
+        "cron */10 * * * * * (6 fields)": Recurrence(CronRule.of("*/10 * * * * *"), "UTC"),
+        "interval 5400 s": Recurrence(IntervalRule.of(5400, created=datetime(2026, 1, 1, tzinfo=UTC)),
+                                      "Australia/Sydney"),
+        "rrule every other Tuesday": Recurrence(CalendarRule.of("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;BYHOUR=10",
+                                                                start=start), "America/New_York"),
+        "rrule 8:30 + 17:45 daily (union)": Recurrence(CalendarRule.of(
+            ["FREQ=DAILY;BYHOUR=8;BYMINUTE=30", "FREQ=DAILY;BYHOUR=17;BYMINUTE=45"], start=start), "Asia/Kolkata"),
+        "rrule last business day": Recurrence(CalendarRule.of(
+            "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;BYHOUR=17", start=start), "Europe/Berlin"),
+        "cron weekdays except DE/BY holidays": Recurrence(CronRule.of("0 9 * * 1-5"), "Europe/Berlin",
+                                                          Exclusions.of(holidays=["DE/BY"], dates=["--12-24"])),
+        "rrule 2nd Tuesday of July + jitter": Recurrence(CalendarRule.of(
+            "FREQ=YEARLY;BYMONTH=7;BYDAY=2TU;BYHOUR=10", start=start), "UTC", jitter_seconds=600),
+    }
+    afters = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=97 * i + 0.37 * i) for i in range(200)]
+    print("next_fires(n=12), per kind, after warm-up:")
+    for name, rec in kinds.items():
+        for at in afters[:20]:
+            next_fires(rec, at, 12, key="job_bench")
+        wall: list[float] = []
+        cpu: list[float] = []
+        for _ in range(rounds):
+            for at in afters:
+                t, c = time.perf_counter(), time.thread_time()
+                next_fires(rec, at, 12, key="job_bench")
+                wall.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.thread_time() - c) * 1000)
+        wall.sort()
+        cpu.sort()
+        print(f"  {name:38s} median {statistics.median(wall):.3f} ms wall ({statistics.median(cpu):.3f} ms CPU), "
+              f"p90 {wall[int(0.9 * len(wall))]:.3f} ms wall")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,10 @@ from pathlib import Path
 TOOLSETS = ("cron", "task", "schedule", "queue", "webhook", "time")
 
 
+class ConfigError(ValueError):
+    """A setting that cannot work; the message names the variable and gives an example."""
+
+
 def default_home() -> Path:
     """The per-user data directory (XDG on Linux, Application Support on macOS)."""
     if sys.platform == "darwin":
@@ -28,6 +32,36 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _off(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("0", "false", "no", "off")
+
+
+def check_timezone(value: str, source: str = "INFRAI_TIMEZONE") -> str:
+    """An IANA zone name, or a ConfigError naming ``source`` with an example."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(value)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise ConfigError(f"{source}={value!r} is not an IANA timezone; use a Region/City name, "
+                          f"e.g. {source}=Europe/Berlin (or UTC)") from None
+    return value
+
+
+def check_home(home: Path, source: str = "INFRAI_HOME") -> Path:
+    """A directory this user can write (or create), or a ConfigError naming ``source``."""
+    example = f"e.g. {source}=~/.local/share/infrai-mcp"
+    if home.exists() and not home.is_dir():
+        raise ConfigError(f"{source}={str(home)!r} is a file, not a directory; give a directory, {example}")
+    probe = home
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        what = "is not writable" if probe == home else f"cannot be created ({str(probe)!r} is not writable)"
+        raise ConfigError(f"{source}={str(home)!r} {what}; give a directory you can write, {example}")
+    return home
+
+
 def _positive_int(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -35,9 +69,9 @@ def _positive_int(name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name}: {raw!r} is not a whole number") from None
+        raise ConfigError(f"{name}={raw!r} is not a whole number; e.g. {name}={default}") from None
     if value < 1:
-        raise ValueError(f"{name}: must be at least 1, got {value}")
+        raise ConfigError(f"{name} must be at least 1, got {value}; e.g. {name}={default}")
     return value
 
 
@@ -48,9 +82,9 @@ def _positive_float(name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{name}: {raw!r} is not a number of seconds") from None
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds; e.g. {name}={default:g}") from None
     if not value > 0:
-        raise ValueError(f"{name}: must be more than 0, got {raw}")
+        raise ConfigError(f"{name} must be more than 0, got {raw}; e.g. {name}={default:g}")
     return value
 
 
@@ -87,15 +121,24 @@ class Settings:
     backoff_base: float = 1.0
     rate_limit: float = 100.0  # REST requests per second per project; 0 turns it off (INFRAI_RATE_LIMIT)
     pg_pool_size: int = 8  # PostgreSQL connections per process (INFRAI_PG_POOL_SIZE)
+    # stdio MCP on the embedded store: a detached engine process fires jobs (INFRAI_BACKGROUND=0
+    # or `mcp --in-process`: the engine runs inside the MCP server, only while it runs).
+    background: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
         home = Path(os.environ["INFRAI_HOME"]).expanduser() if os.environ.get("INFRAI_HOME") else default_home()
+        if os.environ.get("INFRAI_HOME"):
+            check_home(home)
+        zone = os.environ.get("INFRAI_TIMEZONE", "").strip() or None
+        if zone:
+            check_timezone(zone)
         toolsets_raw = os.environ.get("INFRAI_TOOLSETS", "").strip()
         toolsets = tuple(t.strip() for t in toolsets_raw.split(",") if t.strip()) if toolsets_raw else TOOLSETS
         unknown = [t for t in toolsets if t not in TOOLSETS and t != "all"]
         if unknown:
-            raise ValueError(f"INFRAI_TOOLSETS: unknown toolset(s) {unknown}; choose from {', '.join(TOOLSETS)}")
+            raise ConfigError(f"INFRAI_TOOLSETS: unknown toolset(s) {unknown}; choose from {', '.join(TOOLSETS)}, "
+                              "e.g. INFRAI_TOOLSETS=cron,time")
         if "all" in toolsets:
             toolsets = TOOLSETS
         allow = tuple(
@@ -106,7 +149,7 @@ class Settings:
             database_url=os.environ.get("INFRAI_DATABASE_URL") or None,
             base_url=os.environ.get("INFRAI_BASE_URL") or None,
             api_key=os.environ.get("INFRAI_API_KEY") or None,
-            timezone=os.environ.get("INFRAI_TIMEZONE") or None,
+            timezone=zone,
             toolsets=toolsets,
             read_only=_flag("INFRAI_READ_ONLY"),
             allow_private_targets=allow,
@@ -119,6 +162,7 @@ class Settings:
             backoff_base=_positive_float("INFRAI_BACKOFF_BASE", 1.0),
             rate_limit=_rate_limit("INFRAI_RATE_LIMIT", 100.0),
             pg_pool_size=_positive_int("INFRAI_PG_POOL_SIZE", 8),
+            background=not _off("INFRAI_BACKGROUND"),
         )
 
     @property

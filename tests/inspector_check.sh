@@ -15,7 +15,7 @@ trap 'rm -rf "$HOME_DIR"' EXIT
 
 inspect() {
   # the server command goes first: --tool-arg takes every key=value pair after it
-  npx -y "$INSPECTOR" --cli "$SERVER" -e "INFRAI_HOME=$HOME_DIR" -e INFRAI_TIMEZONE=Europe/Berlin "$@" \
+  npx -y "$INSPECTOR" --cli "$SERVER" -e "INFRAI_HOME=$HOME_DIR" -e INFRAI_BACKGROUND=0 -e INFRAI_TIMEZONE=Europe/Berlin "$@" \
     2> >(grep -v '^npm warn' >&2)
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from infrai_mcp.core.upcoming import next_fires, upcoming
+from infrai_mcp.services.upcoming import next_fires, upcoming
 from infrai_mcp.when import cron_next_fires
 
 NOW = datetime(2026, 12, 2, 8, 30, 15, tzinfo=UTC)

@@ -70,7 +70,13 @@ class Backend(ABC):
     @abstractmethod
     async def cron_create(self, req: CronCreate) -> CronJob: ...
     @abstractmethod
-    async def cron_list(self, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page[CronJob]: ...
+    async def cron_create_batch(self, reqs: list[CronCreate]) -> list[CronJob]:
+        """1-1000 cron jobs in one transaction, all or nothing; an error names ``jobs[i].field``."""
+    @abstractmethod
+    async def cron_list(
+        self, *, name: str | None = None, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[CronJob]:
+        """Oldest first; ``name``: only jobs whose name contains it (any case)."""
     @abstractmethod
     async def cron_get(self, cron_id: str) -> CronJob: ...
     @abstractmethod
@@ -102,6 +108,9 @@ class Backend(ABC):
     # -- one-shot tasks and runs --------------------------------------------------------
     @abstractmethod
     async def task_schedule(self, req: TaskCreate) -> Task: ...
+    @abstractmethod
+    async def task_schedule_batch(self, reqs: list[TaskCreate]) -> list[Task]:
+        """1-1000 tasks in one transaction, all or nothing; an error names ``tasks[i].field``."""
     @abstractmethod
     async def task_get(self, task_id: str) -> Task: ...
     @abstractmethod

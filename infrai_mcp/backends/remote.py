@@ -161,8 +161,14 @@ class RemoteBackend(Backend):
     async def cron_create(self, req: CronCreate) -> CronJob:
         return CronJob.model_validate(await self._call("POST", f"{S}/cron/create", json=_body(req)))
 
-    async def cron_list(self, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page[CronJob]:
-        data = await self._call("GET", f"{S}/cron/list", params={"cursor": cursor, "limit": limit})
+    async def cron_create_batch(self, reqs: list[CronCreate]) -> list[CronJob]:
+        data = await self._call("POST", f"{S}/cron/create_batch", json={"jobs": [_body(r) for r in reqs]})
+        return [CronJob.model_validate(j) for j in data["jobs"]]
+
+    async def cron_list(
+        self, *, name: str | None = None, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> Page[CronJob]:
+        data = await self._call("GET", f"{S}/cron/list", params={"name": name, "cursor": cursor, "limit": limit})
         return Page[CronJob].model_validate(data)
 
     async def cron_get(self, cron_id: str) -> CronJob:
@@ -203,6 +209,10 @@ class RemoteBackend(Backend):
     # -- one-shot tasks and runs --------------------------------------------------------
     async def task_schedule(self, req: TaskCreate) -> Task:
         return Task.model_validate(await self._call("POST", f"{S}/task/schedule", json=_body(req)))
+
+    async def task_schedule_batch(self, reqs: list[TaskCreate]) -> list[Task]:
+        data = await self._call("POST", f"{S}/task/schedule_batch", json={"tasks": [_body(r) for r in reqs]})
+        return [Task.model_validate(t) for t in data["tasks"]]
 
     async def task_get(self, task_id: str) -> Task:
         return Task.model_validate(await self._call("GET", f"{S}/task/get/{_q(task_id)}"))

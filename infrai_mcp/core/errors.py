@@ -47,6 +47,14 @@ class InvalidInput(InfraiError):
             d["field"] = self.field
         return d
 
+    def within(self, where: str) -> InvalidInput:
+        """The same error about an item of a batch: ``jobs[3].schedule: ...``."""
+        text = str(self)
+        if text.startswith(where):
+            return self
+        return type(self)(f"{where}.{text}" if self.field else f"{where}: {text}",
+                          field=f"{where}.{self.field}" if self.field else where)
+
 
 class PayloadTooLarge(InvalidInput):
     code = "PAYLOAD_TOO_LARGE"

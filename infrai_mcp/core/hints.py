@@ -23,12 +23,12 @@ _HINTS: dict[str, dict[Surface, str]] = {
         "cli": "`infrai-mcp cron ls` lists them.",
     },
     "cron_run": {
-        "mcp": "Call cron_runs_list to see valid ids.",
+        "mcp": "Call run_list(job_id=<cron_id>) to see valid ids.",
         "rest": "GET /v1/scheduling/cron/runs/list/{cron_id} lists them.",
         "cli": "`infrai-mcp cron runs <cron_id>` lists them.",
     },
     "task": {
-        "mcp": "Call run_list to see valid ids.",
+        "mcp": "Call task_list to see valid ids.",
         "rest": "GET /v1/scheduling/task/list lists them.",
         "cli": "`infrai-mcp task ls` lists them.",
     },

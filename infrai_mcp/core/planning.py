@@ -11,19 +11,29 @@ Two steps, each called by the store inside ONE transaction (docs/ENGINE.md, "Pla
    Overlap is judged here, against the runs really in flight at the fire's time.
 
 Job columns involved: ``next_run_at`` (public: the next fire that has not happened),
-``plan_at`` (the next fire not planned yet), ``planned_runs`` (plans outstanding),
-``run_count`` (fires that became runs, skipped ones excluded), ``last_run_at`` (scheduled
-time of the newest run), ``last_run_id``, ``status``.
+``plan_at`` (the next occurrence not planned yet: a fire, or a time the job's exclusions skip),
+``planned_runs`` (plans outstanding that will fire), ``run_count`` (fires that became runs,
+skipped ones excluded), ``last_run_at`` (scheduled time of the newest run), ``last_run_id``,
+``status``; the schedule: ``schedule`` (the rule's text), ``schedule_kind``, ``schedule_start``,
+``exclusions``, ``jitter_seconds``, ``timezone`` (``recurrence_of``).
+
+A time the job's exclusions skip (a holiday, an excluded date, a skipped occurrence) is planned
+like a fire, with its reason (``PlannedFire.skip``); at its time ``settle`` records it as a
+skipped run with that reason, so run history says why nothing was sent. It does not count
+toward ``max_runs`` or ``planned_runs``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from infrai_mcp.when.cron import CronError, next_fire
+from infrai_mcp.when.fires import next_fire, occurrences
+from infrai_mcp.when.kinds import Recurrence
 
 Row = dict[str, Any]
 
@@ -35,18 +45,59 @@ def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
+def recurrence_of(job: Row) -> Recurrence | None:
+    """The job's recurrence (None for a one-shot); rows written before 0008 are plain crons."""
+    if job.get("schedule") is None:
+        return None
+    return _recurrence(job["schedule"], job.get("schedule_kind") or "cron", job.get("schedule_start"),
+                       job["timezone"], job.get("exclusions"), int(job.get("jitter_seconds") or 0))
+
+
+@lru_cache(maxsize=4096)
+def _recurrence(rule: str, kind: str, start: str | None, tz: str, exclusions: str | None, jitter: int) -> Recurrence:
+    return Recurrence.from_dict({"kind": kind, "rule": rule, "start": start, "timezone": tz,
+                                 "exclusions": json.loads(exclusions) if exclusions else None,
+                                 "jitter_seconds": jitter})
+
+
+def _recurrence_or_none(job: Row) -> Recurrence | None:
+    try:
+        return recurrence_of(job)
+    except ValueError:
+        return None  # cannot happen for a validated job; stop rather than spin
+
+
+def _has_exclusions(job: Row) -> bool:
+    rec = _recurrence_or_none(job)
+    return rec is not None and bool(rec.exclusions)
+
+
 def next_slot(job: Row, after: float) -> float | None:
     """The job's next fire strictly after ``after`` (None: its schedule has no more)."""
-    try:
-        return next_fire(job["schedule"], job["timezone"], _dt(after)).timestamp()
-    except (CronError, StopIteration):
-        return None  # cannot happen for a validated expression; stop rather than spin
+    rec = _recurrence_or_none(job)
+    at = next_fire(rec, _dt(after), key=job["id"]) if rec is not None else None
+    return at.timestamp() if at is not None else None
+
+
+def next_fire_from(job: Row, at: float) -> float | None:
+    """The job's first fire at or after ``at`` (``at`` itself when it fires)."""
+    return next_slot(job, at - 1e-6)
 
 
 @dataclass(frozen=True)
 class PlannedFire:
     scheduled_for: float
     trigger: str = "schedule"  # schedule | misfire
+    skip: str | None = None  # why this occurrence does not fire (holiday, excluded date, ...)
+
+
+def _occurrences(job: Row, start: float) -> Iterator[PlannedFire]:
+    """The job's occurrences at or after ``start``, fires and skipped ones."""
+    rec = _recurrence_or_none(job)
+    if rec is None:
+        return
+    for occ in occurrences(rec, _dt(start) - timedelta(microseconds=1), key=job["id"]):
+        yield PlannedFire(occ.at.timestamp(), skip=occ.skipped)
 
 
 @dataclass
@@ -83,28 +134,43 @@ def plan_fire(job: Row, now: float, horizon: float, *, misfire_grace: float) -> 
 
     misfire = now - due > misfire_grace
     fires: list[PlannedFire] = []
-    nxt: float | None = due
-    if misfire:
+    ahead = _occurrences(job, due)
+    if misfire:  # missed times are not recorded (as before kinds); excluded ones are not replayed
         if job["misfire_policy"] == "run_all":
-            while nxt is not None and nxt <= now and len(fires) < MAX_CATCHUP:
-                fires.append(PlannedFire(nxt, "misfire"))
-                nxt = next_slot(job, nxt)
+            for occ in ahead:
+                if occ.scheduled_for > now or len(fires) >= MAX_CATCHUP:
+                    break
+                if occ.skip is None:
+                    fires.append(PlannedFire(occ.scheduled_for, "misfire"))
         elif job["misfire_policy"] != "skip":
-            fires.append(PlannedFire(due, "misfire"))
-        nxt = next_slot(job, now)  # continue from now
-    while nxt is not None and nxt <= horizon and len(fires) < MAX_PLANNED:
-        fires.append(PlannedFire(nxt))
-        nxt = next_slot(job, nxt)
+            first = due if not _has_exclusions(job) else next_fire_from(job, due)
+            if first is not None and first <= now:
+                fires.append(PlannedFire(first, "misfire"))
+        ahead = _occurrences(job, now + 1e-6)  # continue from now
+    nxt: float | None = None
+    for occ in ahead:
+        if occ.scheduled_for > horizon or len(fires) >= MAX_PLANNED:
+            nxt = occ.scheduled_for
+            break
+        fires.append(occ)
     max_runs = job["max_runs"]
     used = int(job["run_count"] or 0) + planned
-    if max_runs is not None and used + len(fires) >= int(max_runs):
-        fires = fires[: max(0, int(max_runs) - used)]
+    firing = sum(f.skip is None for f in fires)
+    if max_runs is not None and used + firing >= int(max_runs):
+        kept: list[PlannedFire] = []
+        for fire in fires:
+            if used >= int(max_runs):
+                break
+            kept.append(fire)
+            used += fire.skip is None
+        fires, firing = kept, sum(f.skip is None for f in kept)
         nxt = None  # every allowed fire is planned or done; settle completes the job
-    changes.update(plan_at=nxt, planned_runs=planned + len(fires))
+    changes.update(plan_at=nxt, planned_runs=planned + firing)
     if planned == 0:
         # Nothing was outstanding: the public next fire is the first one planned now, or
-        # (misfire skip) the next one to plan.
-        changes["next_run_at"] = fires[0].scheduled_for if fires else nxt
+        # (misfire skip, or only skipped times planned) the next fire from the cursor.
+        first = next((f.scheduled_for for f in fires if f.skip is None), None)
+        changes["next_run_at"] = first if first is not None or nxt is None else next_fire_from(job, nxt)
     return FirePlan(fires=fires, changes=changes)
 
 
@@ -132,7 +198,9 @@ def settle(
     """Turn ``plans`` (rows of the plans table, all of ``job``) into runs.
 
     ``unfinished`` counts the job's runs in flight or waiting (pending, running, retrying);
-    ``later`` is (earliest, latest) scheduled time of the job's plans NOT in this batch.
+    ``later`` is (earliest, latest) scheduled time of the job's plans NOT in this batch that
+    fire (plans of skipped times left out). A plan with a ``skip_reason`` becomes a skipped run
+    with that reason, whatever the overlap and misfire policies.
     A plan of a recurring job confirmed more than ``misfire_grace`` after its time (its
     process died and another took it over) meets the misfire policy: ``skip`` records it
     skipped, ``run_once`` fires only the newest such plan, ``run_all`` fires them all.
@@ -149,7 +217,8 @@ def settle(
     last_at, last_id = job["last_run_at"], job["last_run_id"]
     freed = False  # a planned fire was skipped: max_runs may allow one more
     ordered = sorted(plans, key=lambda p: (p["scheduled_for"], p["id"]))
-    late = {p["id"] for p in ordered if job["schedule"] is not None and now - p["scheduled_for"] > misfire_grace}
+    late = {p["id"] for p in ordered if job["schedule"] is not None and now - p["scheduled_for"] > misfire_grace
+            and not p.get("skip_reason")}
     misfire = job["misfire_policy"]
     newest_late = max((p for p in ordered if p["id"] in late), key=lambda p: p["scheduled_for"], default=None)
     for plan in ordered:
@@ -159,6 +228,11 @@ def settle(
             "started_at": None, "finished_at": None, "error": None, "attempts": 0, "lease_owner": None,
             "lease_expires_at": None, "webhook_id": "msg_" + plan["id"].removeprefix("run_"), "created_at": now,
         }
+        if plan.get("skip_reason"):  # a time the job's exclusions skip: history says why
+            run.update(state="skipped", finished_at=now, error=f"skipped: {plan['skip_reason']}")
+            out.runs.append(run)
+            last_at, last_id = plan["scheduled_for"], plan["id"]
+            continue
         planned -= 1
         if plan["id"] in late:
             run["trigger"] = "misfire"
@@ -203,6 +277,8 @@ def settle(
         # Planning had stopped at max_runs counting this fire; it did not run, so plan on.
         after = max(later[1] if later else 0.0, float(last_at))
         plan_at = ch["plan_at"] = next_slot(job, after)
+    if plan_at is not None and _has_exclusions(job):
+        plan_at = next_fire_from(job, plan_at)  # the cursor may be a skipped time; the public value fires
     nexts = [t for t in ((later[0] if later else None), plan_at) if t is not None]
     ch["next_run_at"] = min(nexts) if nexts else None
     return out
@@ -267,9 +343,11 @@ __all__ = [
     "Planner",
     "Settled",
     "SettledPlans",
+    "next_fire_from",
     "next_runs_left",
     "next_slot",
     "plan_fire",
+    "recurrence_of",
     "settle",
     "settle_plans",
 ]

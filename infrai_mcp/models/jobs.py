@@ -30,6 +30,8 @@ RunTrigger = Literal["schedule", "manual", "misfire"]
 DEFAULT_RETRIES = 3
 DEFAULT_TIMEOUT = 300
 DEFAULT_RETENTION_DAYS = 30
+# Items of one cron/create_batch or task/schedule_batch call (one transaction).
+MAX_JOB_BATCH = 1000
 
 
 class TargetFields(Model):

@@ -30,6 +30,7 @@ from types import TracebackType
 from infrai_mcp.config import Settings
 from infrai_mcp.core.clock import Clock, SystemClock
 from infrai_mcp.outbound.dispatcher import Dispatcher
+from infrai_mcp.runtime.control import Waker
 from infrai_mcp.runtime.retention import retention_loop
 from infrai_mcp.runtime.scheduler import Scheduler
 from infrai_mcp.services.deps import BackgroundFactory
@@ -78,10 +79,21 @@ class Engine:
         self.jobs = JobService(self)
         self.queues = QueueService(self)
         self.webhooks = WebhookService(self)
+        # A process that writes to a SQLite data dir without dispatching tells the data dir's
+        # background engine (if one runs) about what it wrote: SQLite has no NOTIFY.
+        self._peer: Waker | None = None
+        if not dispatch and store is None and not self.settings.is_postgres:
+            self._peer = Waker(self.settings.sqlite_path.parent)
 
     def wake(self) -> None:
         """Wake the scheduler: new or changed work may be due sooner than it planned."""
         self.scheduler.wake()
+        self.tell_peer("due")
+
+    def tell_peer(self, kind: str, detail: str = "") -> None:
+        """Wake the background engine of this data dir (a no-op where this process dispatches)."""
+        if self._peer is not None:
+            self._peer(kind, detail)
 
     def _on_store_wake(self, kind: str, detail: str) -> None:
         if kind == "due":
@@ -139,6 +151,8 @@ class Engine:
             await self.scheduler.stop()
         await self.dispatcher.close()
         await self.store.close()
+        if self._peer is not None:
+            self._peer.close()
 
     async def __aenter__(self) -> Engine:
         await self.start()

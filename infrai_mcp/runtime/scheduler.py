@@ -85,6 +85,8 @@ class Scheduler:
         self._confirming = 0  # plans popped from the heap whose confirm transaction runs
         self._seq = itertools.count()
         self._feed: asyncio.Event | None = None
+        self.started_runs = 0  # runs this process started (``engine status``)
+        self.last_started: tuple[float, str, str] | None = None  # (when, job id, run id)
 
     @property
     def held(self) -> int:
@@ -254,6 +256,8 @@ class Scheduler:
 
     def _start(self, claimed: Claimed) -> None:
         run_id = claimed.run["id"]
+        self.started_runs += 1
+        self.last_started = (self._now(), str(claimed.job["id"]), run_id)
         task = asyncio.create_task(self.executor.execute(claimed), name=f"infrai-run:{run_id}")
         self.in_flight[run_id] = task
 

@@ -36,5 +36,8 @@ class Deps(Protocol):
     def wake(self) -> None:
         """Re-evaluate the next due time now: call after writing work that may be due sooner."""
 
+    def tell_peer(self, kind: str, detail: str = "") -> None:
+        """Wake the background engine of this data dir ("queue", "<project>/<queue>"; "delivery")."""
+
     def add_background(self, factory: BackgroundFactory, *, name: str = "background") -> None:
         """Start the loop ``factory()`` with the engine where it dispatches; cancelled at stop."""

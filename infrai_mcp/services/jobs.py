@@ -8,14 +8,16 @@ raises, and wakes the scheduler after writing due work. Agent schedules live in
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
 
 from infrai_mcp.core.errors import Conflict, InvalidInput, NotFound
 from infrai_mcp.core.ids import new_id
 from infrai_mcp.models.common import Page
 from infrai_mcp.models.jobs import (
     DEFAULT_RETENTION_DAYS,
+    MAX_JOB_BATCH,
     CronCreate,
     CronJob,
     CronUpdate,
@@ -44,6 +46,21 @@ from infrai_mcp.store.jobs import Row
 if TYPE_CHECKING:
     from infrai_mcp.services.deps import Deps
 
+T = TypeVar("T")
+
+
+def _each(reqs: list[T], name: str, build: Callable[[T], Row]) -> list[Row]:
+    """One store row per request of a batch; an invalid item names itself (``jobs[3].schedule``)."""
+    if not 1 <= len(reqs) <= MAX_JOB_BATCH:
+        raise InvalidInput(f"{name}: {len(reqs)} given; a batch holds 1 to {MAX_JOB_BATCH} items", field=name)
+    rows = []
+    for i, req in enumerate(reqs):
+        try:
+            rows.append(build(req))
+        except InvalidInput as exc:
+            raise exc.within(f"{name}[{i}]") from None
+    return rows
+
 class JobService(ScheduleOps):
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
@@ -56,13 +73,25 @@ class JobService(ScheduleOps):
         return row
 
     async def cron_create(self, project: str, req: CronCreate) -> CronJob:
+        stored, created = await self.store.insert_job(self._new_cron(project, req, self._now()))
+        if created:
+            self.deps.wake()
+        return cron_record(stored)
+
+    async def cron_create_batch(self, project: str, reqs: list[CronCreate]) -> list[CronJob]:
+        """Create up to ``MAX_JOB_BATCH`` cron jobs in one transaction, all or nothing: every
+        item is checked as ``cron_create`` checks it (an error names ``jobs[i].field``)."""
         now = self._now()
+        rows = _each(reqs, "jobs", lambda req: self._new_cron(project, req, now))
+        return [cron_record(row) for row in await self._insert_batch(project, rows)]
+
+    def _new_cron(self, project: str, req: CronCreate, now: datetime) -> Row:
         tz = zone(req.timezone)
         schedule = cron_expr(req.schedule) if req.schedule is not None else None
         run_at = future(req.run_at, now, "run_at") if req.run_at is not None else None
         nxt = run_at if run_at is not None else first_fire(schedule or "", tz, now)
         nowts = ts(now)
-        row: Row = {
+        return {
             "id": new_id("cj"), "project": project, "kind": "cron", "agent_id": None,
             "name": req.name or f"{req.method} {req.url}"[:200], "schedule_type": None, "schedule": schedule,
             "timezone": tz, "run_at": run_at, "delay_seconds": None, "callback_type": "url", "callback_id": None,
@@ -74,15 +103,21 @@ class JobService(ScheduleOps):
             "idempotency_key": req.idempotency_key, "next_run_at": nxt if req.enabled else None,
             "created_at": nowts, "updated_at": nowts, "result_url": req.result_url, "events_url": req.events_url,
         }
-        stored, created = await self.store.insert_job(row)
-        if created:
-            self.deps.wake()
-        return cron_record(stored)
 
-    async def cron_list(self, project: str, *, cursor: str | None = None, limit: int = 50) -> Page[CronJob]:
+    async def _insert_batch(self, project: str, rows: list[Row]) -> list[Row]:
+        results = await self.store.insert_jobs(project, rows)
+        if any(created for _, created in results):
+            self.deps.wake()
+        return [row for row, _ in results]
+
+    async def cron_list(
+        self, project: str, *, name: str | None = None, cursor: str | None = None, limit: int = 50
+    ) -> Page[CronJob]:
         check_limit(limit)
         check_cursor(cursor, "cj")
-        rows, nxt = page(await self.store.list_jobs(project, "cron", cursor=cursor, limit=limit + 1), limit)
+        rows, nxt = page(
+            await self.store.list_jobs(project, "cron", cursor=cursor, limit=limit + 1, filters={"name": name}), limit
+        )
         return Page[CronJob](items=[cron_record(r) for r in rows], next_cursor=nxt)
 
     async def cron_get(self, project: str, cron_id: str) -> CronJob:
@@ -208,13 +243,25 @@ class JobService(ScheduleOps):
 
     # -- one-shot tasks -----------------------------------------------------------------
     async def task_schedule(self, project: str, req: TaskCreate) -> Task:
+        stored, created = await self.store.insert_job(self._new_task(project, req, self._now()))
+        if created:
+            self.deps.wake()
+        return task_record(stored)
+
+    async def task_schedule_batch(self, project: str, reqs: list[TaskCreate]) -> list[Task]:
+        """Schedule up to ``MAX_JOB_BATCH`` tasks in one transaction, all or nothing: every item
+        is checked as ``task_schedule`` checks it (an error names ``tasks[i].field``)."""
         now = self._now()
+        rows = _each(reqs, "tasks", lambda req: self._new_task(project, req, now))
+        return [task_record(row) for row in await self._insert_batch(project, rows)]
+
+    def _new_task(self, project: str, req: TaskCreate, now: datetime) -> Row:
         if req.run_at is not None:
             run_at = future(req.run_at, now, "run_at")
         else:
             run_at = ts(now + timedelta(seconds=req.delay_seconds or 0))
         nowts = ts(now)
-        row: Row = {
+        return {
             "id": new_id("tk"), "project": project, "kind": "task", "agent_id": None, "name": req.name,
             "schedule_type": None, "schedule": None, "timezone": "UTC", "run_at": run_at,
             "delay_seconds": req.delay_seconds, "callback_type": "url", "callback_id": None, "url": req.url,
@@ -225,10 +272,6 @@ class JobService(ScheduleOps):
             "idempotency_key": req.idempotency_key, "next_run_at": run_at, "created_at": nowts, "updated_at": nowts,
             "result_url": req.result_url, "events_url": req.events_url,
         }
-        stored, created = await self.store.insert_job(row)
-        if created:
-            self.deps.wake()
-        return task_record(stored)
 
     async def task_get(self, project: str, task_id: str) -> Task:
         row = await self.store.get_job(project, "task", task_id)

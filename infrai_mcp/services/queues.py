@@ -109,6 +109,7 @@ class QueueService:
         if event is not None:
             event.set()  # waiters hold this event; the next waiter gets a fresh one
         self.push.wake()
+        self.deps.tell_peer("queue", f"{project}/{queue}")
 
     def notify_all(self, project: str | None = None) -> None:
         """Wake every long-poll (of one project, or all) and the push worker."""

@@ -89,6 +89,7 @@ class WebhookService:
     def wake(self) -> None:
         if self._wake is not None:
             self._wake.set()
+        self.deps.tell_peer("delivery")
 
     # -- operations ---------------------------------------------------------------------
     async def webhook_send(self, project: str, req: WebhookSend) -> Delivery:

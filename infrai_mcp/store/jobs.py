@@ -50,7 +50,7 @@ UPDATABLE_JOB_COLUMNS = frozenset(
         "retention_days", "next_run_at", "last_run_at", "last_run_id", "updated_at", "result_url", "events_url",
     }
 )
-JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type"})
+JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type", "name"})
 RUN_FILTERS = frozenset({"job_id", "state", "job_kind"})
 RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for",
                "next_attempt_at", "finished_at", "error", "webhook_id", "created_at")
@@ -63,10 +63,11 @@ def check_job_changes(changes: Row) -> None:
         raise ValueError(f"cannot update job columns {sorted(bad)}")
 
 
-def too_many_jobs(project: str, count: int, limit: int) -> LimitExceeded:
+def too_many_jobs(project: str, count: int, limit: int, adding: int = 1) -> LimitExceeded:
+    more = f"; {adding} more would pass" if adding > 1 else ""
     return LimitExceeded(
         f"project {project!r} has {count} active jobs (cron jobs, scheduled tasks, active or paused agent "
-        f"schedules); the limit is {limit} (INFRAI_MAX_JOBS_PER_PROJECT). Delete or cancel jobs you no "
+        f"schedules){more}; the limit is {limit} (INFRAI_MAX_JOBS_PER_PROJECT). Delete or cancel jobs you no "
         "longer need; completed, cancelled and deleted jobs do not count"
     )
 
@@ -130,12 +131,20 @@ class JobStore(ABC):
     max_jobs_per_project: int | None = None
 
     # -- jobs ---------------------------------------------------------------------------
-    @abstractmethod
     async def insert_job(self, row: Row) -> tuple[Row, bool]:
         """Insert; when ``idempotency_key`` matches an earlier job of the same project and
         kind, insert nothing and return ``(that job, False)``. Else ``(row, True)``; but
         when the project already has ``max_jobs_per_project`` live jobs, raise
         ``LimitExceeded`` and insert nothing (counted in the same transaction)."""
+        return (await self.insert_jobs(row["project"], [row]))[0]
+
+    @abstractmethod
+    async def insert_jobs(self, project: str, rows: list[Row]) -> list[tuple[Row, bool]]:
+        """``insert_job`` for many rows of one project in ONE transaction, all or nothing: one
+        answer per row, in order. A row whose ``idempotency_key`` matches an earlier job (or
+        an earlier row of the same call) is ``(that job, False)``. When the new rows would
+        take the project past ``max_jobs_per_project`` live jobs, raise ``LimitExceeded`` and
+        insert none of them."""
 
     @abstractmethod
     async def get_job(self, project: str, kind: str, job_id: str) -> Row | None: ...
@@ -151,7 +160,8 @@ class JobStore(ABC):
         filters: Row | None = None,
     ) -> list[Row]:
         """Oldest first, ``id > cursor``, at most ``limit`` rows. ``filters`` are equality
-        conditions on columns (``agent_id``, ``status``, ``schedule_type``)."""
+        conditions on columns (``agent_id``, ``status``, ``schedule_type``), except ``name``:
+        a part of the name, in any case."""
 
     @abstractmethod
     async def update_job(

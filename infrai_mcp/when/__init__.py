@@ -1,4 +1,4 @@
-"""Time: plain-language phrases → once / delayed / cron, cron validation, next fire times.
+"""Time: plain-language phrases → once / delayed / recurring, schedule kinds, next fire times.
 
 The one module that knows about cron libraries and DST. See docs/TIME.md.
 """
@@ -17,17 +17,26 @@ from infrai_mcp.when.cron import (
 )
 from infrai_mcp.when.cron import next_fires as cron_next_fires
 from infrai_mcp.when.describe import describe, describe_cron
+from infrai_mcp.when.kinds import CalendarRule, CronRule, Exclusions, IntervalRule, Recurrence, RuleError
 from infrai_mcp.when.model import When, WhenError
+from infrai_mcp.when.rulewords import describe_recurrence
 from infrai_mcp.when.zones import default_timezone
 
 __all__ = [
+    "CalendarRule",
     "CronError",
+    "CronRule",
+    "Exclusions",
+    "IntervalRule",
+    "Recurrence",
+    "RuleError",
     "When",
     "WhenError",
     "cron_next_fires",
     "default_timezone",
     "describe",
     "describe_cron",
+    "describe_recurrence",
     "explain",
     "get_zone",
     "iter_fires",

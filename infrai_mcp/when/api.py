@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from infrai_mcp.when import cron as cronmod
+from infrai_mcp.when import fires
 from infrai_mcp.when.clock import check_delay, duration_phrase, iso_duration
 from infrai_mcp.when.cron import CronError, normalize_cron, validate_timezone
 from infrai_mcp.when.model import EXAMPLES_ALL, EXAMPLES_CRON, EXAMPLES_ONCE, When, WhenError, fail
@@ -135,9 +136,9 @@ def parse_instant(text: str, *, now: datetime | None = None, timezone: str | Non
     zone = _zone(timezone)
     at = _now(now, zone)
     when = parse_when(text, now=at, timezone=zone)
-    if when.type == "cron":
+    if when.repeats:
         raise WhenError(
-            f"'{text}' is a recurring schedule ({when.cron}); this field needs a single time; recurring "
+            f"'{text}' is a recurring schedule ({when.cron or when.type}); this field needs a single time; recurring "
             f"schedules go to cron_create / schedule_create. Accepted examples: {EXAMPLES_ONCE}."
         )
     if when.type == "delayed":
@@ -174,7 +175,7 @@ def parse_delay(value: str | int | float, *, now: datetime | None = None) -> int
 def parse_recurrence(text: str, *, now: datetime | None = None, timezone: str | None = None) -> When:
     """Only recurring schedules (a phrase or a cron expression)."""
     when = parse_when(text, now=now, timezone=timezone)
-    if when.type != "cron":
+    if not when.repeats:
         raise WhenError(
             f"'{text}' is a one-time {'delay' if when.type == 'delayed' else 'time'}, not a recurring schedule; "
             f"use a one-shot tool (task_create / a delayed task) for it, or say how often, e.g. {EXAMPLES_CRON}."
@@ -187,9 +188,8 @@ def next_fires(when: When, n: int = 5, after: datetime | None = None) -> list[da
     if after is not None and after.tzinfo is None:
         raise ValueError("after must be timezone-aware")
     start = after.astimezone(UTC) if after else datetime.now(UTC)
-    if when.type == "cron":
-        assert when.cron is not None
-        return cronmod.next_fires(when.cron, when.timezone, start, n)
+    if when.recurrence is not None:
+        return fires.next_fires(when.recurrence, start, n)
     if when.type == "delayed":
         assert when.delay_seconds is not None
         return [start + timedelta(seconds=when.delay_seconds)][:n]

@@ -179,6 +179,11 @@ def describe(when: When) -> str:
     if when.type == "cron":
         assert when.cron is not None
         return f"{describe_cron(when.cron)} ({when.timezone})"
+    if when.type == "recurring":
+        from infrai_mcp.when.rulewords import describe_recurrence
+
+        assert when.recurrence is not None
+        return describe_recurrence(when.recurrence)
     if when.type == "delayed":
         assert when.delay_seconds is not None
         return _duration(when.delay_seconds)

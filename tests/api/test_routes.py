@@ -72,6 +72,36 @@ async def test_cron_aliases_in_and_out(api: Api) -> None:
     assert err["field"] == "task_type"
 
 
+async def test_batch_routes_take_each_item_as_the_single_route_does(api: Api) -> None:
+    items = [{"cron_expr": "0 9 * * *", "task_type": "http_url", "task_url": URL, "retry": 2},
+             {"schedule": "*/5 * * * *", "url": URL, "name": "five"}]
+    for path in ("/v1/scheduling/cron/create_batch", "/v1/cron/create_batch"):
+        jobs = data(await api.a.post(path, json={"jobs": items}))["jobs"]
+        assert [(j["schedule"], j["cron_expr"], j["retries"]) for j in jobs] == [
+            ("0 9 * * *", "0 9 * * *", 2), ("*/5 * * * *", "*/5 * * * *", 3)]
+        assert jobs[0]["cron_id"] == jobs[0]["id"] and jobs[1]["name"] == "five"
+    tasks = data(await api.a.post("/v1/scheduling/task/schedule_batch", json={"tasks": [
+        {"task": URL, "delay_seconds": 60}, {"url": URL, "delay_seconds": 120, "payload": {"i": 1}}]}))["tasks"]
+    assert [t["state"] for t in tasks] == ["scheduled", "scheduled"] and tasks[1]["payload"] == {"i": 1}
+    before = len(data(await api.a.get("/v1/scheduling/cron/list"))["items"])
+    bad_bodies = [
+        ({"jobs": [items[0], {"cron_expr": "0 9 * * *", "schedule": "0 1 * * *", "url": URL}]}, "jobs[1].cron_expr"),
+        ({"jobs": [items[0], {"schedule": "0 9 * * *", "url": URL, "task_type": "lambda"}]}, "jobs[1].task_type"),
+        ({"jobs": [items[0], {"schedule": "0 9 * * *", "url": URL, "colour": "red"}]}, "jobs[1].colour"),
+        ({"jobs": [items[0], "0 9 * * *"]}, "jobs[1]"),
+        ({"jobs": []}, "jobs"),
+        ({"jobs": items, "queue": "q"}, "jobs"),
+        ({"items": items}, "jobs"),
+    ]
+    for body, field in bad_bodies:
+        err = error(await api.a.post("/v1/cron/create_batch", json=body), 422, "INVALID_ARGUMENT")
+        assert err["field"] == field and field in err["message"], (body, err)
+        assert "e.g." in err["message"] or "." in field, err  # says what to send instead
+    assert len(data(await api.a.get("/v1/scheduling/cron/list"))["items"]) == before
+    # Another project's batch is its own.
+    assert data(await api.b.get("/v1/scheduling/cron/list"))["items"] == []
+
+
 async def test_update_accepts_seed_spellings(api: Api) -> None:
     rec = data(await api.a.post("/v1/cron/create", json={"cron_expr": "0 9 * * *", "task": URL}))
     upd = data(await api.a.patch(f"/v1/cron/update/{rec['id']}", json={

@@ -149,6 +149,38 @@ async def test_cron_invalid_input_names_field(backend: Backend, kwargs: dict[str
     assert (await backend.cron_list()).items == []  # nothing half-written
 
 
+async def test_batch_creates_all_or_nothing(backend: Backend) -> None:
+    made = await backend.cron_create_batch([cron(name=f"j{i}", schedule=f"{i} * * * *") for i in range(5)])
+    assert [(j.name, j.schedule) for j in made] == [(f"j{i}", f"{i} * * * *") for i in range(5)]
+    assert [j.cron_id for j in (await backend.cron_list()).items] == [j.cron_id for j in made]
+    assert made[3] == await backend.cron_get(made[3].cron_id)  # the record a single get answers
+    # An invalid item refuses the whole batch, naming the item; nothing is stored.
+    for bad, field in (({"timezone": "Mars/Olympus"}, "jobs[2].timezone"), ({"schedule": "61 * * * *"},
+                                                                            "jobs[2].schedule")):
+        with pytest.raises(InvalidInput) as info:
+            await backend.cron_create_batch([cron(), cron(), cron(**bad)])
+        assert info.value.field == field and str(info.value).startswith(field)
+    with pytest.raises(InvalidInput) as info:
+        await backend.cron_create_batch([])
+    assert info.value.field == "jobs" and "1 to 1000" in str(info.value)
+    with pytest.raises(InvalidInput) as info:
+        await backend.cron_create_batch([cron()] * 1001)
+    assert info.value.field == "jobs"
+    assert len((await backend.cron_list()).items) == 5
+    # Idempotency keys: a replayed batch answers the jobs created first, and creates nothing.
+    keyed = [TaskCreate(url=URL, delay_seconds=60 + i, idempotency_key=f"k{i}") for i in range(3)]
+    first = await backend.task_schedule_batch(keyed)
+    again = await backend.task_schedule_batch([*keyed, TaskCreate(url=URL, delay_seconds=5)])
+    assert [t.task_id for t in again[:3]] == [t.task_id for t in first] and again[3].task_id not in {
+        t.task_id for t in first}
+    assert len((await backend.task_list()).items) == 4
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with pytest.raises(InvalidInput) as info:
+        await backend.task_schedule_batch([TaskCreate(url=URL, delay_seconds=1), TaskCreate(url=URL, run_at=past)])
+    assert info.value.field == "tasks[1].run_at"
+    assert len((await backend.task_list()).items) == 4
+
+
 async def test_unknown_ids_are_not_found(backend: Backend) -> None:
     for call in (
         backend.cron_get("cj_nope"), backend.cron_pause("cj_nope"), backend.cron_trigger("cj_nope"),
@@ -379,6 +411,12 @@ async def scenario(b: Backend) -> list[Any]:
     await step(b.queue_publish("q", MessageIn(payload="ranked?", group_id="h", priority=3)))
     await step(b.queue_create(QueueCreate(name="plain")))
     await step(b.queue_publish_batch("plain", [MessageIn(payload=1), MessageIn(payload=2, priority=4)]))
+    await step(b.cron_create_batch([cron(name="b1"), cron(name="b2", idempotency_key="k"),
+                                    cron(name="b3", idempotency_key="k"), cron(name="b4", enabled=False)]))
+    await step(b.cron_create_batch([cron(name="b5"), cron(schedule="nope")]))
+    await step(b.task_schedule_batch([TaskCreate(url=URL, delay_seconds=60, idempotency_key="t"),
+                                      TaskCreate(url=URL, delay_seconds=90, idempotency_key="t")]))
+    await step(b.cron_list())
     return out
 
 

@@ -93,8 +93,7 @@ def base_args(tool: str, ids: dict[str, str]) -> dict[str, Any]:
         "queue_push_subscribe": {"queue": "q", "url": "https://example.com/p"},
         "webhook_send": {"url": "https://example.com/x"},
         "when_preview": {"when": "every weekday at 9am"},
-        "cron_retention_set": {"cron_id": ids["cron_id"], "retention_days": 7},
-        "cron_run_get": {"cron_id": ids["cron_id"], "run_id": "run_x"},
+        "run_get": {"run_id": "run_x"},
     }
     if tool in base:
         return dict(base[tool])
@@ -124,7 +123,7 @@ def tool_args(tool: str, props: list[str], ids: dict[str, str]) -> st.SearchStra
 
 TOOLS = [
     "cron_create", "cron_list", "cron_get", "cron_update", "cron_delete", "cron_pause", "cron_resume",
-    "cron_trigger", "cron_runs_list", "cron_run_get", "cron_retention_get", "cron_retention_set",
+    "cron_trigger", "run_get", "upcoming", "task_list", "task_get",
     "task_schedule", "task_cancel", "run_list", "schedule_create", "schedule_list", "schedule_get",
     "schedule_update", "schedule_delete", "queue_create", "queue_get", "queue_list", "queue_update",
     "queue_delete", "queue_purge", "queue_stats", "queue_publish", "queue_publish_batch", "queue_consume",

@@ -9,6 +9,7 @@ tests/pg/test_pg_limits.py re-runs them on PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,9 @@ from mcp import Client
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import Settings
 from infrai_mcp.core.errors import LimitExceeded
-from infrai_mcp.models import CronCreate, MessageIn, QueueCreate, TaskCreate
+from infrai_mcp.models import CronCreate, CronUpdate, MessageIn, QueueCreate, TaskCreate
 from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.store.jobs import LIVE_JOB_STATUSES
 from infrai_mcp.surfaces.mcp import build_server
 from infrai_mcp.surfaces.rest import create_app
 from infrai_mcp.surfaces.rest.keys import create_key
@@ -43,6 +45,11 @@ async def _jobs(eng: Engine, project: str) -> int:
     for kind in ("cron", "task", "schedule"):
         n += len(await eng.store.list_jobs(project, kind, cursor=None, limit=500))
     return n
+
+
+async def _live(eng: Engine, project: str) -> int:
+    return sum([len(await eng.store.list_jobs(project, kind, cursor=None, limit=500, filters={"status": status}))
+                for kind in ("cron", "task", "schedule") for status in LIVE_JOB_STATUSES])
 
 
 def test_settings_read_the_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,6 +117,42 @@ async def test_finished_jobs_do_not_count(limits_engine: Engine) -> None:
         await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=60))
     await eng.jobs.cron_delete("acme", cron.cron_id)  # deleted: no longer counts
     await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=60))
+
+
+async def test_batch_counts_as_a_whole(limits_engine: Engine) -> None:
+    eng = limits_engine
+    await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=3600, idempotency_key="t0"))
+    with pytest.raises(LimitExceeded, match=f"has 1 active jobs .*3 more would pass.* the limit is {MAX_JOBS}"):
+        await eng.jobs.cron_create_batch("acme", [CronCreate(url=URL, schedule="@daily")] * MAX_JOBS)
+    assert await _jobs(eng, "acme") == 1  # none of the batch stored
+    # Replays of stored jobs are not new jobs: this batch adds two and fills the project.
+    replay = TaskCreate(url=URL, delay_seconds=3600, idempotency_key="t0")
+    made = await eng.jobs.task_schedule_batch("acme", [replay, *[TaskCreate(url=URL, delay_seconds=60)] * 2, replay])
+    assert made[0].task_id == made[3].task_id and len({t.task_id for t in made}) == 3
+    assert await _jobs(eng, "acme") == MAX_JOBS
+    with pytest.raises(LimitExceeded):
+        await eng.jobs.task_schedule_batch("acme", [TaskCreate(url=URL, delay_seconds=60)])
+
+
+async def test_a_finished_job_made_live_again_counts(limits_engine: Engine) -> None:
+    """A one-shot cron job that fired (completed) and is given a new time is live again: a
+    later create must see it, also where the count is not taken on every create (PostgreSQL
+    keeps an upper bound of the live jobs, migration 0011)."""
+    eng = limits_engine
+    once = await eng.jobs.cron_create("acme", CronCreate(url=URL, run_at=datetime.now(UTC) + timedelta(hours=1)))
+    # What the scheduler writes when the one-shot job has fired.
+    await eng.store.update_job("acme", "cron", once.cron_id, {"status": "completed", "next_run_at": None,
+                                                              "run_count": 1})
+    tasks = [await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=600 + i)) for i in range(3)]
+    for t in tasks[:2]:
+        await eng.jobs.task_cancel("acme", t.task_id)
+    await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=60))
+    assert await _live(eng, "acme") == 2
+    again = await eng.jobs.cron_update("acme", once.cron_id, CronUpdate(run_at=datetime.now(UTC) + timedelta(hours=2)))
+    assert again.status == "active" and await _live(eng, "acme") == MAX_JOBS
+    with pytest.raises(LimitExceeded, match=f"has {MAX_JOBS} active"):
+        await eng.jobs.task_schedule("acme", TaskCreate(url=URL, delay_seconds=60))
+    assert await _live(eng, "acme") == MAX_JOBS
 
 
 # -- messages per queue (SQLite: the depth kept in the queue's row) ---------------------------

@@ -113,8 +113,8 @@ async def test_no_secret_in_any_output(tmp_path: Path, receiver: Receiver, caplo
             results = [
                 await mc.call_tool("cron_get", {"cron_id": cron["id"]}),
                 await mc.call_tool("cron_list", {}),
-                await mc.call_tool("cron_runs_list", {"cron_id": cron["id"]}),
-                await mc.call_tool("cron_run_get", {"cron_id": cron["id"], "run_id": run["run_id"]}),
+                await mc.call_tool("run_list", {"job_id": cron["id"]}),
+                await mc.call_tool("run_get", {"run_id": run["run_id"]}),
                 await mc.call_tool("run_list", {}),
                 await mc.call_tool("webhook_get", {"delivery_id": hook["delivery_id"]}),
                 await mc.call_tool("queue_push_subscribe", {"queue": "q", "url": receiver.url("/p2"),

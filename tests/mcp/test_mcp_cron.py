@@ -42,15 +42,13 @@ async def test_trigger_fires_signed_request_and_run_reads_back(tools: Tools, rec
     assert got[0].json() == {"k": 1} and got[0].headers["webhook-signature"].startswith("v1,")
 
     async def finished() -> dict[str, object] | None:
-        r = await tools.ok("cron_run_get", cron_id=job["cron_id"], run_id=run["run_id"])
+        r = await tools.ok("run_get", run_id=run["run_id"])
         return r if r["state"] == "succeeded" else None
 
     done = await until(finished, what="run succeeded")
     assert done["response_status"] == 200 and done["attempt_log"]
-    runs = await tools.ok("cron_runs_list", cron_id=job["cron_id"])
+    runs = await tools.ok("run_list", job_id=job["cron_id"])
     assert [r["run_id"] for r in runs["items"]] == [run["run_id"]]
-    everything = await tools.ok("run_list", job_id=job["cron_id"])
-    assert everything["items"][0]["run_id"] == run["run_id"]
 
 
 async def test_get_list_update_pause_resume_delete(tools: Tools, receiver: Receiver) -> None:
@@ -66,8 +64,8 @@ async def test_get_list_update_pause_resume_delete(tools: Tools, receiver: Recei
     assert paused["status"] == "paused" and paused["next_fires"] == []
     resumed = await tools.ok("cron_resume", cron_id=cid)
     assert resumed["status"] == "active" and len(resumed["next_fires"]) == 5
-    assert (await tools.ok("cron_retention_set", cron_id=cid, retention_days=7))["retention_days"] == 7
-    assert (await tools.ok("cron_retention_get", cron_id=cid))["retention_days"] == 7
+    await tools.ok("cron_update", cron_id=cid, retention_days=7)
+    assert (await tools.ok("cron_get", cron_id=cid))["retention_days"] == 7
     assert (await tools.ok("cron_delete", cron_id=cid))["deleted"] is True
     assert (await tools.ok("cron_delete", cron_id=cid))["deleted"] is True  # idempotent
 
@@ -81,7 +79,7 @@ async def test_one_shot_run_at(tools: Tools, receiver: Receiver) -> None:
 
 
 async def test_unknown_id_says_which_list_to_call(tools: Tools) -> None:
-    for name in ("cron_get", "cron_pause", "cron_trigger", "cron_retention_get"):
+    for name in ("cron_get", "cron_pause", "cron_trigger", "cron_delete"):
         text = await tools.err(name, cron_id="cj_nope")
         assert "cj_nope" in text and "cron_list" in text
 

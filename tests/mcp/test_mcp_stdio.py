@@ -27,10 +27,12 @@ PASS_THROUGH = {k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ}
 
 
 def params(home: Path, *args: str, **env: str) -> StdioServerParameters:
+    """The stdio server on ``home``; the engine runs inside it (INFRAI_BACKGROUND=0) unless the
+    test asks for the background engine: a detached engine would outlive the test."""
     return StdioServerParameters(
         command=str(BIN / "infrai-mcp"),
         args=list(args),
-        env={"INFRAI_HOME": str(home), "INFRAI_TIMEZONE": TZ, **PASS_THROUGH, **env},
+        env={"INFRAI_HOME": str(home), "INFRAI_TIMEZONE": TZ, "INFRAI_BACKGROUND": "0", **PASS_THROUGH, **env},
     )
 
 
@@ -46,7 +48,7 @@ async def test_no_arguments_serves_stdio_and_fires_jobs(tmp_path: Path, receiver
         await receiver.wait_for(1, path="/stdio", timeout=15)
 
         async def done() -> dict[str, Any] | None:
-            r = await tools.ok("cron_run_get", cron_id=job["cron_id"], run_id=run["run_id"])
+            r = await tools.ok("run_get", run_id=run["run_id"])
             return r if r["state"] == "succeeded" else None
 
         await until(done, what="run recorded")

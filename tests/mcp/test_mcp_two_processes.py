@@ -53,7 +53,7 @@ async def test_one_dispatcher_no_duplicates_no_misses(tmp_path: Path, receiver: 
 
         async def settled() -> list[dict[str, object]] | None:
             # every run the job produced has finished: the receiver has seen all it will see
-            items = (await tb.ok("cron_runs_list", cron_id=job["cron_id"], limit=500))["items"]
+            items = (await tb.ok("run_list", job_id=job["cron_id"], limit=500))["items"]
             return items if all(r["state"] in FINAL for r in items) else None
 
         runs = await until(settled, timeout=30, what="all runs of the paused job finished")
@@ -95,7 +95,8 @@ async def test_survivor_takes_over_when_the_dispatcher_exits(tmp_path: Path, rec
 
 
 async def test_survivor_takes_over_when_the_dispatcher_is_killed(tmp_path: Path, receiver: Receiver) -> None:
-    env = {**os.environ, "INFRAI_HOME": str(tmp_path), "INFRAI_LEASE_SECONDS": "3", **PASS_THROUGH}
+    env = {**os.environ, "INFRAI_HOME": str(tmp_path), "INFRAI_LEASE_SECONDS": "3", "INFRAI_BACKGROUND": "0",
+           **PASS_THROUGH}
     # a: a server nobody talks to yet; its engine starts with the process and takes the lease
     a = subprocess.Popen(
         [str(BIN / "infrai-mcp"), "mcp", "--verbose"], env=env, stdin=subprocess.PIPE,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,3 +67,23 @@ def pg_empty_url() -> Iterator[str]:
     pgutil.create_database(name)
     yield pgutil.db_url(name)
     pgutil.drop_database(name)
+
+
+@pytest.fixture
+async def tools(tmp_path: Path, pg_url: str) -> AsyncIterator[Any]:
+    """The MCP tools through the SDK's client in memory, over an engine on a fresh database
+    (no dispatch: the re-run MCP suites call no receiver)."""
+    from mcp import Client
+
+    from infrai_mcp.backends.embedded import EmbeddedBackend
+    from infrai_mcp.runtime.engine import Engine
+    from infrai_mcp.store.postgres.store import PostgresStore
+    from infrai_mcp.surfaces.mcp import build_server
+    from tests.mcp.conftest import Tools, settings_for
+
+    store = PostgresStore(pg_url, pool_size=4)
+    async with (
+        Engine(settings_for(tmp_path), store=store, dispatch=False) as engine,
+        Client(build_server(EmbeddedBackend(engine), engine.settings)) as client,
+    ):
+        yield Tools(client)

@@ -25,7 +25,7 @@ collect(globals(), [engine.test_firing, engine.test_schedules_and_leases], needs
 
 @pytest.fixture
 async def engine(tmp_path: Path, pg_url: str) -> AsyncIterator[Engine]:
-    # As tests/engine/conftest.py's make_engine, on PostgreSQL.
+    # As tests/engines.py's make_engine, on PostgreSQL.
     eng = Engine(Settings(home=tmp_path), store=PostgresStore(pg_url, pool_size=4), lease_seconds=3.0)
     eng.dispatcher.backoff_base = 0.05
     async with eng:

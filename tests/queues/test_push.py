@@ -18,7 +18,7 @@ from infrai_mcp.core.clock import OffsetClock
 from infrai_mcp.core.errors import InvalidInput, NotFound
 from infrai_mcp.models import MessageIn, QueueCreate, SubscriptionCreate
 from infrai_mcp.runtime.engine import Engine
-from infrai_mcp.store import queues as queues_module
+from infrai_mcp.services import queues as queues_module
 from tests.queues.conftest import StoreFactory
 from tests.receiver import Receiver, Reply
 from tests.waiting import until

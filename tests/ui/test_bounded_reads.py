@@ -12,8 +12,9 @@ import pytest
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.models import MAX_PAGE, CronCreate
 from infrai_mcp.runtime.engine import Engine
+from infrai_mcp.services.upcoming import WINDOW_MAX_PAGES
 from infrai_mcp.surfaces.ui import create_ui_app
-from infrai_mcp.surfaces.ui.data import CHART_MAX_PAGES, TIMELINE_MAX_JOB_PAGES
+from infrai_mcp.surfaces.ui.data import CHART_MAX_PAGES
 from tests.ui.conftest import CSRF, client_for
 
 pytestmark = pytest.mark.anyio
@@ -54,7 +55,7 @@ async def test_pages_read_a_bounded_number_of_pages(engine: Engine) -> None:
         assert backend.calls["run_list"] == 50
 
         await read(c, backend, "/")
-        assert backend.calls["cron_list"] <= TIMELINE_MAX_JOB_PAGES
+        assert backend.calls["cron_list"] <= WINDOW_MAX_PAGES
         assert backend.calls["run_list"] <= CHART_MAX_PAGES
 
         await read(c, backend, "/jobs?limit=100000")  # clamped to 500: all 120 on one page

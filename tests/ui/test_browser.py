@@ -190,7 +190,7 @@ def test_trigger_now_shows_a_new_run_that_succeeds(
     receiver.wait_for_sync(1, path="/trigger", timeout=WAIT)
     # The live refresh (every 2 s here) brings the outcome in without a reload.
     wait(browser, present('tr[data-run][data-state="succeeded"]'))
-    runs = tools("cron_runs_list", cron_id=cid)["items"]
+    runs = tools("run_list", job_id=cid)["items"]
     assert len(runs) == 1 and runs[0]["state"] == "succeeded" and runs[0]["trigger"] == "manual"
     row = snap(browser, "tr[data-run]")
     assert row is not None and row["data-run"] == runs[0]["run_id"] and "200" in row["text"]

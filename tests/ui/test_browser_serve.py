@@ -136,7 +136,7 @@ def test_pause_and_trigger_from_the_ui_as_the_mcp_tools_see_them(
     notice(browser, "Triggered")
     receiver.wait_for_sync(1, path="/serve", timeout=30)
     wait(browser, present('tr[data-run][data-state="succeeded"]'))
-    runs = alpha("cron_runs_list", cron_id=cid)["items"]
+    runs = alpha("run_list", job_id=cid)["items"]
     assert [r["state"] for r in runs] == ["succeeded"]
     screenshot(browser, "serve-job")
 

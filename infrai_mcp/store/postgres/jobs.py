@@ -15,11 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from infrai_mcp.core.ids import new_id
 from infrai_mcp.core.planning import Planner, settle_plans
 from infrai_mcp.store.jobs import (
     JOB_FILTERS,
+    LIVE_JOB_STATUSES,
     RUN_COLUMNS,
     RUN_FILTERS,
     Claim,
@@ -77,40 +79,64 @@ class PgJobStore(JobStore):
         return self.db.queries[name]
 
     # -- jobs ---------------------------------------------------------------------------
-    async def insert_job(self, row: Row) -> tuple[Row, bool]:
-        q_insert, q_find = self._q("job_insert"), self._q("job_by_idempotency")
-        q_lock, q_count = self._q("jobs_project_lock"), self._q("jobs_live_count")
-        values = {k: row.get(k) for k in _JOB_INSERT_COLUMNS}
-        values.setdefault("timezone", "UTC")
-
+    async def insert_jobs(self, project: str, rows: list[Row]) -> list[tuple[Row, bool]]:
+        q_lock, q_bound, q_count = self._q("jobs_project_lock"), self._q("jobs_live_bound"), self._q("jobs_live_count")
+        q_set, q_add = self._q("jobs_live_bound_set"), self._q("jobs_live_bound_add")
+        q_find, q_insert = self._q("jobs_by_idempotency"), self._q("jobs_insert_many")
         limit = self.max_jobs_per_project
 
-        async def tx(conn: Conn) -> tuple[Row, bool]:
+        async def find(conn: Conn, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Row]:
+            if not pairs:
+                return {}
+            got = await _all(conn, q_find, {"project": project, "kinds": [k for k, _ in pairs],
+                                            "keys": [key for _, key in pairs]})
+            return {(r["kind"], r["idempotency_key"]): r for r in got}
+
+        async def tx(conn: Conn) -> list[tuple[Row, bool]]:
             if limit is not None:
                 # One project's creates queue on a transaction-scoped advisory lock, so two
-                # concurrent creates cannot both pass the count; other projects are not held.
-                await conn.execute(q_lock, {"project": row["project"]})
-                counted = await _one(conn, q_count, {"project": row["project"]})
-                count = int(counted["n"]) if counted else 0
-                if count >= limit:
-                    found = None
-                    if row.get("idempotency_key"):
-                        found = await _one(conn, q_find, {"project": row["project"], "kind": row["kind"],
-                                                          "key": row["idempotency_key"]})
-                    if found is None:
-                        raise too_many_jobs(row["project"], count, limit)
-                    return found, False
+                # concurrent creates cannot both pass the check; other projects are not held.
+                await conn.execute(q_lock, {"project": project})
+            earlier = await find(conn, sorted({(r["kind"], r["idempotency_key"]) for r in rows
+                                               if r.get("idempotency_key")}))
+            new: list[Row] = []
+            keys: set[tuple[str, str]] = set()
+            for row in rows:
+                key = (row["kind"], row.get("idempotency_key"))
+                if key[1] is not None:
+                    if key in earlier or key in keys:
+                        continue
+                    keys.add(key)  # type: ignore[arg-type]
+                new.append(row)
+            if not new:
+                return [(earlier[(r["kind"], r["idempotency_key"])], False) for r in rows]
+            if limit is None:
+                await conn.execute(q_add, {"project": project, "n": len(new)})
+            else:
+                # An upper bound of the live jobs (0011) spares the count until it nears the limit.
+                got = await _one(conn, q_bound, {"project": project})
+                bound = None if got is None else int(got["bound"])
+                if bound is None or bound + len(new) > limit:
+                    counted = await _one(conn, q_count, {"project": project})
+                    bound = int(counted["n"]) if counted else 0
+                    if bound + len(new) > limit:
+                        raise too_many_jobs(project, bound, limit, len(new))
+                await conn.execute(q_set, {"project": project, "bound": bound + len(new)})
             # ON CONFLICT DO NOTHING: two processes inserting one idempotency key at once
             # both end up with the one row, instead of one of them failing.
-            inserted = await _one(conn, q_insert, values)
-            if inserted is None:
-                found = await _one(conn, q_find, {"project": row["project"], "kind": row["kind"],
-                                                  "key": row["idempotency_key"]})
-                assert found is not None
-                return found, False
-            if inserted.get("next_run_at") is not None:
+            values = Jsonb([{k: row.get(k) for k in _JOB_INSERT_COLUMNS} for row in new])
+            inserted = {r["id"]: r for r in await _all(conn, q_insert, {"rows": values})}
+            raced = [(r["kind"], r["idempotency_key"]) for r in new if r["id"] not in inserted]
+            earlier.update(await find(conn, raced))
+            # A key repeated in this call answers with the row its first use inserted.
+            earlier.update(((r["kind"], r["idempotency_key"]), r) for r in inserted.values() if r["idempotency_key"])
+            if any(r["next_run_at"] is not None for r in inserted.values()):
                 await _notify_due(conn)
-            return inserted, True
+            out: list[tuple[Row, bool]] = []
+            for row in rows:
+                mine = inserted.get(row["id"])
+                out.append((mine, True) if mine else (earlier[(row["kind"], row["idempotency_key"])], False))
+            return out
 
         return await self.db.write(tx)
 
@@ -126,9 +152,13 @@ class PgJobStore(JobStore):
         for col, val in (filters or {}).items():
             if col not in JOB_FILTERS:
                 raise ValueError(f"cannot filter jobs by {col!r}")
-            if val is not None:
+            if val is None:
+                continue
+            if col == "name":  # a part of the name, any case
+                where.append(sql.SQL("strpos(lower(name), lower(%s)) > 0"))
+            else:
                 where.append(sql.SQL("{} = %s").format(sql.Identifier(col)))
-                args.append(val)
+            args.append(val)
         if cursor:
             where.append(sql.SQL("id > %s"))
             args.append(cursor)
@@ -141,7 +171,7 @@ class PgJobStore(JobStore):
     ) -> Row | None:
         check_job_changes(changes)
         q_get, q_cancel, q_lock = self._q("job_get"), self._q("runs_cancel_waiting"), self._q("job_lock")
-        q_withdraw = self._q("plans_withdraw")
+        q_withdraw, q_add = self._q("plans_withdraw"), self._q("jobs_live_bound_add")
         # Every change withdraws the job's plans and plans again from the (new) next_run_at.
         sets = [sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in changes]
         sets.append(sql.SQL("plan_at = {}, planned_runs = 0").format(
@@ -151,8 +181,12 @@ class PgJobStore(JobStore):
             "RETURNING plan_at"
         ).format(sql.SQL(", ").join(sets))
 
+        revives = changes.get("status") in LIVE_JOB_STATUSES
+
         async def tx(conn: Conn) -> Row | None:
-            await conn.execute(q_lock, {"project": project, "id": job_id, "kind": kind})
+            locked = await _one(conn, q_lock, {"project": project, "id": job_id, "kind": kind})
+            if revives and locked is not None and locked["status"] not in LIVE_JOB_STATUSES:
+                await conn.execute(q_add, {"project": project, "n": 1})  # the limit's bound (0011)
             await conn.execute(q_withdraw, {"job_id": job_id})
             updated = await _one(conn, query, {**changes, "_p": project, "_id": job_id, "_k": kind})
             if updated is None:

@@ -43,35 +43,55 @@ class SqliteJobStore(JobStore):
         return self.db.queries[name]
 
     # -- jobs ---------------------------------------------------------------------------
-    async def insert_job(self, row: Row) -> tuple[Row, bool]:
-        q_find, q_insert, q_get = self._q("job_by_idempotency"), self._q("job_insert"), self._q("job_by_id")
-        q_count = self._q("jobs_live_count")
+    async def insert_jobs(self, project: str, rows: list[Row]) -> list[tuple[Row, bool]]:
+        q_find, q_insert, q_count = self._q("job_by_idempotency"), self._q("job_insert"), self._q("jobs_live_count")
+        limit = self.max_jobs_per_project
 
-        def tx(conn: sqlite3.Connection) -> tuple[Row, bool]:
-            if row.get("idempotency_key"):
-                found = conn.execute(
-                    q_find, {"project": row["project"], "kind": row["kind"], "key": row["idempotency_key"]}
-                ).fetchone()
-                if found is not None:
-                    return dict(found), False
-            limit = self.max_jobs_per_project
+        def tx(conn: sqlite3.Connection) -> list[tuple[Row, bool]]:
+            # Per row: a found job (idempotent replay), or the index of the earlier row of this
+            # call that carries the same key, or None (a new job).
+            found: list[Row | int | None] = []
+            keys: dict[tuple[str, str], int] = {}
+            for i, row in enumerate(rows):
+                key = row.get("idempotency_key")
+                hit: Row | int | None = None
+                if key:
+                    earlier = conn.execute(q_find, {"project": project, "kind": row["kind"], "key": key}).fetchone()
+                    hit = dict(earlier) if earlier is not None else keys.setdefault((row["kind"], key), i)
+                    hit = None if hit == i else hit
+                found.append(hit)
+            new = [row for row, hit in zip(rows, found, strict=True) if hit is None]
             count = 0
-            if limit is not None:
+            if limit is not None and new:
                 # Counting is O(live jobs); a run of inserts into one project (a bulk create)
                 # carries the count forward while no other transaction came in between.
                 cached = self._live_count
-                if cached is not None and cached[2] == row["project"] and self.db.unchanged_since(
-                        cached[0], conn, cached[1]):
+                if cached is not None and cached[2] == project and self.db.unchanged_since(cached[0], conn, cached[1]):
                     count = cached[3]
                 else:
-                    count = conn.execute(q_count, {"project": row["project"]}).fetchone()[0]
-                if count >= limit:
-                    raise too_many_jobs(row["project"], count, limit)
-            conn.execute(q_insert, {"result_url": None, "events_url": None, **row})  # 0004 columns, optional
-            if limit is not None:
+                    count = conn.execute(q_count, {"project": project}).fetchone()[0]
+                if count + len(new) > limit:
+                    raise too_many_jobs(project, count, limit, len(new))
+            # result_url/events_url (0004) are optional in a row.
+            conn.executemany(q_insert, [{"result_url": None, "events_url": None, **row} for row in new])
+            if limit is not None and new:
                 version = conn.execute("PRAGMA data_version").fetchone()[0]
-                self._live_count = (self.db.write_seq, version, row["project"], count + 1)
-            return dict(conn.execute(q_get, {"id": row["id"]}).fetchone()), True
+                self._live_count = (self.db.write_seq, version, project, count + len(new))
+            stored: dict[str, Row] = {}
+            ids = [row["id"] for row in new]
+            for at in range(0, len(ids), 500):
+                chunk = ids[at:at + 500]
+                sql = f"SELECT * FROM jobs WHERE id IN ({', '.join('?' * len(chunk))})"
+                stored.update((r["id"], dict(r)) for r in conn.execute(sql, chunk))
+            out: list[tuple[Row, bool]] = []
+            for row, hit in zip(rows, found, strict=True):
+                if hit is None:
+                    out.append((stored[row["id"]], True))
+                elif isinstance(hit, int):
+                    out.append((out[hit][0], False))
+                else:
+                    out.append((hit, False))
+            return out
 
         return await self.db.write(tx)
 
@@ -89,9 +109,13 @@ class SqliteJobStore(JobStore):
         for col, val in (filters or {}).items():
             if col not in JOB_FILTERS:
                 raise ValueError(f"cannot filter jobs by {col!r}")
-            if val is not None:
+            if val is None:
+                continue
+            if col == "name":  # a part of the name, any case
+                where.append("instr(lower(name), lower(?)) > 0")
+            else:
                 where.append(f"{col} = ?")
-                args.append(val)
+            args.append(val)
         if cursor:
             where.append("id > ?")
             args.append(cursor)

@@ -27,7 +27,7 @@ from infrai_mcp.core.hints import render
 from infrai_mcp.models.common import invalid_from_validation
 from infrai_mcp.models.jobs import CronCreate, CronJob, Run, Task, TaskCreate
 from infrai_mcp.runtime.engine import DEFAULT_PROJECT, Engine
-from infrai_mcp.surfaces.mcp.timefields import resolve_instant, resolve_recurrence, zone
+from infrai_mcp.surfaces.mcp.timefields import resolve_delay, resolve_instant, resolve_recurrence, server_timezone, zone
 
 log = logging.getLogger("infrai.serve")
 ApiRunner = Callable[[Engine], Awaitable[None]]
@@ -200,7 +200,7 @@ def _cron_add(args: argparse.Namespace) -> int:
     # The same time fields as the MCP tools: a phrase or the exact form, read in --timezone
     # (a zone named in the phrase wins, e.g. "each day at 06:00 UTC").
     now = datetime.now(UTC)
-    tz = zone(args.timezone, "UTC")
+    tz = _zone(args)
     data = _target(args) | {"timezone": tz, "overlap_policy": args.overlap,
                             "misfire_policy": args.misfire, "enabled": not args.disabled}
     if args.schedule:
@@ -232,7 +232,8 @@ def _cron_ls(args: argparse.Namespace) -> int:
 
 
 def _cron_runs(args: argparse.Namespace) -> int:
-    page = _call(lambda e: e.jobs.cron_runs_list(args.project, args.id, limit=args.limit))
+    # By job id, whether or not the job still exists: the history of a deleted job stays readable.
+    page = _call(lambda e: e.jobs.run_list(args.project, job_id=args.id, limit=args.limit))
     return _emit(args, page, lambda p: _run_rows(p.items))
 
 
@@ -248,14 +249,25 @@ def _cron_simple(op: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+def _zone(args: argparse.Namespace) -> str:
+    """--timezone, else INFRAI_TIMEZONE / the machine's zone: the default the MCP tools use, so a
+    phrase previewed with `infrai-mcp when` and scheduled here means the same instant."""
+    return zone(args.timezone, server_timezone(Settings.from_env().timezone))
+
+
+def timezone_arg(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--timezone", "--tz", dest="timezone",
+                   help=f"IANA zone {what} is read in (default: INFRAI_TIMEZONE, else the machine's zone).")
+
+
 def _task_add(args: argparse.Namespace) -> int:
     data = _target(args)
     if args.run_at:
-        data["run_at"] = resolve_instant(args.run_at, field="run_at", tz=zone(args.timezone, "UTC"),
+        data["run_at"] = resolve_instant(args.run_at, field="run_at", tz=_zone(args),
                                          now=datetime.now(UTC),
                                          recurring_hint="For a repeating job use `infrai-mcp cron add --schedule`.")
     if args.delay is not None:
-        data["delay_seconds"] = args.delay
+        data["delay_seconds"] = resolve_delay(args.delay, field="--in")
     req = TaskCreate.model_validate(data)
     return _emit(args, _call(lambda e: e.jobs.task_schedule(args.project, req)), lambda t: _task_rows([t]))
 
@@ -323,7 +335,7 @@ def register(sub: Any) -> None:
                      "seconds first, or @daily-style macro (try `infrai-mcp when`).")
     add.add_argument("--run-at", help="One-shot: 'tomorrow at 3pm', 'in 2 hours' or ISO 8601, e.g. "
                      "2026-12-01T09:00:00Z.")
-    add.add_argument("--timezone", default="UTC", help="IANA zone the schedule is read in (default UTC).")
+    timezone_arg(add, "the schedule")
     add.add_argument("--overlap", default="allow", choices=["allow", "skip", "queue"])
     add.add_argument("--misfire", default="run_once", choices=["run_once", "skip", "run_all"])
     add.add_argument("--max-runs", type=int)
@@ -334,7 +346,7 @@ def register(sub: Any) -> None:
     ls = cs.add_parser("ls", help="List cron jobs.")
     _common(ls)
     ls.set_defaults(func=_guarded(_cron_ls))
-    runs = cs.add_parser("runs", help="Recent runs of a cron job, newest first.")
+    runs = cs.add_parser("runs", help="Recent runs of a cron job (also a deleted one), newest first.")
     runs.add_argument("id")
     runs.add_argument("--limit", type=int, default=20)
     _common(runs)
@@ -353,8 +365,8 @@ def register(sub: Any) -> None:
     tadd = ts.add_parser("add", help="Schedule a one-shot HTTP request.")
     when = tadd.add_mutually_exclusive_group(required=True)
     when.add_argument("--run-at", help="'tomorrow at 3pm', 'in 20 minutes' or ISO 8601, e.g. 2026-12-01T09:00:00Z.")
-    when.add_argument("--in", dest="delay", type=int, metavar="SECONDS", help="Delay from now in seconds.")
-    tadd.add_argument("--timezone", default="UTC", help="IANA zone --run-at is read in (default UTC).")
+    when.add_argument("--in", dest="delay", metavar="DELAY", help="Delay from now: '20 minutes', '1h30m' or seconds.")
+    timezone_arg(tadd, "--run-at")
     _target_args(tadd)
     _common(tadd)
     tadd.set_defaults(func=_guarded(_task_add))

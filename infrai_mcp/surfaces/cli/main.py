@@ -12,7 +12,8 @@ import sys
 from collections.abc import Sequence
 
 from infrai_mcp import __version__
-from infrai_mcp.surfaces.cli import api_cmd, engine_cmd, mcp_cmd, ui_cmd, when_cmd
+from infrai_mcp.config import ConfigError, Settings
+from infrai_mcp.surfaces.cli import api_cmd, engine_cmd, engine_ctl, mcp_cmd, ops_cmd, service_cmd, ui_cmd, when_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"infrai-mcp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (mcp_cmd, engine_cmd, api_cmd, when_cmd, ui_cmd):
+    for module in (mcp_cmd, engine_cmd, ops_cmd, engine_ctl, service_cmd, api_cmd, when_cmd, ui_cmd):
         module.register(sub)
     return parser
 
@@ -36,7 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["mcp"])
         func = args.func
     try:
+        # Every command checks the environment first: a mistake (INFRAI_TIMEZONE=Berlin, an
+        # INFRAI_HOME that is a file) is one line naming the variable, not a traceback later.
+        Settings.from_env()
         result = func(args)
+    except ConfigError as exc:
+        print(f"infrai-mcp: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     return int(result or 0)

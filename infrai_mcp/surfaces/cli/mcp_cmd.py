@@ -5,11 +5,13 @@ HTTP with ``--transport http`` (path ``/mcp``). Nothing but protocol messages ma
 stdout in stdio mode, so all logging goes to stderr.
 
 The backend is chosen in one place, ``make_backend``: with ``INFRAI_BASE_URL`` set the tools
-call that server over REST (``RemoteBackend``) and no engine runs here; otherwise the
-embedded engine runs inside the server's lifespan, so jobs fire while the server is up and
-fires missed while it was down follow each job's misfire policy on the next start. Several
-servers may share one data dir (two IDE windows): the engine's dispatcher lease lets exactly
-one of them dispatch at a time, and a job created in any of them fires on time.
+call that server over REST (``RemoteBackend``) and no engine runs here. On the embedded
+SQLite store the stdio server makes sure the data dir's background engine runs (starting it
+detached if needed, ``runtime/background.py``) and serves the tools without dispatching, so
+jobs keep firing after the client closes; ``INFRAI_BACKGROUND=0`` / ``--in-process`` (and
+the HTTP transport, and PostgreSQL) run the engine inside the server's lifespan instead, so
+jobs fire while the server is up. Several servers may share one data dir (two IDE windows):
+the dispatch lease lets exactly one process dispatch at a time.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any, cast
 import anyio
 
 from infrai_mcp.backends.base import Backend
-from infrai_mcp.config import TOOLSETS, Settings
+from infrai_mcp.config import TOOLSETS, ConfigError, Settings, check_home, check_timezone
 
 DEFAULT_HTTP_PORT = 8787
 
@@ -38,10 +40,13 @@ class BackendChoice:
     # Entered while the server runs: starts/stops the embedded engine, or closes the HTTP client.
     lifespan: Callable[[], AbstractAsyncContextManager[Any]]
     description: str
+    # Where jobs fire from, said to the agent (instructions, create/update results).
+    fires_from: Callable[[], str] | None = None
 
 
-def make_backend(settings: Settings) -> BackendChoice:
-    """The backend the tools call: remote when INFRAI_BASE_URL is set, else the embedded engine."""
+def make_backend(settings: Settings, *, background: bool = False) -> BackendChoice:
+    """The backend the tools call: remote when INFRAI_BASE_URL is set, else the embedded engine;
+    with ``background`` (stdio on SQLite) the data dir's background engine dispatches."""
     if settings.base_url:
         # Imported here: the embedded path must not pay for (or depend on) the REST client.
         from infrai_mcp.backends.remote import RemoteBackend
@@ -55,20 +60,37 @@ def make_backend(settings: Settings) -> BackendChoice:
             finally:
                 await remote.aclose()
 
-        return BackendChoice(remote, close_after, f"remote {settings.base_url}")
+        url = settings.base_url
+        return BackendChoice(remote, close_after, f"remote {url}",
+                             lambda: f"Jobs fire on the server at {url}, whether or not this client is open.")
 
     from infrai_mcp.backends.embedded import EmbeddedBackend
     from infrai_mcp.runtime.engine import Engine
 
+    if background and not settings.is_postgres:
+        from infrai_mcp.runtime.background import BackgroundError, ensure_engine, fires_from
+
+        try:
+            info = ensure_engine(settings)
+        except BackgroundError as exc:
+            logging.getLogger("infrai.mcp").warning("%s; the engine runs inside this server instead", exc)
+        else:
+            engine = Engine(settings, dispatch=False)
+            return BackendChoice(EmbeddedBackend(engine), lambda: engine,
+                                 f"background engine pid {info.pid}, store {settings.sqlite_path}",
+                                 lambda: fires_from(settings.home))
     engine = Engine(settings, dispatch=True)
-    return BackendChoice(EmbeddedBackend(engine), lambda: engine, f"embedded engine, store {settings.sqlite_path}")
+    shared = " and any infrai-mcp serve/worker on the same database" if settings.is_postgres else ""
+    return BackendChoice(EmbeddedBackend(engine), lambda: engine, f"embedded engine, store {settings.sqlite_path}",
+                         lambda: f"Jobs fire from this server process{shared}, only while it runs "
+                                 "(in-process engine): tell the user nothing fires while the client is closed.")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Environment first, then the flags given on the command line."""
     try:
         settings = Settings.from_env()
-    except ValueError as exc:  # e.g. an unknown name in INFRAI_TOOLSETS: say so, no traceback
+    except ConfigError as exc:  # e.g. an unknown name in INFRAI_TOOLSETS: say so, no traceback
         raise SystemExit(f"infrai-mcp: {exc}") from None
     changes: dict[str, Any] = {}
     if args.toolsets:
@@ -80,9 +102,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     if args.read_only:
         changes["read_only"] = True
     if args.timezone:
-        changes["timezone"] = args.timezone
+        changes["timezone"] = check_timezone(args.timezone, "--timezone")
     if args.home:
-        changes["home"] = Path(args.home).expanduser()
+        changes["home"] = check_home(Path(args.home).expanduser(), "--home")
+    if getattr(args, "in_process", False):
+        changes["background"] = False
     return replace(settings, **changes) if changes else settings
 
 
@@ -100,6 +124,8 @@ def register(sub: Any) -> None:
     p.add_argument("--read-only", action="store_true", help="only read-only tools (INFRAI_READ_ONLY=1)")
     p.add_argument("--timezone", help="default IANA zone for time phrases (INFRAI_TIMEZONE)")
     p.add_argument("--home", help="data directory (INFRAI_HOME)")
+    p.add_argument("--in-process", action="store_true",
+                   help="run the engine inside this server, not in the background engine (INFRAI_BACKGROUND=0)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging (stderr)")
     p.add_argument(
         "--list-sizes", action="store_true", help="print the bytes of tools/list per toolset (JSON) and exit"
@@ -119,8 +145,8 @@ def run(args: argparse.Namespace) -> int:
     if args.list_sizes:
         print(json.dumps(anyio.run(tools_list_sizes, settings), indent=2))
         return 0
-    choice = make_backend(settings)
-    server = build_server(choice.backend, settings, lifespan=choice.lifespan)
+    choice = make_backend(settings, background=args.transport == "stdio" and settings.background)
+    server = build_server(choice.backend, settings, lifespan=choice.lifespan, fires_from=choice.fires_from)
     logging.getLogger("infrai.mcp").info("MCP server over %s (%s)", args.transport, choice.description)
     if args.transport == "stdio":
         anyio.run(server.run_stdio_async)

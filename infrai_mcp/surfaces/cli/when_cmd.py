@@ -18,7 +18,8 @@ def register(sub: Any) -> None:
         "the normalised form, a description and the next fire times in local time and UTC.",
     )
     parser.add_argument("phrase", help='e.g. "every weekday at 9am", "in 20 minutes", "明天下午3点", "0 9 * * 1-5"')
-    parser.add_argument("--tz", default=None, help="IANA zone (default: INFRAI_TIMEZONE, else the machine's zone)")
+    parser.add_argument("--timezone", "--tz", dest="tz", default=None,
+                        help="IANA zone (default: INFRAI_TIMEZONE, else the machine's zone)")
     parser.add_argument("--now", default=None, help="reference time, ISO 8601 (naive = in --tz); default: now")
     parser.add_argument("-n", type=int, default=5, help="how many fire times to show (default 5)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")

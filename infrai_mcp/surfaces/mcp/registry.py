@@ -25,7 +25,7 @@ from typing import Any, get_type_hints
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from mcp_types import CallToolResult, ContentBlock, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from infrai_mcp.backends.base import Backend
@@ -52,6 +52,9 @@ class ToolContext:
     backend: Backend
     timezone: str
     clock: Callable[[], datetime] = utcnow
+    # Where jobs fire from (background engine / in-process / remote), said after every result
+    # that creates or changes a job, so the agent can tell its user the truth.
+    fires_from: Callable[[], str] | None = None
 
     def now(self) -> datetime:
         return self.clock()
@@ -71,6 +74,7 @@ class ToolDef:
     handler: Handler
     annotations: ToolAnnotations
     list_hint: str | None = None  # the list tool that shows valid ids, for NotFound messages
+    also: tuple[str, ...] = ()  # further toolsets that expose it (tools about every kind of job)
 
     @property
     def read_only(self) -> bool:
@@ -81,6 +85,7 @@ class ToolDef:
 class Toolset:
     name: str
     list_hint: str | None = None
+    also: tuple[str, ...] = ()
     tools: list[ToolDef] = field(default_factory=list)
 
     def tool(
@@ -112,6 +117,7 @@ class Toolset:
                     # The title is the tool's own field; repeating it here would only add bytes.
                     annotations=_annotations(read_only, destructive, idempotent, open_world),
                     list_hint=self.list_hint,
+                    also=self.also,
                 )
             )
             return fn
@@ -217,6 +223,12 @@ class _Tool(Tool):
             raise
 
 
+def schedules_work(d: ToolDef) -> bool:
+    """Tools whose result is a job that will fire later: creates, updates, resumes."""
+    return d.toolset in ("cron", "task", "schedule") and d.name.endswith(("_create", "_update", "_schedule",
+                                                                          "_resume"))
+
+
 def sdk_tool(d: ToolDef, ctx: ToolContext) -> Tool:
     """Wrap a ToolDef for MCPServer(tools=...)."""
 
@@ -231,7 +243,10 @@ def sdk_tool(d: ToolDef, ctx: ToolContext) -> Tool:
         # One compact JSON text for models that read content, the same object as structured
         # content for clients that read that (validated against the output schema by the SDK).
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+        content: list[ContentBlock] = [TextContent(type="text", text=text)]
+        if ctx.fires_from is not None and schedules_work(d):
+            content.append(TextContent(type="text", text=ctx.fires_from()))
+        return CallToolResult(content=content, structured_content=data)
 
     tz = ctx.timezone
     output_schema = compact_schema(d.output_model.model_json_schema(), output=True)

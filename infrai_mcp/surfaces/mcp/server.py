@@ -16,14 +16,15 @@ from infrai_mcp.config import TOOLSETS, Settings
 from .registry import ToolContext, ToolDef, sdk_tool
 from .timefields import server_timezone
 from .tools_cron import cron
+from .tools_jobs import jobs
 from .tools_queue import queues
 from .tools_schedule import schedules
 from .tools_task import tasks
 from .tools_time import when_tools
 from .tools_webhook import webhooks
 
-ALL_TOOLSETS = (cron, tasks, schedules, queues, webhooks, when_tools)
-assert tuple(t.name for t in ALL_TOOLSETS) == TOOLSETS, "config.TOOLSETS and the toolsets here must agree"
+ALL_TOOLSETS = (cron, tasks, jobs, schedules, queues, webhooks, when_tools)
+assert tuple(dict.fromkeys(t.name for t in ALL_TOOLSETS)) == TOOLSETS, "config.TOOLSETS and the toolsets must agree"
 
 _INTRO = (
     "Scheduling tools: cron jobs (recurring HTTP requests), one-shot tasks, agent schedules with callbacks, "
@@ -48,13 +49,15 @@ _WAKE = (
 _ERRORS = "- Errors say what to change; unknown ids: call the matching *_list tool."
 
 
-def instructions(tz: str, tools: list[ToolDef]) -> str:
+def instructions(tz: str, tools: list[ToolDef], fires_from: str | None = None) -> str:
     """A few lines on using the tools, leaving out the ones about tools this server does not
     expose (toolsets, read-only): pointing the model at a tool it cannot see costs a failed call."""
     names = {t.name for t in tools}
     lines = [_INTRO, _TIMES.format(tz=tz) + (_PREVIEW if "when_preview" in names else "")]
     if any(not t.read_only for t in tools):
         lines.append(_CONFIRM)
+    if fires_from:
+        lines.append(f"- Where jobs fire: {fires_from}")
     if {"schedule_create", "queue_consume"} <= names:
         lines.append(_WAKE)
     lines.append(_ERRORS)
@@ -63,7 +66,8 @@ def instructions(tz: str, tools: list[ToolDef]) -> str:
 
 def select_tools(settings: Settings) -> list[ToolDef]:
     """The tools this server exposes: the configured toolsets, only read-only ones if asked."""
-    chosen = [t for ts in ALL_TOOLSETS if ts.name in settings.toolsets for t in ts.tools]
+    wanted = set(settings.toolsets)
+    chosen = [t for ts in ALL_TOOLSETS for t in ts.tools if wanted & {t.toolset, *t.also}]
     if settings.read_only:
         chosen = [t for t in chosen if t.read_only]
     return chosen
@@ -74,6 +78,7 @@ def build_server(
     settings: Settings,
     *,
     lifespan: Callable[[], AbstractAsyncContextManager[Any]] | None = None,
+    fires_from: Callable[[], str] | None = None,
 ) -> MCPServer[Any]:
     """The MCP server over ``backend``.
 
@@ -83,7 +88,7 @@ def build_server(
     once per in-memory ``Client`` connection in tests).
     """
     tz = server_timezone(settings.timezone)
-    ctx = ToolContext(backend=backend, timezone=tz)
+    ctx = ToolContext(backend=backend, timezone=tz, fires_from=fires_from)
     chosen = select_tools(settings)
     tools = [sdk_tool(d, ctx) for d in chosen]
 
@@ -101,7 +106,7 @@ def build_server(
     return MCPServer(
         name="infrai-mcp",
         version=__version__,
-        instructions=instructions(tz, chosen),
+        instructions=instructions(tz, chosen, fires_from() if fires_from else None),
         tools=tools,
         lifespan=server_lifespan,
     )

@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import Field
 
 from infrai_mcp.core.errors import InvalidInput
-from infrai_mcp.core.upcoming import upcoming
-from infrai_mcp.models import CronCreate, CronJob, CronUpdate, Deleted, Page, Retention, Run
+from infrai_mcp.models import CronCreate, CronJob, CronUpdate, Deleted, Page
+from infrai_mcp.services.upcoming import upcoming
 
 from .fields import Cursor, Headers, Idem, Limit, Method, Payload, Retries, Secret, Timezone, Url, build, pick
 from .registry import ToolContext, ToolInput, Toolset
@@ -68,10 +68,10 @@ class CronCreateIn(ToolInput):
 
 @cron.tool("Create cron job", open_world=True)
 async def cron_create(ctx: ToolContext, args: CronCreateIn) -> CronConfirm:
-    """Create a job that sends an HTTP request (signed, retried) on a recurring schedule, or once at run_at.
-    Both take plain language or exact forms. Answers with the normalised cron, its
-    description, timezone and next 5 fire times (UTC): confirm them with the user. Then: cron_trigger to
-    test now, cron_runs_list for results."""
+    """Use for a repeating HTTP request (signed, retried) on schedule; run_at instead makes a one-time job
+    (for one later request prefer task_schedule). Both take plain language or exact forms. Answers with the
+    normalised cron, its description, timezone and next 5 fire times (UTC): confirm them with the user.
+    Then: cron_trigger to test now, run_list(job_id) for results."""
     tz = zone(args.timezone, ctx.timezone)
     schedule: str | None = None
     run_at: datetime | None = None
@@ -95,6 +95,7 @@ async def cron_create(ctx: ToolContext, args: CronCreateIn) -> CronConfirm:
 
 
 class CronListIn(ToolInput):
+    name: str | None = Field(None, description="Only jobs whose name contains this (any case).")
     cursor: Cursor = None
     limit: Limit = 50
 
@@ -102,7 +103,8 @@ class CronListIn(ToolInput):
 @cron.tool("List cron jobs", read_only=True)
 async def cron_list(ctx: ToolContext, args: CronListIn) -> Page[CronSummary]:
     """List cron jobs, oldest first: schedule, description, status, next_run_at. cron_get for details."""
-    return short_page(CronSummary, await ctx.backend.cron_list(cursor=args.cursor, limit=args.limit))
+    page = await ctx.backend.cron_list(name=args.name, cursor=args.cursor, limit=args.limit)
+    return short_page(CronSummary, page)
 
 
 class CronIdIn(ToolInput):
@@ -179,45 +181,5 @@ async def cron_resume(ctx: ToolContext, args: CronIdIn) -> CronState:
 
 @cron.tool("Run cron job now", open_world=True)
 async def cron_trigger(ctx: ToolContext, args: CronIdIn) -> RunSummary:
-    """Fire a job once now (also when paused). Answers with the run; read its outcome with cron_run_get."""
+    """Fire a job once now (also when paused). Answers with the run; read its outcome with run_get."""
     return short(RunSummary, await ctx.backend.cron_trigger(args.cron_id))
-
-
-class CronRunsIn(ToolInput):
-    cron_id: str = CronId
-    cursor: Cursor = None
-    limit: Limit = 50
-
-
-@cron.tool("List runs of a cron job", read_only=True)
-async def cron_runs_list(ctx: ToolContext, args: CronRunsIn) -> Page[RunSummary]:
-    """Runs of one job, newest first: state, response status, error. cron_run_get for attempts."""
-    return short_page(RunSummary, await ctx.backend.cron_runs_list(args.cron_id, cursor=args.cursor, limit=args.limit))
-
-
-class CronRunIn(ToolInput):
-    cron_id: str = CronId
-    run_id: str = Field(description="run_... id")
-
-
-@cron.tool("Get a cron run", read_only=True)
-async def cron_run_get(ctx: ToolContext, args: CronRunIn) -> Run:
-    """One run with every attempt (status, duration, error). state pending/running/retrying means not done yet."""
-    return await ctx.backend.cron_run_get(args.cron_id, args.run_id)
-
-
-@cron.tool("Get run retention", read_only=True)
-async def cron_retention_get(ctx: ToolContext, args: CronIdIn) -> Retention:
-    """How many days of run history a job keeps."""
-    return await ctx.backend.cron_retention_get(args.cron_id)
-
-
-class RetentionIn(ToolInput):
-    cron_id: str = CronId
-    retention_days: int = Field(ge=0, le=3650, description="Days of run history to keep; older runs are deleted.")
-
-
-@cron.tool("Set run retention", destructive=True, idempotent=True)
-async def cron_retention_set(ctx: ToolContext, args: RetentionIn) -> Retention:
-    """Set how many days of run history a job keeps; runs older than that are deleted."""
-    return await ctx.backend.cron_retention_set(args.cron_id, args.retention_days)

@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import Field
 
 from infrai_mcp.core.errors import InvalidInput
-from infrai_mcp.core.upcoming import upcoming
 from infrai_mcp.models import Deleted, Page, Schedule, ScheduleCreate, ScheduleUpdate
+from infrai_mcp.services.upcoming import upcoming
 
 from .fields import AgentId, Cursor, Headers, Limit, Payload, Timezone, build, pick
 from .registry import ToolContext, ToolInput, Toolset

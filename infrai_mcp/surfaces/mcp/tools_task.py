@@ -1,4 +1,4 @@
-"""One-shot tasks (seed 001 task.schedule, seed 003) and the project's run history."""
+"""One-shot tasks (seed 001 task.schedule, seed 003): one HTTP request at a later time."""
 
 from __future__ import annotations
 
@@ -8,14 +8,27 @@ from typing import Literal
 from pydantic import Field
 
 from infrai_mcp.core.errors import InvalidInput
-from infrai_mcp.models import Page, TaskCreate
+from infrai_mcp.models import Page, Task, TaskCreate
 
-from .fields import Cursor, Headers, Idem, Limit, Method, Payload, Retries, Secret, Timezone, Url, build, pick
+from .fields import (
+    Cursor,
+    Headers,
+    Idem,
+    Limit,
+    Method,
+    Payload,
+    Retries,
+    Secret,
+    Timezone,
+    Url,
+    build,
+    pick,
+)
 from .registry import ToolContext, ToolInput, Toolset
 from .timefields import describe_instant, resolve_delay, resolve_instant, zone
-from .views import RunSummary, TaskConfirm, TaskState, short, short_page
+from .views import TaskConfirm, TaskSummary, short, short_page
 
-tasks = Toolset("task", list_hint="run_list")
+tasks = Toolset("task", list_hint="task_list")
 
 RECURRING_HINT = "For a repeating request call cron_create (or schedule_create for an agent callback)."
 
@@ -40,9 +53,9 @@ class TaskScheduleIn(ToolInput):
 
 @tasks.tool("Schedule one-shot request", open_world=True)
 async def task_schedule(ctx: ToolContext, args: TaskScheduleIn) -> TaskConfirm:
-    """Send one HTTP request (signed, retried) at run_at or after delay. Answers with the exact UTC time and
-    a description to confirm with the user. Check the outcome with run_list(job_id=task_id); cancel with
-    task_cancel."""
+    """Use for one HTTP request later (a reminder call, a delayed job): signed, retried, sent at run_at or
+    after delay. Answers with the exact UTC time and a description to confirm with the user. Seen by
+    task_list and upcoming; outcome: task_get; cancel: task_cancel."""
     if (args.run_at is None) == (args.delay is None):
         raise InvalidInput("give exactly one of run_at ('tomorrow at 3pm') or delay ('20 minutes')", field="run_at")
     tz = zone(args.timezone, ctx.timezone)
@@ -68,20 +81,24 @@ class TaskIdIn(ToolInput):
 
 
 @tasks.tool("Cancel one-shot task", destructive=True)
-async def task_cancel(ctx: ToolContext, args: TaskIdIn) -> TaskState:
+async def task_cancel(ctx: ToolContext, args: TaskIdIn) -> TaskSummary:
     """Cancel a scheduled task before it fires. A task that already ran cannot be cancelled."""
-    return short(TaskState, await ctx.backend.task_cancel(args.task_id))
+    return short(TaskSummary, await ctx.backend.task_cancel(args.task_id))
 
 
-class RunListIn(ToolInput):
-    job_id: str | None = Field(None, description="Only runs of this cron job, task or schedule id.")
-    state: Literal["pending", "running", "retrying", "succeeded", "failed", "skipped", "cancelled"] | None = None
+class TaskListIn(ToolInput):
+    state: Literal["scheduled", "running", "succeeded", "failed", "cancelled"] | None = None
     cursor: Cursor = None
     limit: Limit = 50
 
 
-@tasks.tool("List runs", read_only=True)
-async def run_list(ctx: ToolContext, args: RunListIn) -> Page[RunSummary]:
-    """Every run (cron jobs, tasks, schedules), newest first: state, response status, error."""
-    page = await ctx.backend.run_list(job_id=args.job_id, state=args.state, cursor=args.cursor, limit=args.limit)
-    return short_page(RunSummary, page)
+@tasks.tool("List one-shot tasks", read_only=True)
+async def task_list(ctx: ToolContext, args: TaskListIn) -> Page[TaskSummary]:
+    """One-shot tasks, oldest first: name, url, run_at, state (scheduled = not sent yet)."""
+    return short_page(TaskSummary, await ctx.backend.task_list(state=args.state, cursor=args.cursor, limit=args.limit))
+
+
+@tasks.tool("Get one-shot task", read_only=True)
+async def task_get(ctx: ToolContext, args: TaskIdIn) -> Task:
+    """One task: its request, run_at, state and run_id (then run_get for the response)."""
+    return await ctx.backend.task_get(args.task_id)

@@ -84,8 +84,10 @@ class TaskConfirm(Record):
     description: str
 
 
-class TaskState(Record):
+class TaskSummary(Record):
     task_id: str
+    name: str | None = None
+    url: str
     state: str
     run_at: datetime
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from infrai_mcp.models import MessageIn, Model
+from infrai_mcp.models import MAX_JOB_BATCH, CronCreate, MessageIn, Model, TaskCreate
 from infrai_mcp.models.queues import MAX_BATCH, MAX_CONSUME, MAX_VISIBILITY, MAX_WAIT
 
 QueueField = Field(min_length=1, max_length=80, description="The queue name.")
@@ -22,6 +22,18 @@ class PublishBatchBody(Model):
     queue: str = QueueField
     messages: list[MessageIn] = Field(min_length=1, max_length=MAX_BATCH)
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+
+class CronBatchBody(Model):
+    """cron/create_batch (the route parses each item as cron/create does, aliases included)."""
+
+    jobs: list[CronCreate] = Field(min_length=1, max_length=MAX_JOB_BATCH)
+
+
+class TaskBatchBody(Model):
+    """task/schedule_batch (each item parsed as task/schedule does)."""
+
+    tasks: list[TaskCreate] = Field(min_length=1, max_length=MAX_JOB_BATCH)
 
 
 class ConsumeBody(Model):

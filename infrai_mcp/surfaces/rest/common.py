@@ -8,6 +8,7 @@ agent-schedule routes of seed 004 answer bare objects, as that seed shows.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -17,7 +18,7 @@ from starlette.responses import JSONResponse
 from infrai_mcp.backends.base import DEFAULT_LIMIT, Backend
 from infrai_mcp.core.errors import InfraiError, InvalidInput, PayloadTooLarge
 from infrai_mcp.core.hints import render
-from infrai_mcp.models import MAX_PAGE, invalid_from_validation
+from infrai_mcp.models import MAX_JOB_BATCH, MAX_PAGE, invalid_from_validation
 
 M = TypeVar("M", bound=BaseModel)
 JSON = dict[str, Any]
@@ -83,6 +84,27 @@ def parse(model: type[M], data: JSON, prefix: str = "") -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise invalid_from_validation(exc, prefix, accepted=sorted(model.model_fields)) from None
+
+
+def batch_items(data: JSON, name: str, model: type[M], shape: Callable[[JSON], JSON], example: str) -> list[M]:
+    """The items of a batch body ``{name: [...]}``, each shaped and parsed as the single route's
+    body is; an error names the item (``jobs[3].schedule``)."""
+    items = data.get(name)
+    extra = sorted(set(data) - {name})
+    if extra or not isinstance(items, list) or not 1 <= len(items) <= MAX_JOB_BATCH:
+        got = f"unknown field(s) {extra}" if extra else f"{name}: {len(items) if isinstance(items, list) else 0} items"
+        raise InvalidInput(f"{got}; the body is {{\"{name}\": [...]}} with 1 to {MAX_JOB_BATCH} items, each the "
+                           f"body of the single create, e.g. {{\"{name}\": [{example}]}}", field=name)
+    out: list[M] = []
+    for i, item in enumerate(items):
+        where = f"{name}[{i}]"
+        if not isinstance(item, dict):
+            raise InvalidInput(f"{where}: each item is an object, e.g. {example}", field=where)
+        try:
+            out.append(parse(model, shape(item), prefix=f"{where}."))
+        except InvalidInput as exc:
+            raise exc.within(where) from None
+    return out
 
 
 def take_alias(data: JSON, canonical: str, *aliases: str) -> None:

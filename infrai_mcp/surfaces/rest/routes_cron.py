@@ -12,9 +12,20 @@ from starlette.responses import JSONResponse
 
 from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.models import CronCreate, CronUpdate
-from infrai_mcp.surfaces.rest.common import JSON, backend, drop, ok, page_args, parse, read_json, take_alias
-from infrai_mcp.surfaces.rest.spec import BOOL, PAGE_QUERY, STR, Registry, obj, page_of, ref
-from infrai_mcp.surfaces.rest.views import deleted_view, page_view, view
+from infrai_mcp.surfaces.rest.bodies import CronBatchBody
+from infrai_mcp.surfaces.rest.common import (
+    JSON,
+    backend,
+    batch_items,
+    drop,
+    ok,
+    page_args,
+    parse,
+    read_json,
+    take_alias,
+)
+from infrai_mcp.surfaces.rest.spec import BOOL, PAGE_QUERY, STR, Param, Registry, obj, page_of, ref
+from infrai_mcp.surfaces.rest.views import deleted_view, page_view, view, views
 
 registry = Registry("cron")
 BASES = ("/v1/scheduling/cron", "/v1/cron")
@@ -62,11 +73,22 @@ async def cron_create(request: Request) -> JSONResponse:
     return ok(view(await backend(request).cron_create(req)))
 
 
+@registry.op("POST", *paths("/create_batch"), summary="Create 1-1000 cron jobs in one transaction, all or nothing "
+             "(extension)", body=CronBatchBody, body_required=True,
+             response=obj({"jobs": {"type": "array", "items": ref("CronJob")}}))
+async def cron_create_batch(request: Request) -> JSONResponse:
+    reqs = batch_items(await read_json(request), "jobs", CronCreate, cron_body,
+                       '{"schedule": "0 9 * * 1-5", "url": "https://example.com/hook"}')
+    return ok({"jobs": views(await backend(request).cron_create_batch(reqs))})
+
+
 @registry.op("GET", *paths("/list"), "/v1/scheduling/cron", summary="List cron jobs (oldest first)",
-             query=PAGE_QUERY, response=page_of("CronJob"))
+             query=(Param("name", STR, "Only jobs whose name contains this (any case)."), *PAGE_QUERY),
+             response=page_of("CronJob"))
 async def cron_list(request: Request) -> JSONResponse:
     cursor, limit = page_args(request)
-    return ok(page_view(await backend(request).cron_list(cursor=cursor, limit=limit)))
+    name = request.query_params.get("name") or None
+    return ok(page_view(await backend(request).cron_list(name=name, cursor=cursor, limit=limit)))
 
 
 @registry.op("GET", *paths("/get/{id}"), summary="Get a cron job with its next run time", response=ref("CronJob"))

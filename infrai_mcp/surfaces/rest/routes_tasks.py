@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from infrai_mcp.models import TaskCreate, WebhookSend
-from infrai_mcp.surfaces.rest.common import backend, dump, ok, page_args, parse, query_choice, read_json
+from infrai_mcp.surfaces.rest.bodies import TaskBatchBody
+from infrai_mcp.surfaces.rest.common import backend, batch_items, dump, ok, page_args, parse, query_choice, read_json
 from infrai_mcp.surfaces.rest.routes_cron import CRON_BODY_EXTRA, target_body
-from infrai_mcp.surfaces.rest.spec import PAGE_QUERY, STR, Param, Registry, page_of, ref
-from infrai_mcp.surfaces.rest.views import page_view, view
+from infrai_mcp.surfaces.rest.spec import PAGE_QUERY, STR, Param, Registry, obj, page_of, ref
+from infrai_mcp.surfaces.rest.views import page_view, view, views
 
 registry = Registry("tasks")
 TASK_STATES = ("scheduled", "running", "succeeded", "failed", "cancelled")
@@ -28,6 +29,15 @@ TASK_BODY_EXTRA = {k: v for k, v in CRON_BODY_EXTRA.items() if k != "cron_expr"}
 async def task_schedule(request: Request) -> JSONResponse:
     data = target_body(await read_json(request))
     return ok(view(await backend(request).task_schedule(parse(TaskCreate, data))))
+
+
+@registry.op("POST", "/v1/scheduling/task/schedule_batch", summary="Schedule 1-1000 one-shot tasks in one "
+             "transaction, all or nothing (extension)",
+             body=TaskBatchBody, body_required=True, response=obj({"tasks": {"type": "array", "items": ref("Task")}}))
+async def task_schedule_batch(request: Request) -> JSONResponse:
+    reqs = batch_items(await read_json(request), "tasks", TaskCreate, target_body,
+                       '{"delay_seconds": 60, "url": "https://example.com/hook"}')
+    return ok({"tasks": views(await backend(request).task_schedule_batch(reqs))})
 
 
 @registry.op("GET", "/v1/scheduling/task/get/{id}", summary="Get a task (extension)", response=ref("Task"))

@@ -9,23 +9,19 @@ so a project with a huge history cannot make a refresh slow the engine.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from infrai_mcp.backends.base import Backend
-from infrai_mcp.core.upcoming import upcoming
-from infrai_mcp.models import CronJob, Page, Run, Schedule, Task
+from infrai_mcp.models import CronJob, Run, Schedule, Task
+from infrai_mcp.services.upcoming import Ahead, window
 from infrai_mcp.when.describe import describe_cron
 
-ItemT = TypeVar("ItemT")
 KINDS = ("cron", "task", "schedule")
 END = "-"  # cursor value meaning "this source is exhausted" in the combined job list
 
 # Caps that bound the work of one refresh (see the module docstring).
 CHART_MAX_PAGES = 4  # x 500 runs
-TIMELINE_MAX_JOB_PAGES = 4  # x 500 jobs per kind
 TIMELINE_MAX_FIRES_PER_JOB = 96
 TIMELINE_MAX_ROWS = 16
 
@@ -257,60 +253,19 @@ class Timeline:
         return pairs[:n]
 
 
-def cron_fires(job: CronJob, after: datetime, until: datetime | None = None,
-               limit: int = 5) -> tuple[list[datetime], bool]:
-    """A cron job's fires ahead (status and max_runs respected: ``infrai_mcp.core.upcoming``)."""
-    return upcoming(schedule=job.schedule, timezone=job.timezone, status=job.status, next_run_at=job.next_run_at,
-                    max_runs=job.max_runs, run_count=job.run_count, after=after, until=until, limit=limit)
-
-
-def schedule_fires(s: Schedule, after: datetime, until: datetime | None = None,
-                   limit: int = 5) -> tuple[list[datetime], bool]:
-    return upcoming(schedule=s.cron_expression if s.type == "cron" else None, timezone=s.timezone,
-                    status=s.status, next_run_at=s.next_run, after=after, until=until, limit=limit)
-
-
-async def _all_pages(
-    fetch: Callable[[str | None], Awaitable[Page[ItemT]]], max_pages: int
-) -> tuple[list[ItemT], bool]:
-    """Up to ``max_pages`` pages of a list call; True when more pages were left unread."""
-    items: list[ItemT] = []
-    cursor: str | None = None
-    for _ in range(max_pages):
-        page = await fetch(cursor)
-        items += page.items
-        cursor = page.next_cursor
-        if not cursor:
-            return items, False
-    return items, True
+def row_of(a: Ahead) -> JobRow:
+    if isinstance(a.job, CronJob):
+        return cron_row(a.job)
+    if isinstance(a.job, Task):
+        return task_row(a.job)
+    return schedule_row(a.job)
 
 
 async def timeline(backend: Backend, now: datetime, agent: str | None = None) -> Timeline:
-    """Fires of the next 24 hours: cron expressions expanded with ``when.iter_fires``."""
-    end = now + timedelta(hours=24)
-    rows: list[TimelineRow] = []
-    jobs: list[CronJob]
-    jobs, capped = await _all_pages(lambda c: backend.cron_list(cursor=c, limit=500), TIMELINE_MAX_JOB_PAGES)
-    for job in jobs:
-        fires, more = cron_fires(job, now, end, TIMELINE_MAX_FIRES_PER_JOB)
-        if fires:
-            rows.append(TimelineRow(cron_row(job), fires, more))
-    tasks, tcapped = await _all_pages(
-        lambda c: backend.task_list(state="scheduled", cursor=c, limit=500), TIMELINE_MAX_JOB_PAGES
-    )
-    for task in tasks:
-        if now <= task.run_at <= end or task.run_at < now:
-            rows.append(TimelineRow(task_row(task), [max(task.run_at, now)], False))
-    # Every agent's schedules (or one agent's when the filter names one).
-    scheds, scapped = await _all_pages(
-        lambda c: backend.schedule_list(agent or None, status="active", cursor=c, limit=500),
-        TIMELINE_MAX_JOB_PAGES,
-    )
-    capped = capped or scapped
-    for s in scheds:
-        fires, more = schedule_fires(s, now, end, TIMELINE_MAX_FIRES_PER_JOB)
-        if fires:
-            rows.append(TimelineRow(schedule_row(s), fires, more))
-    rows.sort(key=lambda r: r.fires[0])
+    """Fires of the next 24 hours (``infrai_mcp.services.upcoming.window``, which the MCP ``upcoming`` tool
+    reads too)."""
+    w = await window(backend, now, now + timedelta(hours=24), agent=agent or None,
+                     max_fires=TIMELINE_MAX_FIRES_PER_JOB)
+    rows = [TimelineRow(row_of(a), a.fires, a.more) for a in w.jobs]
     hidden = max(0, len(rows) - TIMELINE_MAX_ROWS)
-    return Timeline(start=now, end=end, rows=rows, hidden_rows=hidden, capped=capped or tcapped)
+    return Timeline(start=w.start, end=w.end, rows=rows, hidden_rows=hidden, capped=w.capped)

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from infrai_mcp.backends.base import Backend
 from infrai_mcp.core.errors import InvalidInput, NotFound
 from infrai_mcp.models import MAX_PAGE, Run
+from infrai_mcp.services.upcoming import cron_fires, schedule_fires
 from infrai_mcp.surfaces.ui import charts, data
 from infrai_mcp.surfaces.ui.app import render
 
@@ -159,7 +160,7 @@ async def cron_job(request: Request, backend: Backend) -> Response:
     job_id = request.path_params["job_id"]
     job = await backend.cron_get(job_id)
     runs, next_cursor = await _runs(backend, request, "cron", job_id)
-    upcoming, _ = data.cron_fires(job, backend.now())
+    upcoming, _ = cron_fires(job, backend.now())
     return render(
         request,
         "job.html",
@@ -204,7 +205,7 @@ async def schedule(request: Request, backend: Backend) -> Response:
     agent_id, job_id = request.path_params["agent_id"], request.path_params["job_id"]
     s = await backend.schedule_get(agent_id, job_id)
     runs, next_cursor = await _runs(backend, request, "schedule", job_id)
-    upcoming, _ = data.schedule_fires(s, backend.now())
+    upcoming, _ = schedule_fires(s, backend.now())
     return render(
         request,
         "job.html",

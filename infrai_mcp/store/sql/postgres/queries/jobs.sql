@@ -2,26 +2,41 @@
 -- projects; every other query filters by project. Batches travel as arrays (unnest), so
 -- a claim or a finish of N runs costs a fixed number of round trips, not N.
 
--- name: job_insert
+-- name: jobs_project_lock
+SELECT pg_advisory_xact_lock(hashtext('infrai.jobs:' || %(project)s));
+
+-- name: jobs_live_bound
+-- Upper bound of the project's live jobs (0011); read under jobs_project_lock.
+SELECT bound FROM job_live_bounds WHERE project = %(project)s;
+
+-- name: jobs_live_bound_set
+INSERT INTO job_live_bounds (project, bound) VALUES (%(project)s, %(bound)s)
+ON CONFLICT (project) DO UPDATE SET bound = excluded.bound;
+
+-- name: jobs_live_bound_add
+-- Creates made with the limit off, and a finished job made live again by a change (no create
+-- checked the limit for it), keep the bound an upper bound for processes that check.
+UPDATE job_live_bounds SET bound = bound + %(n)s WHERE project = %(project)s;
+
+-- name: jobs_by_idempotency
+SELECT * FROM jobs WHERE project = %(project)s
+    AND (kind, idempotency_key) IN (SELECT * FROM unnest(%(kinds)s::text[], %(keys)s::text[]));
+
+-- name: jobs_insert_many
+-- Rows as one JSON array (jsonb_populate_recordset types each field by the jobs table).
 INSERT INTO jobs (id, project, kind, agent_id, name, schedule_type, schedule, timezone, run_at,
     delay_seconds, callback_type, callback_id, url, method, headers, payload, retries,
     timeout_seconds, secret, on_failure_webhook, overlap_policy, misfire_policy, max_runs,
     run_count, status, retention_days, idempotency_key, next_run_at, plan_at, created_at, updated_at,
     result_url, events_url)
-VALUES (%(id)s, %(project)s, %(kind)s, %(agent_id)s, %(name)s, %(schedule_type)s, %(schedule)s,
-    %(timezone)s, %(run_at)s, %(delay_seconds)s, %(callback_type)s, %(callback_id)s, %(url)s,
-    %(method)s, %(headers)s, %(payload)s, %(retries)s, %(timeout_seconds)s, %(secret)s,
-    %(on_failure_webhook)s, %(overlap_policy)s, %(misfire_policy)s, %(max_runs)s, 0, %(status)s,
-    %(retention_days)s, %(idempotency_key)s, %(next_run_at)s, %(next_run_at)s, %(created_at)s, %(updated_at)s,
-    %(result_url)s, %(events_url)s)
+SELECT id, project, kind, agent_id, name, schedule_type, schedule, COALESCE(timezone, 'UTC'), run_at,
+    delay_seconds, callback_type, callback_id, url, method, headers, payload, retries,
+    timeout_seconds, secret, on_failure_webhook, overlap_policy, misfire_policy, max_runs,
+    0, status, retention_days, idempotency_key, next_run_at, next_run_at, created_at, updated_at,
+    result_url, events_url
+FROM jsonb_populate_recordset(NULL::jobs, %(rows)s::jsonb)
 ON CONFLICT (project, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING *;
-
--- name: job_by_idempotency
-SELECT * FROM jobs WHERE project = %(project)s AND kind = %(kind)s AND idempotency_key = %(key)s;
-
--- name: jobs_project_lock
-SELECT pg_advisory_xact_lock(hashtext('infrai.jobs:' || %(project)s));
 
 -- name: jobs_live_count
 -- Jobs counting towards INFRAI_MAX_JOBS_PER_PROJECT (store_jobs.LIVE_JOB_STATUSES); index jobs_live (0006).
@@ -34,7 +49,7 @@ SELECT * FROM jobs WHERE project = %(project)s AND id = %(id)s AND kind = %(kind
 -- name: job_lock
 -- A change to a job locks its row first (then withdraws its plans): a concurrent claim either
 -- committed its plans before (they are withdrawn) or skips the locked job (SKIP LOCKED).
-SELECT id FROM jobs WHERE project = %(project)s AND id = %(id)s AND kind = %(kind)s FOR UPDATE;
+SELECT id, status FROM jobs WHERE project = %(project)s AND id = %(id)s AND kind = %(kind)s FOR UPDATE;
 
 -- name: plans_withdraw
 DELETE FROM plans WHERE job_id = %(job_id)s;
