@@ -10,7 +10,7 @@ import json
 
 from infrai_mcp.core.errors import Conflict
 from infrai_mcp.store.postgres.db import Conn, PgDB
-from infrai_mcp.store.postgres.webhooks import idem_get, many, one, queue_row
+from infrai_mcp.store.postgres.rows import idem_get, many, one, queue_row
 from infrai_mcp.store.queues import (
     MAX_DLQ_HOPS,
     QUEUE_UPDATE_COLUMNS,

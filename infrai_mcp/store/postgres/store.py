@@ -13,7 +13,7 @@ from infrai_mcp.store.postgres.db import PgDB
 from infrai_mcp.store.postgres.jobs import DUE_CHANNEL, PgJobStore
 from infrai_mcp.store.postgres.keys import PgKeyStore
 from infrai_mcp.store.postgres.queues import QUEUE_CHANNEL, PgQueueStore
-from infrai_mcp.store.postgres.webhooks import DELIVERY_CHANNEL
+from infrai_mcp.store.postgres.rows import DELIVERY_CHANNEL
 
 
 class PostgresStore(PgJobStore, PgQueueStore, PgKeyStore, Store):

@@ -18,7 +18,8 @@ from infrai_mcp.store.queues import (
     no_queue,
 )
 from infrai_mcp.store.sqlite.db import SqliteDB
-from infrai_mcp.store.sqlite.webhooks import SqliteWebhookStore, dlq_target, idem_get, idem_put
+from infrai_mcp.store.sqlite.rows import dlq_target, idem_get, idem_put
+from infrai_mcp.store.sqlite.webhooks import SqliteWebhookStore
 
 
 def rank_on(queue: Row) -> bool:
