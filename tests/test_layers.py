@@ -157,7 +157,6 @@ KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset({
 })
 KNOWN_CYCLES: list[list[str]] = [
     ["infrai_mcp.runtime.background", "infrai_mcp.runtime.service"],
-    ["infrai_mcp.surfaces.ui.actions", "infrai_mcp.surfaces.ui.app", "infrai_mcp.surfaces.ui.pages"],
     ["infrai_mcp.when.describe", "infrai_mcp.when.rulewords"],
     ["infrai_mcp.when.kinds", "infrai_mcp.when.model"],
 ]
