@@ -124,6 +124,9 @@ class Settings:
     # stdio MCP on the embedded store: a detached engine process fires jobs (INFRAI_BACKGROUND=0
     # or `mcp --in-process`: the engine runs inside the MCP server, only while it runs).
     background: bool = True
+    # A publish (or a job's queue target) naming an unknown queue creates a standard queue
+    # with defaults and says so in warnings (docs/QUEUES.md); INFRAI_AUTO_CREATE_QUEUES=0 refuses.
+    auto_create_queues: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -163,6 +166,7 @@ class Settings:
             rate_limit=_rate_limit("INFRAI_RATE_LIMIT", 100.0),
             pg_pool_size=_positive_int("INFRAI_PG_POOL_SIZE", 8),
             background=not _off("INFRAI_BACKGROUND"),
+            auto_create_queues=not _off("INFRAI_AUTO_CREATE_QUEUES"),
         )
 
     @property

@@ -38,7 +38,11 @@ MAP: dict[str, frozenset[str]] = {
                               "infrai_mcp.services.upcoming", "infrai_mcp.surfaces.rest.keys"}),
     "surfaces.rest": frozenset({"core", "when", "models", "backends", "config", "store",
                                 "infrai_mcp.runtime.engine", "surfaces.mcp", "surfaces.ui"}),
+    # The Python SDK (docs/SDK.md): seed 000's calls over a Backend, with the REST routes' body
+    # rules and views, on the backend the MCP server would choose (make_backend).
+    "sdk": frozenset({"core", "models", "backends", "config", "surfaces.rest", "infrai_mcp.surfaces.cli.mcp_cmd"}),
     # The CLI also runs and controls the (background) engine.
+    "__main__": frozenset({"surfaces.cli"}),  # python -m infrai_mcp
     "surfaces.cli": frozenset({"core", "when", "models", "backends", "config", "store", "store.open", "runtime",
                                "surfaces.mcp", "surfaces.rest", "surfaces.ui"}),
 }

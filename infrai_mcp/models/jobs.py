@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from infrai_mcp.models.common import (
     AwareDatetime,
@@ -19,6 +20,7 @@ from infrai_mcp.models.common import (
     Record,
     Secret,
 )
+from infrai_mcp.models.queues import QUEUE_NAME_PATTERN
 
 OverlapPolicy = Literal["allow", "skip", "queue"]
 MisfirePolicy = Literal["run_once", "skip", "run_all"]
@@ -34,10 +36,38 @@ DEFAULT_RETENTION_DAYS = 30
 MAX_JOB_BATCH = 1000
 
 
-class TargetFields(Model):
-    """The HTTP request a job sends each time it fires."""
+QUEUE_TARGET_HELP = (
+    "give url (an http:// or https:// URL the job sends a request to) or queue (the name of a queue each "
+    "fire publishes to, e.g. \"send-daily-digest\"), not both"
+)
 
-    url: HttpUrl
+
+def check_one_target(url: str | None, queue: str | None) -> None:
+    """A job's target is a URL or a queue (docs/QUEUES.md, "Jobs that publish"): exactly one."""
+    if (url is None) == (queue is None):
+        raise ValueError(QUEUE_TARGET_HELP)
+
+
+def task_field(task: object) -> str:
+    """Where a seed's ``task`` goes: a URL (``://`` in it) is ``url``, anything else names a queue."""
+    return "url" if isinstance(task, str) and "://" in task else "queue"
+
+
+def target_text(url: str | None, queue: str | None, method: str = "") -> str:
+    """A job's target in one line (CLI tables, dashboard): ``POST https://...`` or ``queue NAME``."""
+    if queue is not None:
+        return f"queue {queue}"
+    return f"{method} {url}".strip() if method else url or ""
+
+
+class TargetFields(Model):
+    """What a job does each time it fires: send an HTTP request (url) or publish to a queue."""
+
+    url: HttpUrl | None = None
+    queue: str | None = Field(
+        None, pattern=QUEUE_NAME_PATTERN,
+        description="Publish each fire (payload, job id, run id, scheduled time) to this queue instead of a URL.",
+    )
     method: Method = "POST"
     headers: Headers = None
     payload: Payload = None
@@ -71,6 +101,7 @@ class CronCreate(TargetFields):
 
     @model_validator(mode="after")
     def _one_schedule(self) -> CronCreate:
+        check_one_target(self.url, self.queue)
         if (self.schedule is None) == (self.run_at is None):
             raise ValueError("give exactly one of schedule (cron expression) or run_at (one-shot ISO 8601 time)")
         return self
@@ -85,7 +116,8 @@ class CronUpdate(Model):
         None, description="New one-shot time (future); a recurring job given run_at becomes a one-shot."
     )
     timezone: str | None = None
-    url: HttpUrl | None = None
+    url: HttpUrl | None = Field(None, description="New URL target (a queue target becomes a URL target).")
+    queue: str | None = Field(None, pattern=QUEUE_NAME_PATTERN, description="New queue target (instead of url).")
     method: Method | None = None
     headers: Headers = None
     payload: Payload = None
@@ -101,6 +133,12 @@ class CronUpdate(Model):
     enabled: bool | None = None
     retention_days: int | None = Field(None, ge=0, le=3650)
 
+    @model_validator(mode="after")
+    def _one_target(self) -> CronUpdate:
+        if self.url is not None and self.queue is not None:
+            raise ValueError(QUEUE_TARGET_HELP)
+        return self
+
 
 class CronJob(Record):
     cron_id: str
@@ -109,7 +147,8 @@ class CronJob(Record):
     run_at: datetime | None = None
     timezone: str
     description: str | None = None
-    url: str
+    url: str | None = None
+    queue: str | None = None  # a queue target instead of url
     method: str
     headers: dict[str, str] | None = None  # credential headers masked
     payload: Any = None
@@ -130,6 +169,9 @@ class CronJob(Record):
     last_run_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
+    # What the call did beyond the request (its queue was created). Only on the answer to the
+    # call that did it; left out of schemas, where it would weigh on every MCP tools/list.
+    warnings: SkipJsonSchema[list[str]] = Field(default=[], exclude_if=lambda v: not v)
 
 
 class TaskCreate(TargetFields):
@@ -142,6 +184,7 @@ class TaskCreate(TargetFields):
 
     @model_validator(mode="after")
     def _one_time(self) -> TaskCreate:
+        check_one_target(self.url, self.queue)
         if (self.run_at is None) == (self.delay_seconds is None):
             raise ValueError("give exactly one of run_at (ISO 8601 time) or delay_seconds")
         return self
@@ -150,7 +193,8 @@ class TaskCreate(TargetFields):
 class Task(Record):
     task_id: str
     name: str | None = None
-    url: str
+    url: str | None = None
+    queue: str | None = None  # a queue target instead of url
     method: str
     headers: dict[str, str] | None = None
     payload: Any = None
@@ -165,6 +209,9 @@ class Task(Record):
     run_id: str | None = None
     created_at: datetime
     updated_at: datetime
+    # What the call did beyond the request (its queue was created). Only on the answer to the
+    # call that did it; left out of schemas, where it would weigh on every MCP tools/list.
+    warnings: SkipJsonSchema[list[str]] = Field(default=[], exclude_if=lambda v: not v)
 
 
 class Attempt(Record):

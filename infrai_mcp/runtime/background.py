@@ -57,7 +57,7 @@ class BackgroundError(RuntimeError):
 
 def engine_command(home: Path) -> list[str]:
     """The command line of the engine process for ``home`` (also used by the login service)."""
-    return [sys.executable, "-m", "infrai_mcp.surfaces.cli.main", "engine", "run", "--home", str(home)]
+    return [sys.executable, "-m", "infrai_mcp", "engine", "run", "--home", str(home)]
 
 
 def _version_key(version: str) -> tuple[int, ...]:

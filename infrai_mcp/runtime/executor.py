@@ -1,7 +1,8 @@
 """Executor: runs one claimed run (one attempt) and records its outcome.
 
-Targets: an HTTP request (cron jobs, tasks, url callbacks), a queue publish (schedule
-callback_type 'queue') or a signed POST to the workflow URL (callback_type 'workflow').
+Targets: an HTTP request (cron jobs, tasks, url callbacks), a queue publish (cron jobs and
+tasks with a queue target, schedule callback_type 'queue') or a signed POST to the workflow
+URL (callback_type 'workflow').
 Outcomes are written in batches: every run finishing while a write is in progress joins
 the next transaction, so a burst of a thousand finishing runs costs a handful of commits.
 """
@@ -250,7 +251,7 @@ class Executor:
             return await self.engine.dispatcher.attempt(req, attempt, self._target_headers(job, run))
         envelope = self._envelope(job, run)
         if kind == "queue":
-            return await self._publish(job, envelope)
+            return await self._publish(job, run, envelope)
         if kind == "workflow":
             template = self.engine.settings.workflow_url
             started, t0 = self.engine.clock.now(), time.perf_counter()
@@ -268,14 +269,19 @@ class Executor:
         return _local_result(False, f"unknown callback_type {kind!r}", started, t0, False)
 
     def _envelope(self, job: Row, run: Row) -> dict[str, Any]:
+        """What a fire hands to a queue or workflow: the job's payload and where it came from
+        (docs/QUEUES.md, "Jobs that publish")."""
+        origin: dict[str, Any] = (
+            {"schedule_id": job["id"], "agent_id": job["agent_id"], "execution_id": run["id"]}
+            if job["kind"] == "schedule" else {"job_id": job["id"], f"{job['kind']}_id": job["id"]}
+        )
         return {
-            "schedule_id": job["id"], "name": job["name"], "agent_id": job["agent_id"],
-            "run_id": run["id"], "execution_id": run["id"], "fired_at": self._stamp(),
+            **origin, "name": job["name"], "run_id": run["id"], "fired_at": self._stamp(),
             "scheduled_for": iso(run["scheduled_for"]),
             "payload": json.loads(job["payload"]) if job["payload"] is not None else None,
         }
 
-    async def _publish(self, job: Row, envelope: dict[str, Any]) -> AttemptResult:
+    async def _publish(self, job: Row, run: Row, envelope: dict[str, Any]) -> AttemptResult:
         from infrai_mcp.models.queues import MessageIn
 
         started, t0 = self.engine.clock.now(), time.perf_counter()
@@ -283,8 +289,11 @@ class Executor:
         if publish is None:
             return _local_result(False, "queue callbacks are unavailable: this engine has no queue service",
                                  started, t0, False)
+        # The run's webhook id is the idempotency key: a fire retried after a publish whose
+        # outcome was not recorded (a lost lease, a crash) finds its message and adds none.
+        msg = MessageIn.model_validate({"payload": envelope, "idempotency_key": run["webhook_id"]})
         try:
-            await publish(job["project"], job["callback_id"], MessageIn.model_validate({"payload": envelope}))
+            await publish(job["project"], job["callback_id"], msg, create=False)
         except InfraiError as exc:
             # A missing queue or bad payload will not fix itself by retrying.
             return _local_result(False, f"queue callback to {job['callback_id']!r} failed: {exc.message}",

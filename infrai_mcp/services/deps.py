@@ -18,6 +18,14 @@ from infrai_mcp.store.base import Store
 BackgroundFactory = Callable[[], Awaitable[None]]
 
 
+class QueueTargets(Protocol):
+    """What job services need of the queue service: jobs may target a queue."""
+
+    async def queue_missing(self, project: str, queue: str, field: str) -> bool: ...
+
+    async def auto_create(self, project: str, queue: str) -> str: ...
+
+
 class Deps(Protocol):
     @property
     def store(self) -> Store: ...
@@ -31,6 +39,11 @@ class Deps(Protocol):
     @property
     def dispatcher(self) -> Dispatcher:
         """The one outbound HTTP path (SSRF guard, signing, retries)."""
+        ...
+
+    @property
+    def queues(self) -> QueueTargets:
+        """The queue service: jobs whose target is a queue check and create it there."""
         ...
 
     def wake(self) -> None:

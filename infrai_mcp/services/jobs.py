@@ -8,7 +8,7 @@ raises, and wakes the scheduler after writing due work. Agent schedules live in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
@@ -26,6 +26,7 @@ from infrai_mcp.models.jobs import (
     Run,
     Task,
     TaskCreate,
+    target_text,
 )
 from infrai_mcp.services.records import cron_record, dump_json, run_record, task_record, ts
 from infrai_mcp.services.schedules import ScheduleOps
@@ -46,6 +47,14 @@ from infrai_mcp.store.jobs import Row
 if TYPE_CHECKING:
     from infrai_mcp.services.deps import Deps
 
+def _target(url: str | None, queue: str | None) -> Row:
+    """The target columns of a cron job or task: an HTTP request, or a publish to ``queue``
+    (carried out like an agent schedule's queue callback, runner.py)."""
+    if queue is not None:
+        return {"callback_type": "queue", "callback_id": queue, "url": None}
+    return {"callback_type": "url", "callback_id": None, "url": url}
+
+
 T = TypeVar("T")
 
 
@@ -61,9 +70,29 @@ def _each(reqs: list[T], name: str, build: Callable[[T], Row]) -> list[Row]:
             raise exc.within(f"{name}[{i}]") from None
     return rows
 
+
 class JobService(ScheduleOps):
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+
+    async def _missing_queues(self, project: str, reqs: Sequence[CronCreate | TaskCreate | CronUpdate],
+                              batch: str | None = None) -> set[str]:
+        """Checked before anything is written: the queue targets that do not exist yet, to be
+        created once the jobs are stored (InvalidInput now when INFRAI_AUTO_CREATE_QUEUES=0)."""
+        missing: set[str] = set()
+        for i, req in enumerate(reqs):
+            if req.queue is None or req.queue in missing:
+                continue
+            try:
+                if await self.deps.queues.queue_missing(project, req.queue, "queue"):
+                    missing.add(req.queue)
+            except InvalidInput as exc:
+                raise (exc.within(f"{batch}[{i}]") if batch else exc) from None
+        return missing
+
+    async def _make_queues(self, project: str, missing: set[str]) -> dict[str, list[str]]:
+        """Create the queues; per queue, the warning its jobs' answers carry."""
+        return {q: [await self.deps.queues.auto_create(project, q)] for q in sorted(missing)}
 
     # -- cron jobs ----------------------------------------------------------------------
     async def _cron_row(self, project: str, cron_id: str) -> Row:
@@ -73,17 +102,23 @@ class JobService(ScheduleOps):
         return row
 
     async def cron_create(self, project: str, req: CronCreate) -> CronJob:
-        stored, created = await self.store.insert_job(self._new_cron(project, req, self._now()))
+        row = self._new_cron(project, req, self._now())
+        missing = await self._missing_queues(project, [req])
+        stored, created = await self.store.insert_job(row)
         if created:
             self.deps.wake()
-        return cron_record(stored)
+        made = await self._make_queues(project, missing)
+        return cron_record(stored, made.get(req.queue or ""))
 
     async def cron_create_batch(self, project: str, reqs: list[CronCreate]) -> list[CronJob]:
         """Create up to ``MAX_JOB_BATCH`` cron jobs in one transaction, all or nothing: every
         item is checked as ``cron_create`` checks it (an error names ``jobs[i].field``)."""
         now = self._now()
         rows = _each(reqs, "jobs", lambda req: self._new_cron(project, req, now))
-        return [cron_record(row) for row in await self._insert_batch(project, rows)]
+        missing = await self._missing_queues(project, reqs, "jobs")
+        stored = await self._insert_batch(project, rows)
+        made = await self._make_queues(project, missing)
+        return [cron_record(row, made.get(req.queue or "")) for row, req in zip(stored, reqs, strict=True)]
 
     def _new_cron(self, project: str, req: CronCreate, now: datetime) -> Row:
         tz = zone(req.timezone)
@@ -93,9 +128,10 @@ class JobService(ScheduleOps):
         nowts = ts(now)
         return {
             "id": new_id("cj"), "project": project, "kind": "cron", "agent_id": None,
-            "name": req.name or f"{req.method} {req.url}"[:200], "schedule_type": None, "schedule": schedule,
-            "timezone": tz, "run_at": run_at, "delay_seconds": None, "callback_type": "url", "callback_id": None,
-            "url": req.url, "method": req.method, "headers": dump_json(req.headers), "payload": dump_json(req.payload),
+            "name": req.name or target_text(req.url, req.queue, req.method)[:200], "schedule_type": None,
+            "schedule": schedule, "timezone": tz, "run_at": run_at, "delay_seconds": None,
+            **_target(req.url, req.queue), "method": req.method, "headers": dump_json(req.headers),
+            "payload": dump_json(req.payload),
             "retries": req.retries, "timeout_seconds": req.timeout_seconds, "secret": req.secret,
             "on_failure_webhook": req.on_failure_webhook, "overlap_policy": req.overlap_policy,
             "misfire_policy": req.misfire_policy, "max_runs": req.max_runs,
@@ -129,7 +165,7 @@ class JobService(ScheduleOps):
         given = req.model_fields_set
         changes: Row = {}
         nullable = {"headers", "payload", "max_runs", "on_failure_webhook", "secret", "result_url", "events_url"}
-        for name in ("name", "url", "method", "retries", "timeout_seconds", "overlap_policy", "misfire_policy",
+        for name in ("name", "method", "retries", "timeout_seconds", "overlap_policy", "misfire_policy",
                      "max_runs", "on_failure_webhook", "secret", "retention_days", "headers", "payload",
                      "result_url", "events_url"):
             if name not in given:
@@ -138,6 +174,10 @@ class JobService(ScheduleOps):
             if value is None and name not in nullable:
                 continue
             changes[name] = dump_json(value) if name in ("headers", "payload") else value
+        missing: set[str] = set()
+        if req.url is not None or req.queue is not None:  # a new target replaces the old one, URL or queue
+            missing = await self._missing_queues(project, [req])
+            changes.update(_target(req.url, req.queue))
         schedule, tz = row["schedule"], row["timezone"]
         retime = False
         if "timezone" in given and req.timezone is not None:
@@ -182,7 +222,7 @@ class JobService(ScheduleOps):
         if new is None:
             raise NotFound(f"No cron job {cron_id!r}.", hint="cron")
         self.deps.wake()
-        return cron_record(new)
+        return cron_record(new, (await self._make_queues(project, missing)).get(req.queue or ""))
 
     async def cron_delete(self, project: str, cron_id: str) -> Deleted:
         if not await self.store.delete_job(project, "cron", cron_id, ts(self._now())):
@@ -243,17 +283,23 @@ class JobService(ScheduleOps):
 
     # -- one-shot tasks -----------------------------------------------------------------
     async def task_schedule(self, project: str, req: TaskCreate) -> Task:
-        stored, created = await self.store.insert_job(self._new_task(project, req, self._now()))
+        row = self._new_task(project, req, self._now())
+        missing = await self._missing_queues(project, [req])
+        stored, created = await self.store.insert_job(row)
         if created:
             self.deps.wake()
-        return task_record(stored)
+        made = await self._make_queues(project, missing)
+        return task_record(stored, made.get(req.queue or ""))
 
     async def task_schedule_batch(self, project: str, reqs: list[TaskCreate]) -> list[Task]:
         """Schedule up to ``MAX_JOB_BATCH`` tasks in one transaction, all or nothing: every item
         is checked as ``task_schedule`` checks it (an error names ``tasks[i].field``)."""
         now = self._now()
         rows = _each(reqs, "tasks", lambda req: self._new_task(project, req, now))
-        return [task_record(row) for row in await self._insert_batch(project, rows)]
+        missing = await self._missing_queues(project, reqs, "tasks")
+        stored = await self._insert_batch(project, rows)
+        made = await self._make_queues(project, missing)
+        return [task_record(row, made.get(req.queue or "")) for row, req in zip(stored, reqs, strict=True)]
 
     def _new_task(self, project: str, req: TaskCreate, now: datetime) -> Row:
         if req.run_at is not None:
@@ -264,8 +310,8 @@ class JobService(ScheduleOps):
         return {
             "id": new_id("tk"), "project": project, "kind": "task", "agent_id": None, "name": req.name,
             "schedule_type": None, "schedule": None, "timezone": "UTC", "run_at": run_at,
-            "delay_seconds": req.delay_seconds, "callback_type": "url", "callback_id": None, "url": req.url,
-            "method": req.method, "headers": dump_json(req.headers), "payload": dump_json(req.payload),
+            "delay_seconds": req.delay_seconds, **_target(req.url, req.queue), "method": req.method,
+            "headers": dump_json(req.headers), "payload": dump_json(req.payload),
             "retries": req.retries, "timeout_seconds": req.timeout_seconds, "secret": req.secret,
             "on_failure_webhook": req.on_failure_webhook, "overlap_policy": "allow", "misfire_policy": "run_once",
             "max_runs": 1, "status": "scheduled", "retention_days": DEFAULT_RETENTION_DAYS,

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from typing import TYPE_CHECKING
 
-from infrai_mcp.core.errors import InvalidInput, NotFound
+from infrai_mcp.core.errors import Conflict, InvalidInput, NotFound
 from infrai_mcp.core.ids import new_id
 from infrai_mcp.models.common import MAX_PAGE, Page
 from infrai_mcp.models.jobs import Deleted
@@ -23,6 +24,7 @@ from infrai_mcp.models.queues import (
     MAX_CONSUME,
     MAX_VISIBILITY,
     MAX_WAIT,
+    QUEUE_NAME_PATTERN,
     AckResult,
     DeadLetter,
     Message,
@@ -136,6 +138,31 @@ class QueueService:
         stored, _ = await self.store.insert_queue(row, req.idempotency_key, now - DEDUP_WINDOW_SECONDS)
         return queue_record(stored)
 
+    # -- queues made on first use (docs/QUEUES.md, "Queues made on first use") ----------------
+    async def queue_missing(self, project: str, queue: str, field: str) -> bool:
+        """True when ``queue`` does not exist yet and will be created on first use; InvalidInput
+        (naming ``field``) when it does not exist and INFRAI_AUTO_CREATE_QUEUES=0 forbids that."""
+        if await self.store.get_queue(project, queue) is not None:
+            return False
+        if not self.deps.settings.auto_create_queues:
+            raise InvalidInput(
+                f"{field}: no queue {queue!r} in this project, and queues are not created on first use "
+                f"(INFRAI_AUTO_CREATE_QUEUES=0); create it first, e.g. queue create {queue}", field=field,
+            )
+        return True
+
+    async def auto_create(self, project: str, queue: str) -> str:
+        """Create ``queue`` as a standard queue with the defaults; the warning that says so."""
+        if not re.fullmatch(QUEUE_NAME_PATTERN, queue):
+            raise InvalidInput(
+                f"queue: no queue {queue!r}, and it cannot be created: a queue name is 1-80 letters, digits, "
+                "_ . - starting with a letter or digit, e.g. send-daily-digest", field="queue",
+            )
+        with contextlib.suppress(Conflict):  # created meanwhile by another caller: the same outcome
+            await self.queue_create(project, QueueCreate.model_validate({"name": queue}))
+        return (f"queue {queue!r} did not exist and was created as a standard queue with default settings "
+                "(change them with queue update; INFRAI_AUTO_CREATE_QUEUES=0 refuses unknown queues instead)")
+
     async def _queue_row(self, project: str, queue: str) -> Row:
         row: Row | None = await self.store.get_queue(project, queue)
         if row is None:
@@ -220,11 +247,13 @@ class QueueService:
             return published
         for record, (field, priority) in zip(published, asked, strict=True):
             if priority:
-                record.warnings = [f"{field} {priority} was ignored: {why}"]
+                record.warnings = [*record.warnings, f"{field} {priority} was ignored: {why}"]
         return published
 
-    async def queue_publish(self, project: str, queue: str, msg: MessageIn) -> Published:
-        published = await self._publish(project, queue, [self._prepare(msg, "payload")], None)
+    async def queue_publish(self, project: str, queue: str, msg: MessageIn, *, create: bool = True) -> Published:
+        """``create=False``: an unknown queue is NotFound even where queues are made on first use
+        (a job's fire: its queue was made with the job, so a missing one was deleted on purpose)."""
+        published = await self._publish(project, queue, [self._prepare(msg, "payload")], None, create)
         return (await self._warn_ignored_priority(project, queue, published, [("priority", msg.priority)]))[0]
 
     async def queue_publish_batch(
@@ -240,14 +269,24 @@ class QueueService:
         return await self._warn_ignored_priority(project, queue, published, asked)
 
     async def _publish(
-        self, project: str, queue: str, messages: list[NewMessage], batch_key: str | None
+        self, project: str, queue: str, messages: list[NewMessage], batch_key: str | None, create: bool = True
     ) -> list[Published]:
         now = self._now()
-        ids = await self.store.publish(
-            project, queue, messages, now=now, dedup_since=now - DEDUP_WINDOW_SECONDS, batch_key=batch_key
-        )
+        warnings: list[str] = []
+        try:
+            ids = await self.store.publish(
+                project, queue, messages, now=now, dedup_since=now - DEDUP_WINDOW_SECONDS, batch_key=batch_key
+            )
+        except NotFound as exc:
+            if exc.hint != "queue" or not create or not self.deps.settings.auto_create_queues:
+                raise  # 404 as before: unknown queues are refused
+            warnings.append(await self.auto_create(project, queue))
+            ids = await self.store.publish(
+                project, queue, messages, now=now, dedup_since=now - DEDUP_WINDOW_SECONDS, batch_key=batch_key
+            )
         self.notify(project, queue)
-        return [trusted(Published, {"message_id": mid, "duplicate": dup, "warnings": []}) for mid, dup in ids]
+        return [trusted(Published, {"message_id": mid, "duplicate": dup, "warnings": list(warnings)})
+                for mid, dup in ids]
 
     # -- consume / ack / nack -----------------------------------------------------------
     async def queue_consume(

@@ -50,10 +50,15 @@ def _describe(schedule: str | None) -> str | None:
         return None
 
 
-def cron_record(row: Row) -> CronJob:
+def _queue(row: Row) -> str | None:
+    return row["callback_id"] if row["callback_type"] == "queue" else None
+
+
+def cron_record(row: Row, warnings: list[str] | None = None) -> CronJob:
     return CronJob(
         cron_id=row["id"], name=row["name"] or "", schedule=row["schedule"], run_at=dt(row["run_at"]),
-        timezone=row["timezone"], description=_describe(row["schedule"]), url=row["url"], method=row["method"],
+        timezone=row["timezone"], description=_describe(row["schedule"]), url=row["url"], queue=_queue(row),
+        method=row["method"], warnings=warnings or [],
         headers=_headers(row), payload=_load(row["payload"]), retries=row["retries"],
         timeout_seconds=row["timeout_seconds"], overlap_policy=row["overlap_policy"],
         misfire_policy=row["misfire_policy"], max_runs=row["max_runs"], run_count=row["run_count"],
@@ -65,9 +70,10 @@ def cron_record(row: Row) -> CronJob:
     )
 
 
-def task_record(row: Row) -> Task:
+def task_record(row: Row, warnings: list[str] | None = None) -> Task:
     return Task(
-        task_id=row["id"], name=row["name"], url=row["url"], method=row["method"], headers=_headers(row),
+        task_id=row["id"], name=row["name"], url=row["url"], queue=_queue(row), method=row["method"],
+        warnings=warnings or [], headers=_headers(row),
         payload=_load(row["payload"]), retries=row["retries"], timeout_seconds=row["timeout_seconds"],
         on_failure_webhook=row["on_failure_webhook"], result_url=row.get("result_url"),
         events_url=row.get("events_url"), has_secret=bool(row["secret"]),

@@ -9,9 +9,11 @@ from infrai_mcp.when import cron as cronmod
 from infrai_mcp.when import fires
 from infrai_mcp.when.clock import check_delay, duration_phrase, iso_duration
 from infrai_mcp.when.cron import CronError, normalize_cron, validate_timezone
+from infrai_mcp.when.excluding import pre_normalize, resolve_holidays, take_exclusions
 from infrai_mcp.when.model import EXAMPLES_ALL, EXAMPLES_CRON, EXAMPLES_ONCE, When, WhenError, fail
 from infrai_mcp.when.once import parse_once
-from infrai_mcp.when.recur import is_recurring, to_cron
+from infrai_mcp.when.plan import recurring
+from infrai_mcp.when.recur import is_recurring
 from infrai_mcp.when.text import normalize
 from infrai_mcp.when.zones import ABBREVIATIONS, default_timezone, extract_zone, lookup_place
 
@@ -82,7 +84,9 @@ def parse_when(text: str, *, now: datetime | None = None, timezone: str | None =
     if iso_secs is not None:
         return When(type="delayed", delay_seconds=check_delay(iso_secs, raw), timezone=zone)
     raw = re.sub(r"^\+\s*(?=\d)", "in ", raw)  # "+30 minutes"
-    s = normalize(raw)
+    _unschedulable(raw)
+    s = normalize(pre_normalize(raw.lower()))
+    words, s = take_exclusions(s)
     try:
         named, s = extract_zone(s)
     except CronError as exc:
@@ -94,7 +98,11 @@ def parse_when(text: str, *, now: datetime | None = None, timezone: str | None =
     if not s:
         raise fail(f"only a timezone was found in {raw!r}")
     if is_recurring(s):
-        return When(type="cron", cron=to_cron(s), timezone=z)
+        chinese = bool(re.search(r"[\u3000-\u9fff]", raw))
+        return recurring(s, at, z, resolve_holidays(words, z, chinese) if words else words)
+    if words:
+        raise fail(f"'{raw}' excludes days but does not repeat; exclusions go with recurring schedules, "
+                   "e.g. 'every weekday at 9am except public holidays in Germany'", EXAMPLES_CRON)
     dur = duration_phrase(s)
     if dur is not None:
         secs, said = dur
@@ -105,6 +113,28 @@ def parse_when(text: str, *, now: datetime | None = None, timezone: str | None =
         raise fail(f"'{raw}' is not a fixed number of seconds (months and years vary in length); "
                    "give a date, e.g. 'on March 5 at 9am'", EXAMPLES_ONCE)
     return When(type="once", run_at=parse_once(s, at, z), timezone=z)
+
+
+_UNSCHEDULABLE = [
+    (re.compile(r"农历|阴历|旧历|\blunar\b|\bchinese calendar\b"),
+     "lunar calendar dates move against the Gregorian calendar every year and are not supported; give the "
+     "Gregorian date for each year, e.g. 'on 2027-09-15 at 9am' / '2027年9月15日上午9点'"),
+    (re.compile(r"\b(?:sun ?rise|sun ?set|sun ?up|sun ?down|dawn|dusk|twilight|daybreak|nightfall)\b"
+                r"|日出|日落|黎明|黄昏"),
+     "times that follow the sun (sunrise, sunset, dawn, dusk) change every day and are not supported; give a clock "
+     "time, e.g. 'every day at 6:30am'"),
+    (re.compile(r"\b(?:milli|micro|nano) ?seconds?\b|\bms\b|毫秒|微秒"),
+     "periods shorter than a second are not supported; the shortest is one second, e.g. 'every second' or "
+     "'every 10 seconds'"),
+]
+
+
+def _unschedulable(raw: str) -> None:
+    """Things no schedule kind can say: errors that say why and what to write instead."""
+    low = raw.lower()
+    for rx, why in _UNSCHEDULABLE:
+        if rx.search(low):
+            raise fail(f"'{raw}': {why}", EXAMPLES_CRON)
 
 
 def _iso(raw: str, m: re.Match[str], now: datetime, zone: str) -> datetime:

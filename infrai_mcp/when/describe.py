@@ -124,9 +124,9 @@ def _describe_fields(sec: str, m: str, h: str, dom: str, mon: str, dow: str) -> 
         base = "Every minute" if not every.group(1) else f"Every {every.group(1)} minutes"
         if h == "*":
             pass
-        elif hours_range:
-            end = int(hours_range.group(2)) + 1
-            base += f" from {int(hours_range.group(1)):02d}:00 to {'midnight' if end == 24 else f'{end:02d}:00'}"
+        elif hours_range:  # a window includes its end: name the last run
+            last = max(range(0, 60, int(every.group(1) or 1)))
+            base += f" from {int(hours_range.group(1)):02d}:00 to {int(hours_range.group(2)):02d}:{last:02d}"
         else:
             return None
         return _with_days(base, dom, mon, dow)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
 from infrai_mcp.when.clock import Clock, extract_times
 from infrai_mcp.when.model import EXAMPLES_ONCE, WhenError, fail
+from infrai_mcp.when.positions import day_in_month, read_position_date
 from infrai_mcp.when.vocab import DAY_NAMES, MONTH_NAMES, MONTH_RE, MONTHS, ORD, WEEKDAY_RE, leftover, weekday_number
 from infrai_mcp.when.zones import local_now, to_utc
 
@@ -38,6 +40,7 @@ class _DateSpec:
         self.roll_year = False  # day+month without a year: next year if passed
         self.said: list[str] = []
         self.weekday: int | None = None  # "Friday, Dec 4": checked against the date
+        self.roller: Callable[[int], date] | None = None  # the same position in a later year
 
 
 def _cut(s: str, m: re.Match[str]) -> str:
@@ -97,6 +100,39 @@ def _read_date(s: str, today: date, spec: _DateSpec) -> str:
             spec.said.append(m.group(0).strip())
             s = _cut(s, m)
     return s
+
+
+def _position_date(s: str, today: date, spec: _DateSpec) -> str:
+    """ "the second Tuesday of July", "the last day of next month", "the last Friday of this month"."""
+    found, rest = read_position_date(s)
+    if found is None:
+        return s
+    (token,), months, which = found
+    if which == "named":
+        month = months[0]
+
+        def roller(year: int) -> date:
+            for y in range(year, year + 8):
+                got = day_in_month(y, month, token)
+                if got is not None:
+                    return got
+            raise _err("that day does not occur in the next years")
+
+        day = roller(today.year)
+        if day < today:
+            day = roller(today.year + 1)
+        spec.roller = roller
+    else:
+        y, mo = today.year, today.month
+        if which == "next":
+            y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
+        got = day_in_month(y, mo, token)
+        if got is None:
+            raise _err(f"{MONTH_NAMES[mo - 1]} {y} has no such day")
+        day = got
+    spec.day = day
+    spec.said.append(s[: len(s) - len(rest)].strip() or token)
+    return rest
 
 
 def _md(m: re.Match[str], mi: int, di: int, yi: int, today: date, spec: _DateSpec) -> date:
@@ -163,6 +199,7 @@ def parse_once(s: str, now: datetime, zone: str) -> datetime:
     today = local_now(now, zone).date()
     spec = _DateSpec()
     date_words = " ".join(leftover(s))
+    s = _position_date(s, today, spec)
     s = _read_date(s, today, spec)
     rest = leftover(s)
     if rest:
@@ -187,6 +224,8 @@ def parse_once(s: str, now: datetime, zone: str) -> datetime:
         return run if run > now else to_utc(day + timedelta(days=1), wall, zone)
     day = spec.day + timedelta(days=1 if late else 0)
     run = to_utc(day, wall, zone)
+    if run <= now and spec.roller is not None:
+        run = to_utc(spec.roller(day.year + 1), wall, zone)
     if run <= now and spec.roll_year:
         for year in range(day.year + 1, day.year + 9):
             try:

@@ -120,6 +120,8 @@ def read_minutes(s: str) -> tuple[str | None, str]:
 
 
 def read_hour_range(s: str) -> tuple[tuple[int, int] | None, str]:
+    """A daily window 'between 9am and 5pm' / 'from 9:30 to 17:00' as (first, last) minute of the day;
+    the end is included."""
     t = r"(\d{1,2}(?::\d{2})?(?: ?(?:am|pm))?|noon|midnight)"
     vague = re.search(r"\bevery (?:\d+ ?(?:-|to|or) ?\d+|\d+ (?:or|and) \d+) (?:seconds?|minutes?|hours?|days?)\b", s)
     if vague:
@@ -133,13 +135,13 @@ def read_hour_range(s: str) -> tuple[tuple[int, int] | None, str]:
     ends = []
     for g in (m.group(1), m.group(2)):
         times, _, _ = extract_times(f"at {g}")
-        if len(times) != 1 or times[0].minute:
-            raise err(f"could not read '{g}' as a whole hour in '{m.group(0)}'")
-        ends.append(times[0].hour)
+        if len(times) != 1:
+            raise err(f"could not read '{g}' as a time of day in '{m.group(0)}'")
+        ends.append(times[0].hour * 60 + times[0].minute)
     if ends[1] == 0 and ends[0] > 0 and re.search(r"midnight|24", m.group(2)):
-        ends[1] = 24  # "from 9 to midnight"
-    if ends[0] > ends[1] and ends[1] < 12 and not re.search(r"am|pm|:|midnight", m.group(2)):
-        ends[1] += 12  # "between 9 and 5": office hours
+        ends[1] = 24 * 60  # "from 9 to midnight"
+    if ends[0] > ends[1] and ends[1] < 12 * 60 and not re.search(r"am|pm|midnight", m.group(2)):
+        ends[1] += 12 * 60  # "between 9 and 5": office hours
     if ends[0] > ends[1]:
         raise err(f"the hour range '{m.group(0)}' runs backwards")
     return (ends[0], ends[1]), cut(s, m)

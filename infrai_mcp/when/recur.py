@@ -18,6 +18,7 @@ from infrai_mcp.when.pieces import (
     read_hour_range,
     read_minutes,
 )
+from infrai_mcp.when.positions import Positions, month_positions
 from infrai_mcp.when.text import ordinal
 from infrai_mcp.when.vocab import (
     DAY_NAMES,
@@ -36,6 +37,8 @@ MARKERS = re.compile(
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b"
     r"|\b" + WEEKDAY_RE + r" (?:through|to|until|till|-) " + WEEKDAY_RE + r"\b"
     r"|\b" + WEEKDAY_RE + r" and " + WEEKDAY_RE + r"\b"
+    r"|\b(?:day|weekdays?|" + WEEKDAY_RE + r"s?) of (?:the|every|each) (?:month|quarter)\b"
+    r"|\b(?:day|weekdays?|" + WEEKDAY_RE + r"s?) (?:of|in) " + MONTH_RE + r"(?:,? (?:and )?" + MONTH_RE + r")+\b"
 )
 
 
@@ -43,14 +46,13 @@ def is_recurring(s: str) -> bool:
     return bool(MARKERS.search(s))
 
 
-def to_cron(s: str) -> str:
-    """The cron expression for a recurring phrase (normalised, zone already removed)."""
+def to_crons(s: str) -> list[str]:
+    """The cron-like expressions (their union) for one recurring phrase (normalised, zone, exclusions
+    and "every N weeks" already removed). Usually one; several when the times of day need different
+    minutes in different hours or a window's end needs its own entry. They may hold tokens only a
+    calendar rule evaluates (see ``positions.py``)."""
     s = re.sub(r"(?<=[a-z])/(?=[a-z])", " and ", s)
-    _check_pairs(s)
-    m = re.search(r"\bevery (other|second|\d+(?:st|nd|rd|th)?) (" + WEEKDAY_RE + r")s?\b", s)
-    if m:
-        raise err(f"'every {m.group(1)} {m.group(2)}' cannot be written as one cron (weeks do not line up with "
-                   f"months); use 'every {m.group(2)}' or pass a cron expression yourself")
+    pos, s = month_positions(s)
     excluded: set[int] = set()
     m = re.search(r"\bexcept (?:on |for )?((?:" + DAYSET + r")(?: (?:and|or|-|through|to) (?:" + DAYSET
                   + r"))*)", s)
@@ -60,7 +62,7 @@ def to_cron(s: str) -> str:
     s = re.sub(r"\b(?:starting|beginning|from) (?:now|today)(?: on)?\b|\bfrom now on\b", " ", s)
     months, doms, daily_in_months, s = ranges(s)
     minute_only, s = read_minutes(s)
-    hour_range, s = read_hour_range(s)
+    window, s = read_hour_range(s)
     count: tuple[int, str] | None = None
     m = re.search(r"\b(once|twice|thrice|(\d+) times) (?:(?:a|an|per|every) (day|hour)|(daily|hourly))\b", s)
     if m:
@@ -79,10 +81,12 @@ def to_cron(s: str) -> str:
     s = re.sub(r"\b(" + DAYSET + r")\b", " ", s)
     if re.search(r"\b(?:until|till|for)\b (?!the\b)", s):
         raise err("an end date or a number of runs is not supported in a schedule; create it and delete it later")
+    pairs: set[tuple[int, int]] = set()
     for m in re.finditer(r"\b(" + MONTH_RE + r") (\d{1,2})" + ORD + r"?\b|\b(\d{1,2})" + ORD + r"? (?:of )?("
                          + MONTH_RE + r")\b", s):
-        months.add(MONTHS[m.group(1) or m.group(4)])
-        doms.add(int(m.group(2) or m.group(3)))
+        pairs.add((MONTHS[m.group(1) or m.group(4)], int(m.group(2) or m.group(3))))
+    months |= {p[0] for p in pairs}
+    doms |= {p[1] for p in pairs}
     s = re.sub(r"\b(" + MONTH_RE + r") (\d{1,2})" + ORD + r"?\b|\b(\d{1,2})" + ORD + r"? (?:of )?(" + MONTH_RE
                + r")\b", " ", s)
     for m in re.finditer(r"\b(?:in |every |of )?(" + MONTH_RE + r")\b", s):
@@ -92,7 +96,8 @@ def to_cron(s: str) -> str:
         doms.add(int(m.group(1) or m.group(2)))
     s = re.sub(r"\b(\d{1,2})" + ORD + r"\b|\bday (\d{1,2})\b", " ", s)
     if re.search(r"\blast\b|\bend of\b", s):
-        raise err("'last day' / 'end of the month' is not supported: give a day number such as 'on the 28th'")
+        raise err("'end of the month' is ambiguous: say 'on the last day of every month' or give a day number such "
+                  "as 'on the 28th'")
     s = re.sub(r"\b(?:of|in) (?:the|each|every|a) (?:month|year)\b", " ", s)
     rest = leftover(s, {"every"})
     if rest:
@@ -112,24 +117,60 @@ def to_cron(s: str) -> str:
         dow_f = "*"
     if daily_in_months and unit is None and not doms and not dows:
         unit = "day"
-    if hour_range and unit not in ("minute", "hour"):
+    if window and unit not in ("minute", "hour"):
         raise err("an hour range ('between 9am and 5pm') needs 'every N minutes' or 'every hour'")
     start: Clock | None = None
-    if unit == "hour" and n > 1 and starting and len(clocks) == 1 and not hour_range and minute_only is None:
+    if unit == "hour" and n > 1 and starting and len(clocks) == 1 and not window and minute_only is None:
         start, clocks = clocks[0], []  # "every 4 hours starting at 1am"
-    return _assemble(unit, n, count, clocks, minute_only, hour_range, dows, doms, months, start)
+    if pos:
+        months |= set(pos.months)
+    days_f = _days_fields(pos, dows, doms, unit)
+    if window and (window[0] % 60 or window[1] % 60 or unit == "minute"):
+        if doms and dows:
+            raise err("a schedule with both a day of the month and a weekday is ambiguous (it would run on either)")
+        plain = (field(doms, 1, 31) if doms else "*", field(dows, 0, 6) if dows else "*")
+        return _window(unit, n, window, days_f or plain, months)
+    hour_range = (window[0] // 60, window[1] // 60) if window else None
+    if len(pairs) > 1 and pairs != {(mo, d) for mo in months for d in doms}:  # "on March 15 and October 1"
+        by_month: dict[int, set[int]] = {}
+        for mo, d in sorted(pairs):
+            by_month.setdefault(mo, set()).add(d)
+        return [c for mo, ds in by_month.items()
+                for c in _assemble(unit, n, count, clocks, minute_only, hour_range, dows, ds, {mo}, start, days_f)]
+    return _assemble(unit, n, count, clocks, minute_only, hour_range, dows, doms, months, start, days_f)
 
 
-_TIME_WORD = re.compile(r"\b\d{1,2}(?::\d{2})? ?(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\bat \d{1,2}\b|\bnoon\b|\bmidnight\b")
-_DAY_WORD = re.compile(r"\b(?:" + DAYSET + r"|daily|every day)\b")
+def _days_fields(pos: Positions | None, dows: set[int], doms: set[int], unit: str | None) -> tuple[str, str] | None:
+    """(day-of-month, day-of-week) fields when the phrase named positions in the month."""
+    if pos is None:
+        return None
+    if dows:
+        raise err("a position in the month ('the first Monday') cannot be combined with other weekdays; "
+                  "create one schedule for each")
+    if unit in ("day", "week"):
+        raise err(f"'every {unit}' conflicts with a position in the month; say 'the first Monday of every month'")
+    dom = [field(doms, 1, 31)] if doms else []
+    if pos.dows and doms:
+        raise err("a schedule with both a day of the month and a weekday is ambiguous (it would run on either)")
+    return ",".join(dom + list(pos.doms)) or "*", ",".join(pos.dows) or "*"
 
 
-def _check_pairs(s: str) -> None:
-    """'every Monday at 9 and every Friday at 5' is two schedules: cron would run both days at both times."""
-    parts = [p for p in re.split(r"\band\b|\bplus\b|;", s) if _TIME_WORD.search(p) and _DAY_WORD.search(p)]
-    if len(parts) >= 2:
-        raise err("each part of " + " / ".join(repr(p.strip()) for p in parts) + " pairs its own days and time; "
-                  "one cron would run every listed day at every listed time, so create one schedule per part")
+def _window(unit: str | None, n: float, window: tuple[int, int], days_f: tuple[str, str] | None,
+            months: set[int]) -> list[str]:
+    """'every 30 minutes from 9 to 5': each time from the start to the end (included), grouped into
+    cron entries that share their hours."""
+    step = n * {"second": 1 / 60, "minute": 1, "hour": 60}.get(unit or "", 0)
+    if step != int(step) or step < 1:
+        raise err("a window ('from 9am to 5pm') goes with whole minutes, e.g. 'every 30 minutes from 9am to 5pm'")
+    clocks = [Clock(t // 60, t % 60) for t in range(window[0], min(window[1], 24 * 60 - 1) + 1, int(step))]
+    dom_f, dow_f = days_f or ("*", "*")
+    mon_f = field(months, 1, 12) if months else "*"
+    out = []
+    for t in _times_fields(clocks):
+        minutes, hours = t.split(" ")
+        steps = [k for k in range(1, 31) if minutes == field(set(range(0, 60, k)), 0, 59)]
+        out.append(f"{'*' if steps == [1] else f'*/{steps[0]}' if steps else minutes} {hours}")
+    return [c for t in out for c in _final(f"{t} {dom_f} {mon_f} {dow_f}")]
 
 
 def _understood(unit: str | None, n: float, dows: set[int], doms: set[int], months: set[int],
@@ -174,10 +215,15 @@ def _check_div(n: float, base: int, unit: str) -> int:
 
 def _assemble(unit: str | None, n: float, count: tuple[int, str] | None, clocks: list[Clock],
               minute_only: str | None, hour_range: tuple[int, int] | None, dows: set[int],
-              doms: set[int], months: set[int], start: Clock | None = None) -> str:
+              doms: set[int], months: set[int], start: Clock | None = None,
+              days_f: tuple[str, str] | None = None) -> list[str]:
     dow_f = field(dows, 0, 6) if dows else "*"
     dom_f = field(doms, 1, 31) if doms else "*"
     mon_f = field(months, 1, 12) if months else "*"
+    if days_f:
+        dom_f, dow_f = days_f
+        if unit in ("month", "year"):
+            unit, n = (None, 1.0) if n == 1 or unit == "year" else (unit, n)
     if doms and dows:
         raise err("a schedule with both a day of the month and a weekday is ambiguous in cron (it runs on either)")
     if dows and unit in ("month", "year"):
@@ -187,7 +233,7 @@ def _assemble(unit: str | None, n: float, count: tuple[int, str] | None, clocks:
         raise err(f"'every {unit}' conflicts with a day of the month; say 'on the 15th of every month'")
     if months and unit == "month" and n != 1:
         raise err(f"'every {n:g} months' conflicts with the month names given")
-    if not (unit or count or dows or doms or months or clocks or minute_only is not None or hour_range):
+    if not (unit or count or dows or doms or months or clocks or minute_only is not None or hour_range or days_f):
         raise err("'every' needs a unit or a day, e.g. 'every 15 minutes', 'every day at 9am', 'every Monday'")
     if unit == "second" and n >= 60 and n % 60 == 0:
         unit, n = "minute", n / 60
@@ -240,35 +286,44 @@ def _assemble(unit: str | None, n: float, count: tuple[int, str] | None, clocks:
         if unit not in (None,) or dows or doms:
             raise err("a minute past the hour needs 'every hour', e.g. 'every hour at :15'")
         return _final(f"{minute_only} {hours} * {mon_f} *")
-    if unit == "week" and not dows:
-        dow_f = "0"
-    if unit == "month" and not doms:
-        dom_f = "1"
-    if unit == "year":
-        mon_f = mon_f if months else "1"
-        dom_f = dom_f if doms else "1"
-    if months and not doms and unit != "month":
-        dom_f = dom_f if dows or unit == "day" else "1"
+    if not days_f:
+        if unit == "week" and not dows:
+            dow_f = "0"
+        if unit == "month" and not doms:
+            dom_f = "1"
+        if unit == "year":
+            mon_f = mon_f if months else "1"
+            dom_f = dom_f if doms else "1"
+        if months and not doms and unit != "month":
+            dom_f = dom_f if dows or unit == "day" else "1"
     if not clocks:
         clocks = [Clock(0, 0)]
-    return _final(_times_fields(clocks) + f" {dom_f} {mon_f} {dow_f}")
+    return [c for t in _times_fields(clocks) for c in _final(f"{t} {dom_f} {mon_f} {dow_f}")]
 
 
-def _times_fields(clocks: list[Clock]) -> str:
-    secs = {c.second for c in clocks}
-    mins = {c.minute for c in clocks}
-    hrs = {c.hour for c in clocks}
-    if len(secs) > 1 or (len(mins) > 1 and len(hrs) > 1):
-        listed = ", ".join(f"{c.hour:02d}:{c.minute:02d}" for c in clocks)
-        raise err(f"the times {listed} need different minutes in different hours, which one cron cannot express; "
-                   "create one schedule per time")
-    sec = next(iter(secs))
-    base = f"{field(mins, 0, 59)} {field(hrs, 0, 23)}"
-    return f"{sec} {base}" if sec else base
+def _times_fields(clocks: list[Clock]) -> list[str]:
+    """Times of day as cron second/minute/hour fields: one entry when one cron field set says them
+    all (same minute, or same hour), else one per group of times sharing minutes and hours."""
+    by_minute: dict[tuple[int, int], set[int]] = {}
+    for c in clocks:
+        by_minute.setdefault((c.second, c.minute), set()).add(c.hour)
+    groups: dict[tuple[int, frozenset[int]], set[int]] = {}
+    for (sec, minute), hrs in by_minute.items():
+        groups.setdefault((sec, frozenset(hrs)), set()).add(minute)
+    out = []
+    for (sec, hour_set), minutes in sorted(groups.items(), key=lambda g: (min(g[0][1]), min(g[1]), g[0][0])):
+        base = f"{field(minutes, 0, 59)} {field(set(hour_set), 0, 23)}"
+        out.append(f"{sec} {base}" if sec else base)
+    return out
 
 
-def _final(expr: str) -> str:
+_CALENDAR_ONLY = re.compile(r"W[+-]|L-|#-")
+
+
+def _final(expr: str) -> list[str]:
+    if _CALENDAR_ONLY.search(expr):
+        return [expr]  # a calendar rule evaluates it (rrules.py)
     try:
-        return normalize_cron(expr)
+        return [normalize_cron(expr)]
     except CronError as exc:
         raise err(f"the schedule {expr!r} is impossible: {exc}") from None

@@ -61,6 +61,8 @@ def _num_words(s: str) -> str:
     s = _NUM_RE.sub(num, s)
     # "second" is a unit and an ordinal: only "the second (of)" and "every second <unit>" are ordinals.
     s = re.sub(r"\bthe second\b(?!s)", "the 2nd", s)
+    s = re.sub(rf"\bsecond(?= (?:to )?last\b| (?:{WEEKDAY_RE})s?\b| (?:business |working |work )?(?:week)?days?\b)",
+               "2nd", s)
     s = re.sub(r"\b(every|each) (?:second|other) (minute|hour|day|week|month|year)", r"\1 2 \2s", s)
     s = re.sub(r"\b(every|each) (\d+)(?:st|nd|rd|th) (minute|hour|day|week|month|year)s?\b", r"\1 \2 \3s", s)
     s = re.sub(r"\ba couple(?: of)? (?=seconds?|minutes?|hours?|days?|weeks?)", "2 ", s)
@@ -82,6 +84,8 @@ _REPLACEMENTS = [
     (r"\bnightly\b", "every night"), (r"\bon the dot\b", ""), (r"\bweek days?\b", "weekdays"),
     (r"\b(?:business|working|work) ?days?\b|\bworkdays?\b", "weekdays"),
     (r"\bhrs?\b", "hours"), (r"\bh\b", "hours"), (r"\bwks?\b", "weeks"),
+    (r"\b(?:bi ?weekly|fortnightly|every fortnight|once a fortnight)\b", "every 2 weeks"),
+    (r"\b(?:bi ?monthly)\b", "every 2 months"), (r"\b(?:semi ?annually|twice a year)\b", "every 6 months"),
 ]
 _REPLACEMENTS_RE = [(re.compile(a), b) for a, b in _REPLACEMENTS]
 
@@ -182,13 +186,29 @@ def _cn_time_range(m: re.Match[str]) -> str:
     return f" {ends[0]} to {ends[1]} "
 
 
+_CN_NOT = r"(?:除了?|不含|不包括|跳过|避开)"
+_CN_HOLIDAY = r"(?:法定)?(?:节假日|节日|假日|公共假期)"
+_CN_EXCEPT_HOLIDAYS = re.compile(rf"[(（]?\s*{_CN_NOT}\s*{_CN_HOLIDAY}\s*(?:除外)?\s*[)）]?"
+                                 rf"|[(（]?\s*{_CN_HOLIDAY}\s*(?:除外|不执行|跳过|休息)\s*[)）]?")
+_CN_EXCEPT_CHRISTMAS = re.compile(rf"[(（]?\s*{_CN_NOT}\s*圣诞节?\s*(?:除外)?\s*[)）]?"
+                                  r"|[(（]?\s*圣诞节?\s*除外\s*[)）]?")
+
+
+def _from_last(m: re.Match[str]) -> str:
+    return " last " if m.group(1) == "1" else f" {ordinal(int(m.group(1)))} last "
+
+
 def chinese(s: str) -> str:
     s = s.replace("：", ":").replace("、", ",").replace("点钟", "点")
     s = s.replace("每个", "每").replace("每一个", "每").replace("每逢", "每").replace("今年", "")
     s = re.sub(r"每个?季度", " quarterly ", s)
     s = re.sub(r"下个?月", " next month ", s)
     s = re.sub(r"([一二两三四\d])刻钟", lambda m: f"{cn_number(m.group(1)) * 15}分钟", s)
-    s = re.sub(r"每隔\s*[一1]?\s*[天日]", " every 2 days ", s).replace("每隔", "每")  # 每隔一天: every other day
+    s = re.sub(r"每隔\s*[一1]?\s*[天日]", " every 2 days ", s)  # 每隔一天: every other day
+    s = re.sub(r"每隔\s*[一1]\s*(?=个?(?:周|星期|礼拜|月|小时|钟头|分钟))|隔(?=周)|双(?=周)", "每两", s)
+    s = s.replace("每隔", "每")
+    s = _CN_EXCEPT_HOLIDAYS.sub(" except holidays ", s)
+    s = _CN_EXCEPT_CHRISTMAS.sub(" except christmas ", s)
     more = r"(?:[,和及与到至]?[一二三四五六日天七]|[,和及与到至][1-7])*"
     s = re.sub(r"([下上这本每]个?)?" + _WEEKDAY_CN + "(" + _DAYS_CN + more + ")",
                _weekdays_cn, s)
@@ -196,6 +216,12 @@ def chinese(s: str) -> str:
     num = r"[零〇一二两三四五六七八九十百]+"
     s = re.sub(num, lambda m: str(cn_number(m.group(0))), s)
     s = re.sub(r"每个?小时的?第?(\d{1,2})分钟?", lambda m: f" every hour at :{int(m.group(1)):02d} ", s)
+    # Positions in the month: 第一个周一, 最后一个周五, 最后一天, 倒数第二天, 第一个工作日.
+    s = re.sub(r"倒数第\s*(\d+)\s*个?", _from_last, s)
+    s = re.sub(r"最后\s*(?:1\s*)?个?", " last ", s)
+    s = re.sub(r"第\s*(\d+)\s*个?(?!\s*[月日号號天])|第\s*(\d+)\s*(?=天)",
+               lambda m: f" {ordinal(int(m.group(1) or m.group(2)))} ", s)
+    s = re.sub(r"(?<=last )\s*天|(?<=\d(?:st|nd|rd|th) )\s*天", " day ", s)
     # Durations: "2小时15分钟后", "半小时后", "1个半小时后", "30分钟以后", "过10分钟".
     s = re.sub(r"(\d+)个半(小时|钟头|月)", r"\1.5\2", s)
     s = re.sub(r"半个?(小时|钟头)", r"0.5\1", s)

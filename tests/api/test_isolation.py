@@ -92,16 +92,17 @@ async def test_another_projects_ids_answer_404_everywhere(api: Api) -> None:
             tried += 1
     assert tried >= 30
 
-    # Routes that name the queue in the body, and message ids that are A's.
+    # Routes that name the queue in the body, and message ids that are A's. (A publish to a
+    # name B does not have creates B's own queue of that name: A's is untouched, see below.)
     for path, body in (
-        ("publish", {"queue": "orders", "payload": 1}),
-        ("publish_batch", {"queue": "orders", "messages": [{"payload": 1}]}),
         ("consume", {"queue": "orders"}),
         ("ack", {"queue": "orders", "message_id": ids["message_id"]}),
         ("nack", {"queue": "orders", "receipt": ids["receipt"], "requeue": False}),
     ):
         resp = await api.b.post(f"/v1/scheduling/queue/{path}", json=body)
         assert resp.status_code == 404, (path, resp.text)
+    published = await api.b.post("/v1/scheduling/queue/publish", json={"queue": "orders", "payload": 1})
+    assert "was created" in published.json()["data"]["warnings"][0]
     assert (await api.b.get("/v1/scheduling/run/list", params={"job_id": ids["cron"]})).json()["data"]["items"] == []
     assert await _snapshot(api, ids) == before
 

@@ -310,7 +310,11 @@ async def test_queue_messages(backend: Backend) -> None:
     assert (await backend.queue_push_unsubscribe("orders", sub.subscription_id)).deleted
     assert (await backend.queue_delete("orders")).deleted
     with pytest.raises(NotFound):
-        await backend.queue_publish("orders", MessageIn(payload={}))
+        await backend.queue_consume("orders")
+    # A publish to an unknown queue creates it with the defaults and says so (docs/QUEUES.md).
+    again = await backend.queue_publish("orders", MessageIn(payload={}))
+    assert again.warnings and "did not exist and was created" in again.warnings[0]
+    assert (await backend.queue_get("orders")).type == "standard"
 
 
 async def test_ignored_priority_is_published_with_a_warning(backend: Backend) -> None:

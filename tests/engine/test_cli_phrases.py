@@ -70,3 +70,16 @@ def test_one_shot_phrases_for_cron_and_task(cli: Cli) -> None:
     assert code == 2 and "past" in err
     code, _, err = cli("task", "add", "--url", "https://example.com/t", "--run-at", "every day")
     assert code == 2 and "cron add --schedule" in err
+
+
+def test_cron_and_task_add_take_a_queue_instead_of_a_url(cli: Cli) -> None:
+    code, out, err = cli("cron", "add", "--queue", "send-daily-digest", "--schedule", "0 9 * * *",
+                         "--payload", '{"segment": "active-users"}')
+    assert code == 0, err
+    assert "queue send-daily-digest" in out and "TARGET" in out
+    code, out, err = cli("task", "add", "--queue", "send-daily-digest", "--in", "60", "--json")
+    assert code == 0, err
+    assert json.loads(out)["queue"] == "send-daily-digest"
+    with pytest.raises(SystemExit) as info:  # argparse: the two targets exclude each other
+        cli("cron", "add", "--queue", "q", "--url", "https://example.com/h", "--schedule", "@daily")
+    assert info.value.code == 2

@@ -141,3 +141,22 @@ async def test_next_fires_respect_max_runs_and_a_used_up_job_stays_completed(too
     fewer = await tools.ok("cron_update", cron_id=job["cron_id"], max_runs=1)
     assert fewer["status"] == "completed" and fewer["next_fires"] == []
     assert len(receiver.received("/two")) in (2, 3)  # the third run may have gone out in between
+
+
+async def test_a_queue_name_instead_of_a_url_publishes_each_fire(tools: Tools) -> None:
+    job = await tools.ok("cron_create", schedule="every day at 9am", url="send-daily-digest",
+                         payload={"segment": "active-users"})
+    assert job["url"] == "send-daily-digest"  # summaries: the target as given (a URL or a queue name)
+    full = await tools.ok("cron_get", cron_id=job["cron_id"])
+    assert (full["queue"], full["url"]) == ("send-daily-digest", None)
+    await tools.ok("cron_trigger", cron_id=job["cron_id"])
+
+    async def got() -> list[dict[str, object]] | None:
+        msgs = (await tools.ok("queue_consume", queue="send-daily-digest"))["messages"]
+        return msgs or None
+
+    (msg,) = await until(got, what="the fire's message")
+    assert msg["payload"]["payload"] == {"segment": "active-users"}  # type: ignore[index]
+    task = await tools.ok("task_schedule", url="send-daily-digest", delay="20 minutes")
+    assert task["url"] == "send-daily-digest"
+    assert (await tools.ok("task_get", task_id=task["task_id"]))["queue"] == "send-daily-digest"

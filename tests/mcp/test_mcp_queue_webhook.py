@@ -48,7 +48,7 @@ async def test_queue_lifecycle(tools: Tools) -> None:
 
 
 async def test_queue_errors(tools: Tools) -> None:
-    text = await tools.err("queue_publish", queue="nope", payload={})
+    text = await tools.err("queue_consume", queue="nope")
     assert "nope" in text and "queue_list" in text
     text = await tools.err("queue_create", name="bad name!")
     assert "name" in text

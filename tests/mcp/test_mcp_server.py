@@ -160,8 +160,8 @@ ID_TOOLS = [
     ("queue_dlq_list", {"queue": "nope"}, "queue_list"),
     ("queue_dlq_redrive", {"queue": "nope"}, "queue_list"),
     ("queue_push_subscribe", {"queue": "nope", "url": "http://127.0.0.1:9/x"}, "queue_list"),
-    ("queue_publish_batch", {"queue": "nope", "messages": [{"payload": 1}]}, "queue_list"),
 ]
+# queue_publish and queue_publish_batch create an unknown queue (docs/QUEUES.md): tests/queues.
 
 
 @pytest.mark.parametrize(("tool", "args", "hint"), ID_TOOLS, ids=[t[0] for t in ID_TOOLS])

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import engine.test_firing
+import engine.test_queue_targets
 import engine.test_schedules_and_leases
 import pytest
 
@@ -20,7 +21,8 @@ from tests.pg.reuse import collect
 
 pytestmark = pytest.mark.anyio
 
-collect(globals(), [engine.test_firing, engine.test_schedules_and_leases], needs={"engine"})
+collect(globals(), [engine.test_firing, engine.test_schedules_and_leases, engine.test_queue_targets],
+        needs={"engine"})
 
 
 @pytest.fixture

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from infrai_mcp.config import Settings
 from infrai_mcp.core.clock import OffsetClock
 from infrai_mcp.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from infrai_mcp.models import MessageIn, QueueCreate, QueueUpdate
 from infrai_mcp.runtime.engine import Engine
+from tests.queues.conftest import StoreFactory
 
 pytestmark = pytest.mark.anyio
 P = "default"
@@ -106,8 +109,6 @@ async def test_unknown_queue_everywhere(engine: Engine) -> None:
         qs.queue_delete(P, "ghost"),
         qs.queue_purge(P, "ghost"),
         qs.queue_stats(P, "ghost"),
-        qs.queue_publish(P, "ghost", MessageIn(payload=1)),
-        qs.queue_publish_batch(P, "ghost", [MessageIn(payload=1)]),
         qs.queue_consume(P, "ghost"),
         qs.queue_ack(P, "ghost", message_id="msg_x"),
         qs.queue_nack(P, "ghost", message_id="msg_x"),
@@ -117,6 +118,35 @@ async def test_unknown_queue_everywhere(engine: Engine) -> None:
     for call in calls:
         with pytest.raises(NotFound, match="No queue 'ghost'"):
             await call
+
+
+async def test_publish_to_an_unknown_queue_creates_it_unless_turned_off(
+    tmp_path: Path, make_store: StoreFactory, engine: Engine
+) -> None:
+    qs = engine.queues
+    first = await qs.queue_publish(P, "fresh", MessageIn(payload={"n": 1}))
+    (warning,) = first.warnings
+    assert "'fresh' did not exist and was created as a standard queue" in warning
+    assert "INFRAI_AUTO_CREATE_QUEUES=0" in warning
+    q = await qs.queue_get(P, "fresh")
+    assert (q.type, q.max_retries, q.visibility_timeout_default) == ("standard", 3, 30)
+    second = await qs.queue_publish_batch(P, "fresh", [MessageIn(payload={"n": 2})])
+    assert second[0].warnings == []  # said once, when it was created
+    assert [m.payload for m in await qs.queue_consume(P, "fresh", max_messages=5)] == [{"n": 1}, {"n": 2}]
+    with pytest.raises(InvalidInput) as info:  # a name no queue can have is refused, not a 500
+        await qs.queue_publish(P, "no spaces", MessageIn(payload=1))
+    assert info.value.field == "queue" and "e.g. send-daily-digest" in info.value.message
+    assert [q.queue for q in (await qs.queue_list(P)).items] == ["fresh"]
+
+    off = tmp_path / "off"
+    off.mkdir()
+    settings = Settings(home=off, auto_create_queues=False)
+    async with Engine(settings, store=make_store(off), dispatch=False) as strict:
+        for call in (strict.queues.queue_publish(P, "ghost", MessageIn(payload=1)),
+                     strict.queues.queue_publish_batch(P, "ghost", [MessageIn(payload=1)])):
+            with pytest.raises(NotFound, match="No queue 'ghost'"):
+                await call
+        assert (await strict.queues.queue_list(P)).items == []
 
 
 async def test_bad_arguments_name_the_field_and_change_nothing(engine: Engine) -> None:

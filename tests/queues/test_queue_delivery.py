@@ -199,8 +199,9 @@ async def test_priority_a_queue_ignores_is_accepted_with_a_warning(engine: Engin
     ranked = await qs.queue_publish_batch(P, "plain", [MessageIn(payload=7, priority=7)])
     assert ranked[0].warnings == [] and "warnings" not in ranked[0].model_dump(mode="json")
     assert [m.payload for m in await qs.queue_consume(P, "plain", max_messages=10)] == [7, 0]
-    with pytest.raises(NotFound):
-        await qs.queue_publish(P, "missing", MessageIn(payload=1, priority=5))
+    # An unknown queue is created on first use (standard, no priority): both things are said.
+    created, ignored = (await qs.queue_publish(P, "missing", MessageIn(payload=1, priority=5))).warnings
+    assert created.startswith("queue 'missing' did not exist and was created") and ignored.startswith("priority 5")
 
 
 async def test_fifo_holds_the_next_message_per_group(engine: Engine) -> None:

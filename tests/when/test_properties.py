@@ -211,23 +211,19 @@ def test_composed_delays(n: int, unit: tuple[str, int], template: str) -> None:
 
 @SETTINGS
 @given(st.integers(1, 120), st.sampled_from(["minutes", "hours"]))
-def test_interval_divides_or_is_refused(n: int, unit: str) -> None:
-    from infrai_mcp.when import WhenError
-
-    base = 60 if unit == "minutes" else 24
-    phrase = f"every {n} {unit}"
-    try:
-        w = parse_when(phrase, timezone="UTC")
-    except WhenError as exc:
-        assert "evenly" in str(exc) or "cannot" in str(exc)
-        total = n if unit == "minutes" else n * 60
-        assert not (total < 60 and 60 % total == 0) and not (total % 60 == 0 and 24 % (total // 60) == 0)
-        return
-    assert w.cron is not None
-    fires = next_fires(w, 30, after=datetime(2026, 1, 1, tzinfo=UTC))
+def test_interval_is_a_cron_when_it_divides_else_exact(n: int, unit: str) -> None:
+    """Every N minutes/hours fires at exactly N-unit gaps: a cron when N divides the clock, an
+    interval otherwise (and every N*24 hours keeps the wall time: a calendar rule)."""
+    now = datetime(2026, 1, 1, 10, 7, tzinfo=UTC)
+    w = parse_when(f"every {n} {unit}", now=now, timezone="UTC")
+    total = n if unit == "minutes" else n * 60
+    divides = (total < 60 and 60 % total == 0) or (total % 60 == 0 and 24 % (total // 60) == 0)
+    assert (w.type == "cron") == divides
+    fires = next_fires(w, 30, after=now)
     gaps = {(b - a).total_seconds() for a, b in itertools.pairwise(fires)}
-    assert gaps == {n * (60 if unit == "minutes" else 3600)}
-    assert base in (60, 24)
+    assert gaps == {total * 60}
+    if not divides and total % 1440:
+        assert fires[0] == now + timedelta(minutes=total)  # one period after now
 
 
 # ---- robustness: any input gives a When or a WhenError, nothing else ------------------------------

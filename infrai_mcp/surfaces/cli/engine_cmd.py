@@ -25,7 +25,7 @@ from infrai_mcp.config import Settings
 from infrai_mcp.core.errors import InfraiError
 from infrai_mcp.core.hints import render
 from infrai_mcp.models.common import invalid_from_validation
-from infrai_mcp.models.jobs import CronCreate, CronJob, Run, Task, TaskCreate
+from infrai_mcp.models.jobs import CronCreate, CronJob, Run, Task, TaskCreate, target_text
 from infrai_mcp.runtime.engine import DEFAULT_PROJECT, Engine
 from infrai_mcp.surfaces.mcp.timefields import resolve_delay, resolve_instant, resolve_recurrence, server_timezone, zone
 
@@ -145,8 +145,9 @@ def _emit(args: argparse.Namespace, value: Any, render: Callable[[Any], str]) ->
 
 def _cron_rows(jobs: list[CronJob]) -> str:
     rows = [[j.cron_id, j.name[:30], j.schedule or f"at {_when(j.run_at)}", j.timezone, j.status,
-             _when(j.next_run_at), j.url[:50]] for j in jobs]
-    return table(rows, ["ID", "NAME", "SCHEDULE", "TZ", "STATUS", "NEXT RUN (UTC)", "URL"]) if rows else "no cron jobs"
+             _when(j.next_run_at), target_text(j.url, j.queue)[:50]] for j in jobs]
+    header = ["ID", "NAME", "SCHEDULE", "TZ", "STATUS", "NEXT RUN (UTC)", "TARGET"]
+    return table(rows, header) if rows else "no cron jobs"
 
 
 def _run_rows(runs: list[Run]) -> str:
@@ -158,8 +159,8 @@ def _run_rows(runs: list[Run]) -> str:
 
 
 def _task_rows(tasks: list[Task]) -> str:
-    rows = [[t.task_id, (t.name or "")[:30], t.state, _when(t.run_at), t.url[:50]] for t in tasks]
-    return table(rows, ["ID", "NAME", "STATE", "RUN AT (UTC)", "URL"]) if rows else "no tasks"
+    rows = [[t.task_id, (t.name or "")[:30], t.state, _when(t.run_at), target_text(t.url, t.queue)[:50]] for t in tasks]
+    return table(rows, ["ID", "NAME", "STATE", "RUN AT (UTC)", "TARGET"]) if rows else "no tasks"
 
 
 def _show(job: CronJob) -> str:
@@ -189,7 +190,7 @@ def _payload(text: str | None) -> Any:
 
 
 def _target(args: argparse.Namespace) -> dict[str, Any]:
-    fields = {"url": args.url, "method": args.method, "headers": _headers(args.header),
+    fields = {"url": args.url, "queue": args.queue, "method": args.method, "headers": _headers(args.header),
               "payload": _payload(args.payload), "retries": args.retries, "timeout_seconds": args.timeout,
               "secret": args.secret, "on_failure_webhook": args.on_failure, "name": args.name,
               "idempotency_key": args.idempotency_key}
@@ -301,7 +302,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _target_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--url", required=True, help="http(s) URL that receives the request.")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--url", help="http(s) URL that receives the request.")
+    target.add_argument("--queue", help="Instead of --url: queue each fire publishes to (payload, job id, run id, "
+                        "scheduled time); created on first use.")
     p.add_argument("--name", help="A readable name.")
     p.add_argument("--method", help="HTTP method (default POST).")
     p.add_argument("--header", action="append", metavar="NAME:VALUE", help="Request header; repeatable.")

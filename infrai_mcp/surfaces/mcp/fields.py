@@ -24,6 +24,8 @@ Timezone = Annotated[
 Cursor = Annotated[str | None, Field(description="From next_cursor.")]
 Limit = Annotated[int, Field(ge=1, le=MAX_PAGE, description="Page size.")]
 Url = Annotated[str, Field(description="http(s) URL to call.")]
+# A job's target: a URL, or (no ://) a queue each fire publishes to (models.task_field).
+Target = Annotated[str, Field(description="http(s) URL to call, or queue name to publish to.")]
 Method = str
 Headers = dict[str, str] | None
 Payload = Annotated[Any, Field(description="JSON, max 1 MiB.")]

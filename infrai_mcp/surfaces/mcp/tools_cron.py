@@ -8,10 +8,10 @@ from typing import Literal
 from pydantic import Field
 
 from infrai_mcp.core.errors import InvalidInput
-from infrai_mcp.models import CronCreate, CronJob, CronUpdate, Deleted, Page
+from infrai_mcp.models import CronCreate, CronJob, CronUpdate, Deleted, Page, task_field
 from infrai_mcp.services.upcoming import upcoming
 
-from .fields import Cursor, Headers, Idem, Limit, Method, Payload, Retries, Secret, Timezone, Url, build, pick
+from .fields import Cursor, Headers, Idem, Limit, Method, Payload, Retries, Secret, Target, Timezone, build, pick
 from .registry import ToolContext, ToolInput, Toolset
 from .timefields import PREVIEW_FIRES, describe_stored, resolve_instant, resolve_recurrence, zone
 from .views import CronConfirm, CronState, CronSummary, RunSummary, short, short_page
@@ -38,7 +38,7 @@ def view(job: CronJob, ctx: ToolContext) -> CronJobView:
 
 
 class CronCreateIn(ToolInput):
-    url: Url
+    url: Target
     schedule: str | None = Field(
         None,
         description="When it repeats: 'every weekday at 9am', 'every 15 minutes', 'on the 1st at 8:30', or cron "
@@ -86,10 +86,11 @@ async def cron_create(ctx: ToolContext, args: CronCreateIn) -> CronConfirm:
     elif args.run_at is not None:
         run_at = resolve_instant(args.run_at, field="run_at", tz=tz, now=ctx.now(), recurring_hint=RECURRING_HINT)
     fields = pick(
-        args, "url", "name", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
+        args, "name", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
         "overlap_policy", "misfire_policy", "max_runs", "enabled", "retention_days", "on_failure_webhook",
         "idempotency_key",
     )
+    fields[task_field(args.url)] = args.url
     req = build(CronCreate, schedule=schedule, run_at=run_at, timezone=tz, **fields)
     return short(CronConfirm, view(await ctx.backend.cron_create(req), ctx))
 
@@ -123,7 +124,7 @@ class CronUpdateIn(ToolInput):
     run_at: str | None = Field(None, description="New one-shot time.")
     timezone: Timezone = None
     name: str | None = None
-    url: str | None = None
+    url: Target | None = None
     method: str | None = None
     headers: Headers = None
     payload: Payload = None
@@ -143,9 +144,11 @@ async def cron_update(ctx: ToolContext, args: CronUpdateIn) -> CronConfirm:
     """Change fields of a cron job; omitted ones stay. A new schedule is read in the given timezone, else
     the job's. Answers with the next fires."""
     fields = pick(
-        args, "name", "url", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
+        args, "name", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
         "overlap_policy", "misfire_policy", "max_runs", "on_failure_webhook", "enabled", "retention_days",
     )
+    if args.url is not None:
+        fields[task_field(args.url)] = args.url
     tz: str | None = zone(args.timezone, ctx.timezone) if args.timezone else None
     if args.schedule is not None:
         base_tz = tz or (await ctx.backend.cron_get(args.cron_id)).timezone

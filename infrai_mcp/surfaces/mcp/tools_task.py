@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from infrai_mcp.core.errors import InvalidInput
-from infrai_mcp.models import Page, Task, TaskCreate
+from infrai_mcp.models import Page, Task, TaskCreate, task_field
 
 from .fields import (
     Cursor,
@@ -19,14 +19,14 @@ from .fields import (
     Payload,
     Retries,
     Secret,
+    Target,
     Timezone,
-    Url,
     build,
     pick,
 )
 from .registry import ToolContext, ToolInput, Toolset
 from .timefields import describe_instant, resolve_delay, resolve_instant, zone
-from .views import TaskConfirm, TaskSummary, short, short_page
+from .views import TaskConfirm, TaskSummary, short, short_page, summary_fields
 
 tasks = Toolset("task", list_hint="task_list")
 
@@ -34,7 +34,7 @@ RECURRING_HINT = "For a repeating request call cron_create (or schedule_create f
 
 
 class TaskScheduleIn(ToolInput):
-    url: Url
+    url: Target
     run_at: str | None = Field(
         None, description="When: 'tomorrow at 3pm', 'in 2 seconds', 'next friday 9:30' or ISO 8601."
     )
@@ -68,12 +68,13 @@ async def task_schedule(ctx: ToolContext, args: TaskScheduleIn) -> TaskConfirm:
         assert args.delay is not None
         delay = resolve_delay(args.delay, field="delay")
     fields = pick(
-        args, "url", "name", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
+        args, "name", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
         "on_failure_webhook", "idempotency_key",
     )
+    fields[task_field(args.url)] = args.url
     task = await ctx.backend.task_schedule(build(TaskCreate, run_at=run_at, delay_seconds=delay, **fields))
     description = describe_instant(task.run_at, tz)
-    return TaskConfirm.model_validate({**task.model_dump(), "timezone": tz, "description": description})
+    return TaskConfirm.model_validate({**summary_fields(task), "timezone": tz, "description": description})
 
 
 class TaskIdIn(ToolInput):

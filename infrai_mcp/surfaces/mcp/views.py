@@ -23,7 +23,7 @@ class CronSummary(Record):
     schedule: str | None = None
     timezone: str
     description: str | None = None
-    url: str
+    url: str  # the target as the tools take it: a URL or a queue name (summary_fields)
     status: Literal["active", "paused", "completed"]
     next_run_at: datetime | None = None
 
@@ -98,9 +98,19 @@ class DeliveryRef(Record):
     webhook_id: str
 
 
+def summary_fields(record: BaseModel) -> dict[str, Any]:
+    """A record's fields for a summary. A job's target is one field there, ``url``, holding a
+    URL or a queue name, as cron_create/task_schedule take it (the *_get tools show both
+    ``url`` and ``queue``): one field instead of two keeps tools/list smaller."""
+    data = record.model_dump()
+    if data.get("url") is None and data.get("queue"):
+        data["url"] = data["queue"]
+    return data
+
+
 def short(model: type[S], record: BaseModel) -> S:
     """The summary of a full record (extra fields are ignored by Record)."""
-    return model.model_validate(record.model_dump())
+    return model.model_validate(summary_fields(record))
 
 
 def short_page(model: type[S], page: Page[Any]) -> Page[S]:

@@ -2,7 +2,8 @@
 
 The two seeds describe the same capability under two base paths, so each handler serves
 both. Bodies accept every spelling the seeds use (``cron_expr``/``schedule``,
-``task``/``task_url``/``url`` with ``task_type: "http_url"``, ``retry``/``retries``).
+``task``/``task_url``/``url`` with ``task_type: "http_url"``, ``task``/``queue`` with ``task_type:
+"queue"``, ``retry``/``retries``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from infrai_mcp.core.errors import InvalidInput
-from infrai_mcp.models import CronCreate, CronUpdate
+from infrai_mcp.models import CronCreate, CronUpdate, task_field
 from infrai_mcp.surfaces.rest.bodies import CronBatchBody
 from infrai_mcp.surfaces.rest.common import (
     JSON,
@@ -33,9 +34,9 @@ BASES = ("/v1/scheduling/cron", "/v1/cron")
 # Seed spellings accepted in cron bodies (documented in /openapi.json next to the model's fields).
 CRON_BODY_EXTRA: dict[str, JSON] = {
     "cron_expr": {"type": "string", "description": "Alias of schedule."},
-    "task": {"type": "string", "description": "Alias of url."},
+    "task": {"type": "string", "description": "Alias of url; without :// (or with task_type queue) of queue."},
     "task_url": {"type": "string", "description": "Alias of url."},
-    "task_type": {"type": "string", "enum": ["http_url"], "description": "Only http_url targets exist."},
+    "task_type": {"type": "string", "enum": ["http_url", "queue"], "description": "What task names."},
     "retry": {"type": "integer", "description": "Alias of retries."},
 }
 # Ids some seed examples repeat in the body of a route whose path already names the job.
@@ -47,12 +48,25 @@ def paths(suffix: str) -> tuple[str, ...]:
 
 
 def target_body(data: JSON) -> JSON:
-    """The seed spellings of a job's target (cron jobs and one-shot tasks alike)."""
-    take_alias(data, "url", "task", "task_url")
+    """The seed spellings of a job's target (cron jobs and one-shot tasks alike).
+
+    ``task_type: "http_url"`` makes ``task`` the URL, ``"queue"`` the queue each fire publishes
+    to; without ``task_type`` a ``task`` with ``://`` is a URL and a bare name a queue (seed 000's
+    ``infra.cron.create("0 9 * * *", "send-daily-digest")``)."""
     take_alias(data, "retries", "retry")
     task_type = data.pop("task_type", None)
-    if task_type is not None and task_type != "http_url":
-        raise InvalidInput("task_type: only 'http_url' is supported (the job POSTs to url)", field="task_type")
+    if task_type not in (None, "http_url", "queue"):
+        raise InvalidInput(
+            f"task_type: {task_type!r} is not a target kind; use 'http_url' (task is the URL the job sends a "
+            "request to) or 'queue' (task is the name of a queue each fire publishes to)", field="task_type",
+        )
+    if task_type == "queue":
+        take_alias(data, "queue", "task", "task_url")
+    elif task_type == "http_url":
+        take_alias(data, "url", "task", "task_url")
+    else:
+        take_alias(data, task_field(data.get("task")), "task")
+        take_alias(data, "url", "task_url")
     return data
 
 

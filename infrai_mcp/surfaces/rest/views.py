@@ -28,11 +28,13 @@ ALIASES: dict[str, dict[str, tuple[str, JSON]]] = {
     "CronJob": {
         "id": ("cron_id", {"type": "string"}),
         "cron_expr": ("schedule", {"anyOf": [{"type": "string"}, {"type": "null"}]}),
-        "task": ("url", {"type": "string"}),
+        "task": ("url", {"type": "string", "description": "url, or the queue of a queue target"}),
+        "task_type": ("url", {"type": "string", "enum": ["http_url", "queue"]}),
         "retry": ("retries", {"type": "integer"}),
     },
     "Run": {"id": ("run_id", {"type": "string"})},
-    "Task": {"id": ("task_id", {"type": "string"}), "task": ("url", {"type": "string"})},
+    "Task": {"id": ("task_id", {"type": "string"}), "task": ("url", {"type": "string"}),
+             "task_type": ("url", {"type": "string", "enum": ["http_url", "queue"]})},
     "Queue": {"name": ("queue", {"type": "string"})},
     "Published": {"id": ("message_id", {"type": "string"})},
     "Message": {"id": ("message_id", {"type": "string"})},
@@ -44,6 +46,10 @@ ALIASES: dict[str, dict[str, tuple[str, JSON]]] = {
 def with_aliases(kind: str, record: JSON) -> JSON:
     for alias, (source, _) in ALIASES.get(kind, {}).items():
         record[alias] = record.get(source)
+    if kind in ("CronJob", "Task"):  # seed 001's task: the URL, or the queue of a queue target
+        queue = record.get("queue")
+        record["task"] = queue or record.get("url")
+        record["task_type"] = "queue" if queue else "http_url"
     return record
 
 

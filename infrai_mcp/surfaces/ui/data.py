@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from infrai_mcp.backends.base import Backend
-from infrai_mcp.models import CronJob, Run, Schedule, Task
+from infrai_mcp.models import CronJob, Run, Schedule, Task, target_text
 from infrai_mcp.services.upcoming import Ahead, window
 from infrai_mcp.when.describe import describe_cron
 
@@ -60,7 +60,7 @@ def cron_row(job: CronJob) -> JobRow:
         id=job.cron_id,
         name=job.name,
         status=job.status,
-        target=f"{job.method} {job.url}",
+        target=target_text(job.url, job.queue, job.method),
         path=f"/cron/{job.cron_id}",
         cron=job.schedule,
         words=job.description or describe(job.schedule) or ("once" if job.run_at else None),
@@ -76,7 +76,7 @@ def task_row(task: Task) -> JobRow:
         id=task.task_id,
         name=task.name or "",
         status=task.state,
-        target=f"{task.method} {task.url}",
+        target=target_text(task.url, task.queue, task.method),
         path=f"/tasks/{task.task_id}",
         words="once",
         next_run=task.run_at if task.state == "scheduled" else None,
