@@ -51,8 +51,3 @@ async def test_in_process_server_says_jobs_fire_only_while_it_runs(tmp_path: Pat
         assert "nothing fires while the client is closed" in made.content[1].text  # type: ignore[union-attr]
         listed = await client.call_tool("cron_list", {})
         assert not listed.is_error and len(listed.content) == 1  # reads carry no such line
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
