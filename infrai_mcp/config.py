@@ -93,9 +93,9 @@ def _rate_limit(name: str, default: float) -> float:
     try:
         value = float(raw) if raw else default
     except ValueError:
-        raise ValueError(f"{name} must be a number of requests per second, got {raw!r}") from None
+        raise ConfigError(f"{name}={raw!r} is not a number of requests per second; e.g. {name}={default:g}") from None
     if value < 0:
-        raise ValueError(f"{name} must be 0 (no limit) or more")
+        raise ConfigError(f"{name} must be 0 (no limit) or more, got {raw}; e.g. {name}={default:g}")
     return value
 
 
