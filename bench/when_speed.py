@@ -68,8 +68,31 @@ def main() -> int:
     print(f"               median {statistics.median(cpu):.3f} ms, p90 {pct(90, cpu):.3f} ms, "
           f"p99 {pct(99, cpu):.3f} ms, max {cpu[-1]:.3f} ms (CPU time of this thread; "
           "excludes waiting for a busy machine)")
+    calendar_phrases(args.rounds)
     fires_per_kind(args.rounds)
     return 0
+
+
+def calendar_phrases(rounds: int) -> None:
+    """parse_when over tests/when/calendar_data.py (nth weekdays, every N weeks, intervals, unions,
+    windows, holidays), after one warm-up pass (the holidays package is imported on first use)."""
+    from calendar_data import CASES, ERRORS, NOWS
+
+    from infrai_mcp.when import WhenError, parse_when
+
+    phrases = [(p, z, NOWS[k].replace(tzinfo=ZoneInfo(z))) for p, z, k, _ in CASES]
+    phrases += [(p, "UTC", NOWS["sun"].replace(tzinfo=ZoneInfo("UTC"))) for p, _ in ERRORS]
+    samples: list[float] = []
+    for r in range(rounds + 1):
+        for phrase, zone, now in phrases:
+            start = time.thread_time()
+            with contextlib.suppress(WhenError):
+                parse_when(phrase, now=now, timezone=zone)
+            if r:
+                samples.append((time.thread_time() - start) * 1000)
+    samples.sort()
+    print(f"calendar phrases: {len(phrases)} cases, median {statistics.median(samples):.3f} ms, "
+          f"p90 {samples[int(0.9 * len(samples))]:.3f} ms, max {samples[-1]:.3f} ms (CPU time)")
 
 
 def fires_per_kind(rounds: int) -> None:

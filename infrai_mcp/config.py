@@ -109,6 +109,9 @@ class Settings:
     toolsets: tuple[str, ...] = TOOLSETS
     read_only: bool = False
     allow_private_targets: tuple[str, ...] = ()
+    # Header names masked in every read besides the rule (auth, token, secret, key, session,
+    # cookie, signature, password...): INFRAI_MASK_HEADERS, comma-separated.
+    mask_headers: tuple[str, ...] = ()
     workflow_url: str | None = None
     workflow_secret: str | None = None  # signs workflow callbacks (INFRAI_WORKFLOW_SECRET)
     max_jobs_per_project: int = 10_000  # active jobs: cron jobs, scheduled tasks, active/paused schedules
@@ -156,6 +159,9 @@ class Settings:
             toolsets=toolsets,
             read_only=_flag("INFRAI_READ_ONLY"),
             allow_private_targets=allow,
+            mask_headers=tuple(
+                p.strip() for p in os.environ.get("INFRAI_MASK_HEADERS", "").split(",") if p.strip()
+            ),
             workflow_url=os.environ.get("INFRAI_WORKFLOW_URL") or None,
             workflow_secret=os.environ.get("INFRAI_WORKFLOW_SECRET") or None,
             max_jobs_per_project=_positive_int("INFRAI_MAX_JOBS_PER_PROJECT", 10_000),

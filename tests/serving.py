@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 CLI = [sys.executable, "-m", "infrai_mcp.surfaces.cli.main"]
@@ -16,11 +16,13 @@ REST_LINE = re.compile(r"REST API at (http://127\.0\.0\.1:\d+)/v1/")
 
 
 @contextlib.contextmanager
-def serving(env: dict[str, str], log: Path, timeout: float = 30.0) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """Start ``serve --port 0`` with its stderr in ``log``; yield the process and its base URL
-    once it has printed it (within ``timeout`` s). A process still running at the end is killed."""
+def serving(env: dict[str, str], log: Path, timeout: float = 30.0,
+            args: Sequence[str] = ()) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Start ``serve --port 0 [args]`` with its stderr in ``log``; yield the process and its base
+    URL once it has printed it (within ``timeout`` s). A process still running at the end is killed."""
     with log.open("w") as err:
-        proc = subprocess.Popen([*CLI, "serve", "--port", "0"], env=env, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen([*CLI, "serve", "--port", "0", *args], env=env, stdout=subprocess.DEVNULL,
+                                stderr=err)
     try:
         deadline = time.monotonic() + timeout
         while not (m := REST_LINE.search(log.read_text())):

@@ -41,8 +41,9 @@ MAP: dict[str, frozenset[str]] = {
     # The Python SDK (docs/SDK.md): seed 000's calls over a Backend, with the REST routes' body
     # rules and views, on the backend the MCP server would choose (make_backend).
     "sdk": frozenset({"core", "models", "backends", "config", "surfaces.rest", "infrai_mcp.surfaces.cli.mcp_cmd"}),
+    # ``python -m infrai_mcp``: the CLI under a stable name.
+    "__main__": frozenset({"surfaces.cli"}),
     # The CLI also runs and controls the (background) engine.
-    "__main__": frozenset({"surfaces.cli"}),  # python -m infrai_mcp
     "surfaces.cli": frozenset({"core", "when", "models", "backends", "config", "store", "store.open", "runtime",
                                "surfaces.mcp", "surfaces.rest", "surfaces.ui"}),
 }

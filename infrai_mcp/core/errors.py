@@ -19,6 +19,12 @@ the kind of record instead; each surface adds its own sentence (``infrai_mcp.cor
 
 from __future__ import annotations
 
+# Every text field, id and query value refuses NUL (PostgreSQL cannot store it in text; SQLite
+# would): the one wording every check and the PostgreSQL store's net use.
+NUL_REFUSED = (
+    "must not contain the NUL character (\\u0000); remove it, e.g. send \"report\" rather than \"report\\u0000\""
+)
+
 
 class InfraiError(Exception):
     code = "INTERNAL"

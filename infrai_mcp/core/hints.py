@@ -45,6 +45,14 @@ _HINTS: dict[str, dict[Surface, str]] = {
         "mcp": "Call queue_list to see valid names.",
         "rest": "GET /v1/scheduling/queue/list lists them.",
     },
+    "queue_exists": {
+        "mcp": "Call queue_update to change it.",
+        "rest": "PATCH /v1/scheduling/queue/update/{queue} changes it.",
+    },
+    "dlq_in_use": {
+        "mcp": "queue_update sets dead_letter_queue.",
+        "rest": "PATCH /v1/scheduling/queue/update/{queue} sets dead_letter_queue.",
+    },
     "subscription": {
         "mcp": "Call queue_push_list to see subscriptions.",
         "rest": "GET /v1/scheduling/queue/push_list/{queue} lists them.",

@@ -7,9 +7,19 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+import yarl
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
-from infrai_mcp.core.errors import InvalidInput, PayloadTooLarge
+from infrai_mcp.core.errors import NUL_REFUSED, InvalidInput, PayloadTooLarge
 
 T = TypeVar("T")
 
@@ -21,11 +31,21 @@ MAX_NAME = 200
 MAX_URL = 2048
 MAX_KEY = 200
 MAX_PAGE = 500
+# Containers (objects, arrays) inside one another in any JSON value a caller sends: deeper
+# values are refused at input, and a stored one deeper than this is shown as a placeholder
+# (``stored_json``), so no read can fail on it.
+MAX_JSON_DEPTH = 64
 URL_CREDENTIALS_REFUSED = (
     "URL must not contain credentials (user:password@); send them in a header such as Authorization "
     "\u2014 credential headers are stored write-only and masked"
 )
-SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"})
+# A header whose name holds one of these is a credential: its value is write-only, shown as
+# "***" in every read (records, dashboard, event reports, logs). A rule, not a list of names,
+# so X-Auth-Token, Private-Token, X-Vault-Token, X-Amz-Security-Token and their like are
+# covered; INFRAI_MASK_HEADERS adds exact names (``set_masked_headers``).
+SENSITIVE_PARTS = ("auth", "token", "secret", "key", "session", "cookie", "signature", "password", "passwd",
+                   "credential")
+_masked_names: frozenset[str] = frozenset()
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$")
 _RESERVED_HEADERS = frozenset(
@@ -34,10 +54,94 @@ _RESERVED_HEADERS = frozenset(
 )
 
 
+def json_depth(value: Any) -> int:
+    """How many containers (dicts, lists) are nested in ``value``: ``1`` is 0, ``[1]`` is 1,
+    ``{"a": [1]}`` is 2. Iterative, so no depth can overflow the stack."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        depth += 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_JSON_DEPTH:
+                return deepest  # deep enough to refuse; no need to walk the rest
+        stack.extend((child, depth) for child in children)
+    return deepest
+
+
+def check_depth(value: Any) -> Any:
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise ValueError(
+            f"is nested more than {MAX_JSON_DEPTH} levels deep (objects and arrays inside one another); "
+            f"the limit is {MAX_JSON_DEPTH}: flatten it, or send the deep part as a JSON string"
+        )
+    return value
+
+
+# Shown instead of a stored JSON value no read may carry: one nested deeper than the input
+# bound (stored before the bound existed, or written into the store by hand) or not JSON at
+# all. The record is still listed, with this in that field; the stored value is kept.
+UNSHOWABLE_JSON = f"(stored value not shown: it is not JSON nested at most {MAX_JSON_DEPTH} levels deep)"
+
+
+def stored_json(text: str | None) -> Any:
+    """A stored JSON text as a value every read can serialise (``UNSHOWABLE_JSON`` otherwise)."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return UNSHOWABLE_JSON
+    # Deeper than the bound needs that many opening brackets: count them (fast) before walking.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and json_depth(value) > MAX_JSON_DEPTH:
+        return UNSHOWABLE_JSON
+    return value
+
+
+def has_nul(value: Any) -> bool:
+    """A NUL character in a string, or in any key or string inside lists and dicts (iterative)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
+
+
+def refuse_nul(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
+    """Every text field of every request refuses NUL, on every store: PostgreSQL cannot store it
+    in text, and SQLite would. JSON payloads (fields typed ``Any``) may carry it: they are
+    stored as JSON text, where it is the escape ``\\u0000``."""
+    name = info.field_name
+    if name is not None and model.model_fields[name].annotation is Any:
+        return value
+    if has_nul(value):
+        raise ValueError(NUL_REFUSED)
+    return value
+
+
 class Model(BaseModel):
-    """Base for every record and request: unknown fields are errors, not silently dropped."""
+    """Base for every request: unknown fields are errors, not silently dropped; text refuses NUL."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
+        return refuse_nul(cls, value, info)
 
 
 class Record(BaseModel):
@@ -63,6 +167,17 @@ def _check_url(value: str) -> str:
     authority = re.split(r"[/?#]", value.split("://", 1)[1], maxsplit=1)[0]
     if "@" in authority:
         raise ValueError(URL_CREDENTIALS_REFUSED)
+    # Parsed as the HTTP client will parse it when the job fires, so a URL that could never be
+    # sent (an unclosed "[::1", a port out of range) is refused now rather than failing each fire.
+    try:
+        url = yarl.URL(value)
+        host, port = url.raw_host, url.port
+    except (ValueError, UnicodeError) as exc:
+        raise ValueError(f"is not a valid URL ({exc}); write it like https://example.com:8443/hook") from None
+    if not host:
+        raise ValueError("has no host; write it like https://example.com/hook")
+    if port is not None and not 1 <= port <= 65535:
+        raise ValueError(f"port {port} is out of range (1-65535); write it like https://example.com:8443/hook")
     return value
 
 
@@ -92,6 +207,7 @@ def _check_headers(value: dict[str, str] | None) -> dict[str, str] | None:
 def _check_payload(value: Any) -> Any:
     if value is None:
         return None
+    check_depth(value)
     try:
         # allow_nan=False: NaN and Infinity are not JSON; accepted, they were silently stored as null.
         size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode())
@@ -121,11 +237,22 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
+def set_masked_headers(names: tuple[str, ...]) -> None:
+    """Exact header names to mask besides the rule (Settings.mask_headers, INFRAI_MASK_HEADERS)."""
+    global _masked_names
+    _masked_names = frozenset(n.strip().lower() for n in names if n.strip())
+
+
+def is_sensitive_header(name: str) -> bool:
+    low = name.lower()
+    return low in _masked_names or any(part in low for part in SENSITIVE_PARTS)
+
+
 def mask_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
     """Headers as shown to callers: values of credential-bearing headers are masked."""
     if headers is None:
         return None
-    return {k: ("***" if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
+    return {k: ("***" if is_sensitive_header(k) else v) for k, v in headers.items()}
 
 
 def invalid_from_validation(
@@ -172,6 +299,8 @@ __all__ = [
     "Record",
     "Secret",
     "invalid_from_validation",
+    "is_sensitive_header",
     "mask_headers",
+    "set_masked_headers",
     "utcnow",
 ]

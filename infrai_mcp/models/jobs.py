@@ -172,6 +172,8 @@ class CronJob(Record):
     # What the call did beyond the request (its queue was created). Only on the answer to the
     # call that did it; left out of schemas, where it would weigh on every MCP tools/list.
     warnings: SkipJsonSchema[list[str]] = Field(default=[], exclude_if=lambda v: not v)
+    # The job's integer number (seed 003's job_id), in creation order; schemas leave it out too.
+    number: SkipJsonSchema[int | None] = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class TaskCreate(TargetFields):
@@ -212,6 +214,8 @@ class Task(Record):
     # What the call did beyond the request (its queue was created). Only on the answer to the
     # call that did it; left out of schemas, where it would weigh on every MCP tools/list.
     warnings: SkipJsonSchema[list[str]] = Field(default=[], exclude_if=lambda v: not v)
+    # The job's integer number (seed 003's job_id), in creation order; schemas leave it out too.
+    number: SkipJsonSchema[int | None] = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class Attempt(Record):

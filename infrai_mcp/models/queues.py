@@ -95,6 +95,7 @@ class DeadLetter(Message):
 class AckResult(Record):
     message_id: str
     acked: bool
+    reason: str | None = None  # why acked is false: a repeat ack, or a message already gone
 
 
 class NackResult(Record):

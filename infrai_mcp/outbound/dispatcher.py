@@ -361,7 +361,9 @@ class Dispatcher:
                 req.method, req.url, data=body, headers=headers, allow_redirects=False, timeout=timeout,
             ) as resp:
                 raw = await resp.content.read(_READ_BYTES)
-                excerpt = raw.decode("utf-8", errors="replace")[:EXCERPT_CHARS] if raw else None
+                # NUL as U+FFFD like any undecodable byte: PostgreSQL text cannot hold it.
+                excerpt = raw.decode("utf-8", errors="replace")[:EXCERPT_CHARS].replace("\x00", "\ufffd") \
+                    if raw else None
                 status = resp.status
                 kept = response_headers(resp.headers)
                 if 200 <= status < 300:

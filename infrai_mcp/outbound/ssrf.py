@@ -11,6 +11,11 @@ The check runs on every address the resolver returns, at connect time (see
 and to 127.0.0.1 later (DNS rebinding) is still caught. IP literals never reach a resolver
 in aiohttp, so ``check_host`` covers them before the request starts.
 
+The same policy refuses a target when it is created (``refuse_private_targets``: every URL
+field of a request, a literal address or a name that resolves to a refused one now), so a
+job that could never fire is an error at once, naming INFRAI_ALLOW_PRIVATE_TARGETS, instead
+of a failure at every fire. The connect-time check stays for DNS that changes later.
+
 ``allow`` (``settings.allow_private_targets``) lists CIDRs (``10.0.0.0/8``) or hostnames
 (``internal.example``) that are let through anyway. The embedded engine (not server mode)
 allows everything: it acts for the local user, who may target localhost.
@@ -18,16 +23,25 @@ allows everything: it acts for the local user, who may target localhost.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from collections.abc import Iterable
+from typing import Any
 
 import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
+from infrai_mcp.core.errors import InvalidInput
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
+# Every field of a request model that names a URL the engine will send to.
+URL_FIELDS = ("url", "on_failure_webhook", "result_url", "events_url", "callback_url")
+# A create waits this long for DNS; a name that does not resolve in time is left to the
+# connect-time check (it may resolve later).
+RESOLVE_TIMEOUT = 3.0
 
 
 class BlockedTarget(Exception):
@@ -128,3 +142,41 @@ class GuardedResolver(AbstractResolver):
         await self._inner.close()
 
 
+
+
+async def refuse_private_targets(policy: Policy, request: Any) -> None:
+    """Refuse, at create/update, a URL field of ``request`` that server mode would refuse at
+    fire time: a literal refused address, or a name that resolves to one now. Raises
+    InvalidInput naming the field and INFRAI_ALLOW_PRIVATE_TARGETS."""
+    if not policy.enabled:
+        return
+    for field in URL_FIELDS:
+        url = getattr(request, field, None)
+        if not isinstance(url, str):
+            continue
+        try:
+            await _check_target(policy, url)
+        except BlockedTarget as exc:
+            raise InvalidInput(f"{field}: {exc}", field=field) from None
+
+
+async def _check_target(policy: Policy, url: str) -> None:
+    parsed = yarl.URL(url)
+    host = parsed.raw_host or ""
+    if not host or policy.host_allowed(host):
+        return
+    literal = connect_host(host)
+    try:
+        policy.check_ip(ipaddress.ip_address(literal), host)
+        return
+    except ValueError:
+        pass  # a name: resolve it
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await asyncio.wait_for(
+            loop.getaddrinfo(literal, parsed.port or 443, type=socket.SOCK_STREAM), RESOLVE_TIMEOUT
+        )
+    except (OSError, TimeoutError, UnicodeError):
+        return  # not resolvable now: the connect-time check decides when it fires
+    for info in infos:
+        policy.check_ip(ipaddress.ip_address(info[4][0]), host)

@@ -27,9 +27,13 @@ import contextlib
 import logging
 from types import TracebackType
 
+from pydantic import BaseModel
+
 from infrai_mcp.config import Settings
 from infrai_mcp.core.clock import Clock, SystemClock
+from infrai_mcp.models.common import set_masked_headers
 from infrai_mcp.outbound.dispatcher import Dispatcher
+from infrai_mcp.outbound.ssrf import refuse_private_targets
 from infrai_mcp.runtime.control import Waker
 from infrai_mcp.runtime.retention import retention_loop
 from infrai_mcp.runtime.scheduler import Scheduler
@@ -57,6 +61,7 @@ class Engine:
         self.store: Store = store or open_store(self.settings)
         self.store.max_jobs_per_project = self.settings.max_jobs_per_project
         self.store.max_queue_depth = self.settings.max_queue_depth
+        set_masked_headers(self.settings.mask_headers)  # one list per process, like the environment
         self.dispatch_enabled = dispatch
         # Server mode refuses private/loopback targets unless allow-listed (SSRF guard).
         self.server_mode = server_mode
@@ -84,6 +89,11 @@ class Engine:
         self._peer: Waker | None = None
         if not dispatch and store is None and not self.settings.is_postgres:
             self._peer = Waker(self.settings.sqlite_path.parent)
+
+    async def check_targets(self, request: BaseModel) -> None:
+        """Server mode refuses at create what it would refuse at fire time (docs/ENGINE.md,
+        "SSRF"): every URL field of ``request``; the embedded engine allows everything."""
+        await refuse_private_targets(self.dispatcher.policy, request)
 
     def wake(self) -> None:
         """Wake the scheduler: new or changed work may be due sooner than it planned."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from pydantic import BaseModel
+
 from infrai_mcp.config import Settings
 from infrai_mcp.core.clock import Clock
 from infrai_mcp.outbound.dispatcher import Dispatcher
@@ -45,6 +47,9 @@ class Deps(Protocol):
     def queues(self) -> QueueTargets:
         """The queue service: jobs whose target is a queue check and create it there."""
         ...
+
+    async def check_targets(self, request: BaseModel) -> None:
+        """Refuse, at create, URL fields the dispatcher would refuse at fire time (server mode)."""
 
     def wake(self) -> None:
         """Re-evaluate the next due time now: call after writing work that may be due sooner."""

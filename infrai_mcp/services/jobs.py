@@ -102,6 +102,7 @@ class JobService(ScheduleOps):
         return row
 
     async def cron_create(self, project: str, req: CronCreate) -> CronJob:
+        await self.deps.check_targets(req)
         row = self._new_cron(project, req, self._now())
         missing = await self._missing_queues(project, [req])
         stored, created = await self.store.insert_job(row)
@@ -115,6 +116,7 @@ class JobService(ScheduleOps):
         item is checked as ``cron_create`` checks it (an error names ``jobs[i].field``)."""
         now = self._now()
         rows = _each(reqs, "jobs", lambda req: self._new_cron(project, req, now))
+        await self._check_each(reqs, "jobs")
         missing = await self._missing_queues(project, reqs, "jobs")
         stored = await self._insert_batch(project, rows)
         made = await self._make_queues(project, missing)
@@ -140,6 +142,14 @@ class JobService(ScheduleOps):
             "created_at": nowts, "updated_at": nowts, "result_url": req.result_url, "events_url": req.events_url,
         }
 
+    async def _check_each(self, reqs: list[CronCreate] | list[TaskCreate], name: str) -> None:
+        """The targets of every item of a batch, as a single create checks them."""
+        for i, req in enumerate(reqs):
+            try:
+                await self.deps.check_targets(req)
+            except InvalidInput as exc:
+                raise exc.within(f"{name}[{i}]") from None
+
     async def _insert_batch(self, project: str, rows: list[Row]) -> list[Row]:
         results = await self.store.insert_jobs(project, rows)
         if any(created for _, created in results):
@@ -161,6 +171,7 @@ class JobService(ScheduleOps):
 
     async def cron_update(self, project: str, cron_id: str, req: CronUpdate) -> CronJob:
         row = await self._cron_row(project, cron_id)
+        await self.deps.check_targets(req)
         now = self._now()
         given = req.model_fields_set
         changes: Row = {}
@@ -283,6 +294,7 @@ class JobService(ScheduleOps):
 
     # -- one-shot tasks -----------------------------------------------------------------
     async def task_schedule(self, project: str, req: TaskCreate) -> Task:
+        await self.deps.check_targets(req)
         row = self._new_task(project, req, self._now())
         missing = await self._missing_queues(project, [req])
         stored, created = await self.store.insert_job(row)
@@ -296,6 +308,7 @@ class JobService(ScheduleOps):
         is checked as ``task_schedule`` checks it (an error names ``tasks[i].field``)."""
         now = self._now()
         rows = _each(reqs, "tasks", lambda req: self._new_task(project, req, now))
+        await self._check_each(reqs, "tasks")
         missing = await self._missing_queues(project, reqs, "tasks")
         stored = await self._insert_batch(project, rows)
         made = await self._make_queues(project, missing)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from infrai_mcp.core.errors import InvalidInput, PayloadTooLarge
-from infrai_mcp.models.common import MAX_PAYLOAD_BYTES
+from infrai_mcp.models.common import MAX_PAYLOAD_BYTES, stored_json
 from infrai_mcp.models.queues import DeadLetter, Message, Queue, Subscription
 from infrai_mcp.store.queues import Row
 
@@ -80,7 +80,7 @@ def message_records(rows: list[Row]) -> list[Message]:
                 {
                     "message_id": row["id"],
                     "queue": row["queue"],
-                    "payload": json.loads(row["payload"]),
+                    "payload": stored_json(row["payload"]),
                     "priority": row["priority"],
                     "group_id": row["group_id"],
                     "receive_count": row["receive_count"],
@@ -101,7 +101,7 @@ def dead_letter_record(row: Row) -> DeadLetter:
     return DeadLetter(
         message_id=row["id"],
         queue=row["queue"],
-        payload=json.loads(row["payload"]),
+        payload=stored_json(row["payload"]),
         priority=row["priority"],
         group_id=row["group_id"],
         receive_count=row["receive_count"],

@@ -328,8 +328,15 @@ class QueueService:
     async def queue_ack(
         self, project: str, queue: str, message_id: str | None = None, receipt: str | None = None
     ) -> AckResult:
+        """Idempotent: acking a message that is gone (acked before, purged, expired, dead-lettered)
+        answers ``acked=False`` with the reason, not an error; only a message someone else now
+        holds (a stale lease) is a conflict."""
         handle = self._handle(message_id, receipt)
         (settled,) = await self.store.ack(project, queue, [handle], self._now())
+        if settled.problem == "unknown":
+            reason = (f"No message {settled.message_id!r} in queue {queue!r}: it was already acked (or purged, "
+                      "expired, dead-lettered, or never existed); nothing was changed.")
+            return AckResult(message_id=settled.message_id, acked=False, reason=reason)
         _raise_settled(queue, settled)
         return AckResult(message_id=settled.message_id, acked=True)
 
@@ -388,6 +395,7 @@ class QueueService:
 
     # -- push subscriptions -------------------------------------------------------------
     async def queue_push_subscribe(self, project: str, queue: str, req: SubscriptionCreate) -> Subscription:
+        await self.deps.check_targets(req)
         now = self._now()
         row = {
             "project": project,

@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from infrai_mcp.models.common import mask_headers
+from infrai_mcp.models.common import mask_headers, stored_json
 from infrai_mcp.models.jobs import Attempt, CronJob, Run, Task
 from infrai_mcp.models.schedules import Execution, ExecutionStatus, Schedule
 from infrai_mcp.store.jobs import Row
@@ -33,12 +33,9 @@ def dump_json(value: Any) -> str | None:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False) if value is not None else None
 
 
-def _load(value: str | None) -> Any:
-    return json.loads(value) if value is not None else None
-
-
 def _headers(row: Row) -> dict[str, str] | None:
-    return mask_headers(_load(row["headers"]))
+    headers = stored_json(row["headers"])
+    return mask_headers(headers) if isinstance(headers, dict) else None
 
 
 def _describe(schedule: str | None) -> str | None:
@@ -58,8 +55,8 @@ def cron_record(row: Row, warnings: list[str] | None = None) -> CronJob:
     return CronJob(
         cron_id=row["id"], name=row["name"] or "", schedule=row["schedule"], run_at=dt(row["run_at"]),
         timezone=row["timezone"], description=_describe(row["schedule"]), url=row["url"], queue=_queue(row),
-        method=row["method"], warnings=warnings or [],
-        headers=_headers(row), payload=_load(row["payload"]), retries=row["retries"],
+        method=row["method"], warnings=warnings or [], number=row.get("seq"),
+        headers=_headers(row), payload=stored_json(row["payload"]), retries=row["retries"],
         timeout_seconds=row["timeout_seconds"], overlap_policy=row["overlap_policy"],
         misfire_policy=row["misfire_policy"], max_runs=row["max_runs"], run_count=row["run_count"],
         on_failure_webhook=row["on_failure_webhook"], result_url=row.get("result_url"),
@@ -73,8 +70,8 @@ def cron_record(row: Row, warnings: list[str] | None = None) -> CronJob:
 def task_record(row: Row, warnings: list[str] | None = None) -> Task:
     return Task(
         task_id=row["id"], name=row["name"], url=row["url"], queue=_queue(row), method=row["method"],
-        warnings=warnings or [], headers=_headers(row),
-        payload=_load(row["payload"]), retries=row["retries"], timeout_seconds=row["timeout_seconds"],
+        warnings=warnings or [], number=row.get("seq"), headers=_headers(row),
+        payload=stored_json(row["payload"]), retries=row["retries"], timeout_seconds=row["timeout_seconds"],
         on_failure_webhook=row["on_failure_webhook"], result_url=row.get("result_url"),
         events_url=row.get("events_url"), has_secret=bool(row["secret"]),
         run_at=dt_req(row["run_at"]), state=row["status"], run_id=row["last_run_id"],
@@ -122,7 +119,7 @@ def schedule_record(row: Row, executions: list[Row] | None = None) -> Schedule:
         cron_expression=row["schedule"], timezone=row["timezone"], delay_seconds=row["delay_seconds"],
         description=_describe(row["schedule"]), next_run=dt(row["next_run_at"]), last_run=dt(row["last_run_at"]),
         callback_type=row["callback_type"], callback_id=row["callback_id"], callback_url=row["url"],
-        callback_method=row["method"], payload=_load(row["payload"]), status=row["status"],
+        callback_method=row["method"], payload=stored_json(row["payload"]), status=row["status"],
         created_at=dt_req(row["created_at"]), updated_at=dt(row["updated_at"]),
         executions=[execution_record(r) for r in executions] if executions is not None else None,
     )

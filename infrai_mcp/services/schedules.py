@@ -81,6 +81,7 @@ class ScheduleOps:
 
     async def schedule_create(self, project: str, agent_id: str, req: ScheduleCreate) -> Schedule:
         _agent(agent_id)
+        await self.deps.check_targets(req)
         now = self._now()
         tz = zone(req.timezone)
         schedule: str | None = None
@@ -143,6 +144,7 @@ class ScheduleOps:
         self, project: str, agent_id: str, schedule_id: str, req: ScheduleUpdate
     ) -> Schedule:
         row = await self._schedule_row(project, agent_id, schedule_id)
+        await self.deps.check_targets(req)
         now = self._now()
         given = req.model_fields_set
         changes: Row = {}

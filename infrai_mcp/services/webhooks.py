@@ -93,6 +93,7 @@ class WebhookService:
 
     # -- operations ---------------------------------------------------------------------
     async def webhook_send(self, project: str, req: WebhookSend) -> Delivery:
+        await self.deps.check_targets(req)
         now = self._now()
         body = encode_payload(req.payload, "payload") if req.payload is not None and req.method != "GET" else None
         row = {

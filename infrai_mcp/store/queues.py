@@ -98,6 +98,18 @@ def no_message(queue: str, ref: str) -> NotFound:
     )
 
 
+def queue_exists(name: str) -> Conflict:
+    return Conflict(f"A queue named {name!r} already exists; use it, or update it to change its settings.",
+                    hint="queue_exists")
+
+
+def dlq_in_use(name: str, users: list[str]) -> Conflict:
+    return Conflict(
+        f"Queue {name!r} is the dead-letter queue of {', '.join(map(repr, users))}; point those at another "
+        "queue (their dead_letter_queue) or delete them first.", hint="dlq_in_use",
+    )
+
+
 def stale_lease(queue: str, message_id: str, detail: str) -> Conflict:
     return Conflict(
         f"The lease on message {message_id!r} in queue {queue!r} is no longer yours: {detail}. "

@@ -13,12 +13,13 @@ the rest of the phrase. Which country a holiday clause means:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
 from infrai_mcp.when.model import WhenError, fail
-from infrai_mcp.when.vocab import MONTH_RE, MONTHS, ORD
+from infrai_mcp.when.vocab import MONTH_RE, MONTHS, ORD, WEEKDAY_RE
 
 HOLIDAY_EXAMPLES = ('"every weekday at 9am except public holidays in Germany", "on US business days at 8am", '
                     '"daily at 7 except Christmas"')
@@ -172,7 +173,8 @@ def _item(named: bool) -> str:
     return (rf"(?:on |for )?(?:(?:the )?({g('adj')}{country}) (?={_HOLIDAY_WORDS}))?({g('hol')}{_HOLIDAY_WORDS})"
             rf"(?: (?:in|of|for) (?:the )?({g('where')}{country}))?"
             rf"|(?:on |for )?({g('named')}{_NAMED_RE})"
-            rf"|(?:on |for )?({g('day')}{_DAY_ITEM})")
+            rf"|(?:on |for )?({g('day')}{_DAY_ITEM})"
+            rf"|({g('days')}(?:weekends?|weekdays?|{WEEKDAY_RE}s?)(?= (?:and|or|,|&) ))")
 
 
 def take_exclusions(s: str) -> tuple[ExclusionWords, str]:
@@ -194,13 +196,14 @@ def take_exclusions(s: str) -> tuple[ExclusionWords, str]:
             raise err(f"no public holiday calendar is known for {unknown.group(1)!r}; name a country such as "
                       "Germany, the US, China or an ISO code such as 'DE' or 'US-CA'")
         text = re.sub(rf"^{_KEYWORD} ", "", m.group(0))
-        pos = 0
-        while pos < len(text):
-            im = single.match(text, pos)
-            if not im or im.end() == pos:
-                break
-            pos = im.end()
-            if im.group("hol"):
+        items = list(_items(single, text))
+        if all(im.group("days") for im in items):
+            continue  # "except saturday and sunday": weekdays are the cron reader's
+        kept: list[str] = []
+        for im in items:
+            if im.group("days"):
+                kept.append(im.group("days"))
+            elif im.group("hol"):
                 holidays.append(_holiday_code(im.group("adj"), im.group("where")))
             elif im.group("named"):
                 yearly.append(NAMED_DAYS[im.group("named")])
@@ -210,9 +213,19 @@ def take_exclusions(s: str) -> tuple[ExclusionWords, str]:
                     dates.append(got)
                 else:
                     yearly.append(got)
-        out = out[: m.start()] + " " + out[m.end():]
+        out = out[: m.start()] + (" except " + " and ".join(kept) + " " if kept else " ") + out[m.end():]
     return ExclusionWords(tuple(dict.fromkeys(holidays)), tuple(dict.fromkeys(yearly)),
                           tuple(dict.fromkeys(dates))), re.sub(r"\s+", " ", out).strip()
+
+
+def _items(single: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    pos = 0
+    while pos < len(text):
+        im = single.match(text, pos)
+        if not im or im.end() == pos:
+            return
+        pos = im.end()
+        yield im
 
 
 def _holiday_code(adj: str | None, where: str | None) -> str:

@@ -121,7 +121,7 @@ def read_minutes(s: str) -> tuple[str | None, str]:
 
 def read_hour_range(s: str) -> tuple[tuple[int, int] | None, str]:
     """A daily window 'between 9am and 5pm' / 'from 9:30 to 17:00' as (first, last) minute of the day;
-    the end is included."""
+    the end is included; a window across midnight ends after 1440 ('from 10pm to 2am': (1320, 1560))."""
     t = r"(\d{1,2}(?::\d{2})?(?: ?(?:am|pm))?|noon|midnight)"
     vague = re.search(r"\bevery (?:\d+ ?(?:-|to|or) ?\d+|\d+ (?:or|and) \d+) (?:seconds?|minutes?|hours?|days?)\b", s)
     if vague:
@@ -142,8 +142,8 @@ def read_hour_range(s: str) -> tuple[tuple[int, int] | None, str]:
         ends[1] = 24 * 60  # "from 9 to midnight"
     if ends[0] > ends[1] and ends[1] < 12 * 60 and not re.search(r"am|pm|midnight", m.group(2)):
         ends[1] += 12 * 60  # "between 9 and 5": office hours
-    if ends[0] > ends[1]:
-        raise err(f"the hour range '{m.group(0)}' runs backwards")
+    if ends[0] > ends[1]:  # "between 10pm and 2am": across midnight
+        ends[1] += 24 * 60
     return (ends[0], ends[1]), cut(s, m)
 
 

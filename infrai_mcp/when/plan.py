@@ -29,11 +29,13 @@ from infrai_mcp.when.vocab import MONTH_RE, WEEKDAY_RE
 from infrai_mcp.when.zones import local_now, to_utc
 
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
-_PERIOD = re.compile(r"^(?:every|each) (?:(?P<n>-?\d+(?:\.\d+)?|an?) ?)?"
-                     r"(?P<unit>second|minute|hour|day|week)s?(?P<half> and a half)?\b ?(?P<rest>.*)$")
+_TERM = r"(?:(?:-?\d+(?:\.\d+)?|an?) ?)?(?:second|minute|hour|day|week)s?(?: and a half)?\b"
+_PERIOD = re.compile(rf"^(?:every|each) (?P<dur>{_TERM}(?:(?:,? and|,)? (?=[-\d]|an? ){_TERM})*) ?(?P<rest>.*)$")
+_TERM_RE = re.compile(r"(?P<n>-?\d+(?:\.\d+)?|an?)? ?(?P<unit>second|minute|hour|day|week)s?(?P<half> and a half)?")
 _START = re.compile(r"\b(?:starting|beginning|commencing|effective)(?: from)? (?P<when>.+)$")
-_WEEKS = re.compile(r"\b(?:every|each) (?:(?P<n>\d+) weeks?(?: on)?|(?P<o>other|\d+(?:st|nd|rd|th)) "
+_WEEKS = re.compile(r"\b(?:every|each) (?:(?P<n>\d+) weeks?(?: on)?|(?P<o>other|2nd) "
                     rf"(?=(?:{WEEKDAY_RE}|weekday|weekend)s?\b(?! (?:of|in) )))")
+_MONTHS_YEARS = re.compile(r"\b(?:every|each) (?P<n>[2-9]|[1-9]\d) (?P<unit>month|year)s?\b")
 _TIME_WORD = re.compile(r"\b\d{1,2}(?::\d{2})? ?(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\bat \d{1,2}\b|\bnoon\b|\bmidnight\b")
 _DAY_WORD = re.compile(r"\b(?:" + DAYSET + r"|daily|every day)\b")
 
@@ -62,6 +64,13 @@ def _rule(s: str, now: datetime, zone: str) -> Rule:
         if n < 1:
             raise err("'every 0 weeks' never repeats; say 'every week' or 'every 2 weeks'")
         return _calendar([r for c in to_crons(rest) for r in to_rrules(c, weeks=n)], now, zone, start, phase=n > 1)
+    cal = _MONTHS_YEARS.search(s)
+    if cal and (cal.group("unit") == "year" or 12 % int(cal.group("n"))):
+        n, unit = int(cal.group("n")), cal.group("unit")
+        rest, start = _take_start(s[: cal.start()] + f" every {unit} " + s[cal.end():], now, zone, date_only=True)
+        rules = [r for c in to_crons(rest) for r in (to_rrules(c, months=n) if unit == "month" else
+                                                      to_rrules(c, years=n))]
+        return _calendar(rules, now, zone, start, phase=True)
     crons = [c for part in _parts(s) for c in to_crons(part)]
     if len(crons) == 1 and not _calendar_only(crons[0]):
         return CronRule.of(crons[0])
@@ -75,17 +84,19 @@ def _calendar_only(cron: str) -> bool:
 def _period(m: re.Match[str], now: datetime, zone: str) -> Rule | None:
     """ "every N <unit>" that one cron can't say: an interval, or every N days at a wall time.
     None when the general reader (one cron, windows, days) takes the phrase."""
-    raw = m.group("n") or "1"
-    unit = m.group("unit")
-    n = 1.0 if raw in ("a", "an") else float(raw)
-    if n < 0:
-        raise err(f"'every {raw} {unit}s' is negative; a period is a positive number, e.g. 'every 5 {unit}s'")
-    if n == 0:
-        raise err(f"'every 0 {unit}s' never repeats: a period must be at least one {unit}, "
+    said = m.group("dur")
+    seconds = 0.0
+    for term in _TERM_RE.finditer(said):
+        raw, unit = term.group("n") or "1", term.group("unit")
+        n = 1.0 if raw in ("a", "an") else float(raw)
+        if n < 0:
+            raise err(f"'every {said}' is negative; a period is a positive number, e.g. 'every 5 {unit}s'")
+        seconds += (n + (0.5 if term.group("half") else 0)) * _UNIT_SECONDS[unit]
+    if seconds == 0:
+        raise err(f"'every {said}' never repeats: a period must be at least one {unit}, "
                   f"e.g. 'every 1 {unit}' or 'every 10 {unit}s'")
-    seconds = (n + (0.5 if m.group("half") else 0)) * _UNIT_SECONDS[unit]
     if seconds < 1 or seconds != int(seconds):
-        raise err(f"'every {raw} {unit}s' is not a whole number of seconds; the shortest period is one second "
+        raise err(f"'every {said}' is not a whole number of seconds; the shortest period is one second "
                   "('every second'), e.g. 'every 90 seconds'")
     secs = int(seconds)
     rest, start = _take_start(m.group("rest"), now, zone)
@@ -165,8 +176,13 @@ def _take_start(s: str, now: datetime, zone: str, *, date_only: bool = False) ->
     start is a day (its 00:00) and a clock time after it stays with the rule ("every other Monday
     starting December 7 at 9am")."""
     m = _START.search(s)
-    if not m or re.match(r"(?:now|today|from now)\b", m.group("when")):
+    if not m:
         return s, None
+    if re.match(r"(?:now|today|from now|immediately)$", m.group("when")):
+        return s[: m.start()].strip(), None
+    if re.match(r"next week$", m.group("when")):
+        today = local_now(now, zone).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+        return s[: m.start()].strip(), today + timedelta(days=7 - today.weekday())
     words = m.group("when").split()
     for k in range(len(words), 0, -1):
         said = " ".join(words[:k])

@@ -25,7 +25,7 @@ _ITEM = rf"{_ORD}(?:(?:,| and| or| &)? {_ORD})* {_WHAT}"
 _ITEMS = rf"(?:the )?{_ITEM}(?:(?:,| and| &)? (?:the )?{_ITEM})*"
 _CONTEXT = (r"(?: (?:of|in) (?:the |every |each |a )?(?:(?P<month>calendar month|month)|(?P<quarter>quarter)"
             rf"|(?P<names>(?:{MONTH_RE})(?:(?:,| and| &)? (?:{MONTH_RE}))*)))")
-_RE = re.compile(rf"\b(?:(?:every|each|on) )*(?P<items>{_ITEMS})(?P<ctx>{_CONTEXT})?")
+_RE = re.compile(rf"\b(?P<every>(?:(?:every|each|on) )*)(?P<items>{_ITEMS})(?P<ctx>{_CONTEXT})?")
 _MONTHLY = re.compile(r"\b(?:every|each) (?:\d+ )?months?\b|\bmonthly\b|\bquarterly\b|\bevery quarter\b")
 
 
@@ -51,7 +51,9 @@ def month_positions(s: str) -> tuple[Positions | None, str]:
     m = _RE.search(s)
     if not m:
         return None, s
-    if not m.group("ctx") and not _MONTHLY.search(s[: m.start()] + s[m.end():]):
+    every = "every" in m.group("every") or "each" in m.group("every")
+    if not m.group("ctx") and not _MONTHLY.search(s[: m.start()] + s[m.end():]) and not (
+            every and not re.fullmatch(r"2nd \S+", m.group("items"))):
         return None, s  # "every 2nd tuesday" is every other week; "the last friday" alone is one date
     doms: list[str] = []
     dows: list[str] = []

@@ -37,7 +37,7 @@ MARKERS = re.compile(
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b"
     r"|\b" + WEEKDAY_RE + r" (?:through|to|until|till|-) " + WEEKDAY_RE + r"\b"
     r"|\b" + WEEKDAY_RE + r" and " + WEEKDAY_RE + r"\b"
-    r"|\b(?:day|weekdays?|" + WEEKDAY_RE + r"s?) of (?:the|every|each) (?:month|quarter)\b"
+    r"|\b(?:day|weekdays?|" + WEEKDAY_RE + r"s?) of (?:the |every |each )?(?:month|quarter)\b"
     r"|\b(?:day|weekdays?|" + WEEKDAY_RE + r"s?) (?:of|in) " + MONTH_RE + r"(?:,? (?:and )?" + MONTH_RE + r")+\b"
 )
 
@@ -125,7 +125,7 @@ def to_crons(s: str) -> list[str]:
     if pos:
         months |= set(pos.months)
     days_f = _days_fields(pos, dows, doms, unit)
-    if window and (window[0] % 60 or window[1] % 60 or unit == "minute"):
+    if window and (window[0] % 60 or window[1] % 60 or unit == "minute" or window[1] > 24 * 60):
         if doms and dows:
             raise err("a schedule with both a day of the month and a weekday is ambiguous (it would run on either)")
         plain = (field(doms, 1, 31) if doms else "*", field(dows, 0, 6) if dows else "*")
@@ -162,7 +162,8 @@ def _window(unit: str | None, n: float, window: tuple[int, int], days_f: tuple[s
     step = n * {"second": 1 / 60, "minute": 1, "hour": 60}.get(unit or "", 0)
     if step != int(step) or step < 1:
         raise err("a window ('from 9am to 5pm') goes with whole minutes, e.g. 'every 30 minutes from 9am to 5pm'")
-    clocks = [Clock(t // 60, t % 60) for t in range(window[0], min(window[1], 24 * 60 - 1) + 1, int(step))]
+    last = 24 * 60 - 1 if window[1] == 24 * 60 else window[1]  # "to midnight": the day's last minute
+    clocks = [Clock(t % 1440 // 60, t % 60) for t in range(window[0], last + 1, int(step))]
     dom_f, dow_f = days_f or ("*", "*")
     mon_f = field(months, 1, 12) if months else "*"
     out = []

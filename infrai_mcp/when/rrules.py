@@ -39,9 +39,18 @@ def is_plain(field: str) -> bool:
     return bool(re.fullmatch(r"[\d*,/-]+", field))
 
 
-def to_rrules(expr: str, weeks: int = 1) -> list[str]:
+def to_rrules(expr: str, weeks: int = 1, *, months: int = 1, years: int = 1) -> list[str]:
     """The RRULEs (their union) that fire exactly when the cron-like ``expr`` does, every
-    ``weeks`` weeks when ``weeks`` > 1."""
+    ``weeks`` weeks (or ``months`` months, ``years`` years) when that is more than 1."""
+    if months > 1 or years > 1:
+        freq, n = ("MONTHLY", months) if months > 1 else ("YEARLY", years)
+        out = []
+        for rule in to_rrules(expr):
+            if "BYMONTHDAY" not in rule and not re.search(r"BYDAY=[^;]*\d", rule):
+                raise err(f"every {n} {'months' if months > 1 else 'years'} goes with a day of the month, e.g. "
+                          f"'every {n} {'months' if months > 1 else 'years'} on the 1st'")
+            out.append(re.sub(r"^FREQ=\w+", f"FREQ={freq};INTERVAL={n}", rule))
+        return out
     fields = expr.split(" ")
     sec = fields[0] if len(fields) == 6 else "0"
     minute, hour, dom, mon, dow = fields[-5:]
@@ -49,31 +58,31 @@ def to_rrules(expr: str, weeks: int = 1) -> list[str]:
         raise err("a schedule with both a day of the month and a weekday is ambiguous (it would run on either)")
     times = f"BYHOUR={_list(values(hour, 0, 23))};BYMINUTE={_list(values(minute, 0, 59))};" \
             f"BYSECOND={_list(values(sec, 0, 59))}"
-    months = "" if mon == "*" else f"BYMONTH={_list(values(mon, 1, 12))};"
+    in_months = "" if mon == "*" else f"BYMONTH={_list(values(mon, 1, 12))};"
     if weeks > 1:
         if dom != "*":
             raise err("'every N weeks' goes with weekdays, not days of the month; say 'every 2 weeks on Monday'")
         days = values(dow, 0, 7) if dow != "*" else list(range(7))
-        return [f"FREQ=WEEKLY;INTERVAL={weeks};{months}BYDAY={','.join(DAYS[d] for d in days)};{times}"]
+        return [f"FREQ=WEEKLY;INTERVAL={weeks};{in_months}BYDAY={','.join(DAYS[d] for d in days)};{times}"]
     if dow != "*" and is_plain(dow):
-        return [f"FREQ=DAILY;{months}BYDAY={','.join(DAYS[d] for d in values(dow, 0, 7))};{times}"]
+        return [f"FREQ=DAILY;{in_months}BYDAY={','.join(DAYS[d] for d in values(dow, 0, 7))};{times}"]
     if dow != "*":
-        return [f"FREQ=MONTHLY;{months}BYDAY={','.join(_nth_day(t) for t in dow.split(','))};{times}"]
+        return [f"FREQ=MONTHLY;{in_months}BYDAY={','.join(_nth_day(t) for t in dow.split(','))};{times}"]
     if dom == "*" or is_plain(dom):
         by_day = "" if dom == "*" else f"BYMONTHDAY={_list(values(dom, 1, 31))};"
-        return [f"FREQ=DAILY;{months}{by_day}{times}"]
+        return [f"FREQ=DAILY;{in_months}{by_day}{times}"]
     rules: list[str] = []
     plain = [t for t in dom.split(",") if t.isdigit()]
     ends = [t for t in dom.split(",") if t == "L" or t.startswith("L-")]
     monthdays = [int(t) for t in plain] + [-1 - int(t[2:] or 0) for t in ends]
     if monthdays:
-        rules.append(f"FREQ=MONTHLY;{months}BYMONTHDAY={_list(monthdays)};{times}")
+        rules.append(f"FREQ=MONTHLY;{in_months}BYMONTHDAY={_list(monthdays)};{times}")
     for token in (t for t in dom.split(",") if t == "LW" or t.startswith("W")):
         pos = -1 if token == "LW" else int(token[1:])
         for h in values(hour, 0, 23):
             for m in values(minute, 0, 59):
                 for s in values(sec, 0, 59):
-                    rules.append(f"FREQ=MONTHLY;{months}BYDAY={_WEEKDAYS};BYSETPOS={pos};BYHOUR={h};BYMINUTE={m};"
+                    rules.append(f"FREQ=MONTHLY;{in_months}BYDAY={_WEEKDAYS};BYSETPOS={pos};BYHOUR={h};BYMINUTE={m};"
                                  f"BYSECOND={s}")
     return rules
 

@@ -175,6 +175,9 @@ async def test_jobs_003_mapping(api: Api) -> None:
     run_at = datetime.fromisoformat(task["run_at"])
     assert timedelta(seconds=100) < run_at - datetime.now(UTC) < timedelta(seconds=125)
     assert rec["job"]["state"] == "scheduled" and rec["user_id"] == "acme" and rec["schedule_id"] is None
+    # The seed's job_id is an integer (the job's number); id stays the string id routes take.
+    assert isinstance(rec["job_id"], int) and rec["job"]["id"] == rec["job_id"] and rec["id"] == task["task_id"]
+    assert data(await api.a.get(f"/api/jobs/{rec['id']}"))["job_id"] == rec["job_id"] == task["number"]
 
     at = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
     rec = data(await api.a.post("/api/jobs", json={"url": URL, "scheduled_at": at}))
@@ -182,6 +185,7 @@ async def test_jobs_003_mapping(api: Api) -> None:
     assert datetime.fromisoformat(rec["job"]["scheduled_at"]).timestamp() == at
 
     every5 = data(await api.a.post("/api/jobs", json={"url": URL, "repeat_every": 300}))
+    assert isinstance(every5["job_id"], int) and every5["job_id"] > rec["job_id"]
     assert every5["schedule_id"] == every5["id"]
     assert data(await api.a.get(f"/v1/cron/get/{every5['id']}"))["schedule"] == "*/5 * * * *"
     hourly = data(await api.a.post("/api/jobs", json={"url": URL, "repeat_every": [2, "hours"]}))

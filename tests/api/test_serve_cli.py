@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -43,8 +42,9 @@ def test_keys_then_serve(tmp_path: Path) -> None:
 
 
 def test_serve_refuses_loopback_targets_by_default(tmp_path: Path) -> None:
-    """``serve`` is in server mode without any flag: a task to 127.0.0.1 fails as refused and
-    nothing reaches the receiver (the tests that need local targets set INFRAI_ALLOW_PRIVATE_TARGETS)."""
+    """``serve`` is in server mode without any flag: a task to 127.0.0.1 is refused at create,
+    naming INFRAI_ALLOW_PRIVATE_TARGETS, nothing is stored and nothing reaches the receiver (the
+    tests that need local targets set INFRAI_ALLOW_PRIVATE_TARGETS)."""
     from tests.receiver import Receiver
 
     env = {**os.environ, "INFRAI_HOME": str(tmp_path)}
@@ -53,17 +53,14 @@ def test_serve_refuses_loopback_targets_by_default(tmp_path: Path) -> None:
     key = subprocess.run([*CLI, "keys", "create", "--project", "acme"], env=env, capture_output=True, text=True,
                          timeout=60, check=True).stdout.strip()
     log = tmp_path / "serve.err"
-    started = time.monotonic()
     with Receiver() as rx, serving(env, log) as (proc, base):
         with httpx.Client(base_url=base, timeout=10, headers={"Authorization": f"Bearer {key}"}) as http:
             made = http.post("/v1/scheduling/task/schedule", json={"url": rx.url("/local"), "delay_seconds": 0})
-            assert made.status_code == 200, made.text
-            task_id = made.json()["data"]["task_id"]
-            while (task := http.get(f"/v1/scheduling/task/get/{task_id}").json()["data"])["state"] != "failed":
-                assert task["state"] in ("scheduled", "running") and time.monotonic() < started + 60, task
-                time.sleep(0.05)
-            run = http.get(f"/v1/scheduling/run/get/{task['run_id']}").json()["data"]
-            assert "server mode refuses" in run["error"] and run["attempts"] == 1, run
+            assert made.status_code == 422, made.text
+            err = made.json()["error"]
+            assert err["field"] == "url" and "server mode refuses" in err["message"], err
+            assert "INFRAI_ALLOW_PRIVATE_TARGETS" in err["message"], err
+            assert http.get("/v1/scheduling/task/list").json()["data"]["items"] == []
         assert rx.requests == []
         assert "server mode: loopback/private/link-local/metadata targets are refused" in log.read_text()
         stop_cleanly(proc, log)

@@ -209,8 +209,12 @@ async def _tasks_done(engine: Engine, n: int) -> bool:
 
 
 async def test_server_mode_refuses_a_private_target_without_retrying(tmp_path: Path, receiver: Receiver) -> None:
+    # Stored by an embedded engine (server mode refuses it at create), fired in server mode:
+    # the connect-time check, which still guards names whose DNS changes after create.
+    async with make_engine(tmp_path, dispatch=False) as creator:
+        task = await creator.jobs.task_schedule(P, TaskCreate(url=receiver.url("/private"), delay_seconds=0,
+                                                              retries=5))
     async with make_engine(tmp_path, server_mode=True) as eng:
-        task = await eng.jobs.task_schedule(P, TaskCreate(url=receiver.url("/private"), delay_seconds=0, retries=5))
         run = await finished_run(eng, task.task_id)
     assert run.state == "failed" and run.attempts == 1
     assert "server mode refuses" in (run.error or "") and "INFRAI_ALLOW_PRIVATE_TARGETS" in (run.error or "")

@@ -3,14 +3,21 @@ subscriptions, schedule url and workflow callbacks, on_failure_webhook, seed 003
 and events URLs) refuses loopback, private, link-local/metadata, CGNAT, unspecified and
 IPv4-mapped targets in every spelling, and names that resolve to them. The receiver on
 127.0.0.1 proves nothing got through; an allow-list opens exactly what it names.
+
+Server mode refuses such targets at create too (tests/hardening/test_hostile_input.py), so
+to prove the fire-time check (what still guards a name whose DNS changes after create, or a
+row stored before) the targets here are stored by an embedded engine on the same file, and
+a server-mode engine then fires them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.models import (
     CronCreate,
     MessageIn,
@@ -55,8 +62,17 @@ async def test_dispatcher_refuses_every_spelling(receiver: Receiver, host: str) 
     assert receiver.requests == []
 
 
-async def _all_kinds_blocked(eng: Engine, target: str, receiver: Receiver) -> None:
-    """Fire one of every outbound kind at ``target`` and wait until each has failed."""
+async def _all_kinds_blocked(home: Path, target: str, **server: Any) -> None:
+    """Store one of every outbound kind at ``target`` (an embedded engine allows it), then let a
+    server-mode engine (``make_engine(home, server_mode=True, **server)``) fire them and wait
+    until each has failed."""
+    async with make_engine(home, dispatch=False, workflow_url=server.get("workflow_url")) as creator:
+        made = await _one_of_every_kind(creator, target)
+    async with make_engine(home, server_mode=True, **server) as eng:
+        await _all_failed(eng, *made)
+
+
+async def _one_of_every_kind(eng: Engine, target: str) -> tuple[str, str, str, str, str, str]:
     task = await eng.jobs.task_schedule(P, TaskCreate(url=target + "/task", delay_seconds=0, retries=2,
                                                       on_failure_webhook=target + "/failed",
                                                       result_url=target + "/result", events_url=target + "/events"))
@@ -70,15 +86,19 @@ async def _all_kinds_blocked(eng: Engine, target: str, receiver: Receiver) -> No
         name="s", type="delayed", delay_seconds=0, callback_url=target + "/schedule"))
     wf = await eng.jobs.schedule_create(P, "agent", ScheduleCreate(
         name="w", type="delayed", delay_seconds=0, callback_type="workflow", callback_id="wf1"))
+    return task.task_id, cron.cron_id, manual.run_id, sent.delivery_id, sched.id, wf.id
 
+
+async def _all_failed(eng: Engine, task_id: str, cron_id: str, manual_run: str, delivery_id: str, sched_id: str,
+                      wf_id: str) -> None:
     async def all_failed() -> bool:
-        t = await eng.jobs.task_get(P, task.task_id)
-        runs = (await eng.jobs.run_list(P, job_id=cron.cron_id)).items
-        d = await eng.webhooks.webhook_get(P, sent.delivery_id)
+        t = await eng.jobs.task_get(P, task_id)
+        runs = (await eng.jobs.run_list(P, job_id=cron_id)).items
+        d = await eng.webhooks.webhook_get(P, delivery_id)
         stats = await eng.queues.queue_stats(P, "q")
-        s1 = await eng.jobs.schedule_get(P, "agent", sched.id)
-        s2 = await eng.jobs.schedule_get(P, "agent", wf.id)
-        return (t.state == "failed" and any(r.run_id == manual.run_id and r.state == "failed" for r in runs)
+        s1 = await eng.jobs.schedule_get(P, "agent", sched_id)
+        s2 = await eng.jobs.schedule_get(P, "agent", wf_id)
+        return (t.state == "failed" and any(r.run_id == manual_run and r.state == "failed" for r in runs)
                 and d.state == "failed" and stats.dlq == 1
                 and all(e.status == "failed" for s in (s1, s2) for e in (s.executions or []))
                 and bool(s1.executions) and bool(s2.executions))
@@ -88,7 +108,7 @@ async def _all_kinds_blocked(eng: Engine, target: str, receiver: Receiver) -> No
     for r in runs:
         assert _refused(r.error), r.error
         assert r.attempts == 1  # an SSRF refusal is never retried
-    d = await eng.webhooks.webhook_get(P, sent.delivery_id)
+    d = await eng.webhooks.webhook_get(P, delivery_id)
     assert len(d.attempts) == 1 and _refused(d.error), d.error
     dead = (await eng.queues.queue_dlq_list(P, "q")).items
     assert len(dead) == 1 and _refused(dead[0].last_error), dead[0].last_error
@@ -97,27 +117,29 @@ async def _all_kinds_blocked(eng: Engine, target: str, receiver: Receiver) -> No
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "2130706433", "[::ffff:127.0.0.1]", "①②⑦.0.0.1"])
 async def test_every_outbound_kind_is_refused(tmp_path: Path, receiver: Receiver, host: str) -> None:
     target = f"http://{host}:{receiver.port}"
-    async with make_engine(tmp_path, server_mode=True, workflow_url=target + "/wf/{callback_id}") as eng:
-        await _all_kinds_blocked(eng, target, receiver)
+    await _all_kinds_blocked(tmp_path, target, workflow_url=target + "/wf/{callback_id}")
     assert receiver.requests == []  # nothing, not even the on_failure_webhook notice
 
 
 async def test_allow_list_cidr_opens_exactly_that_network(tmp_path: Path, receiver: Receiver) -> None:
     # 127.0.0.2/32 is allowed; the receiver listens on 127.0.0.1, which stays refused.
     target = f"http://127.0.0.1:{receiver.port}"
-    async with make_engine(tmp_path, server_mode=True, allow=("127.0.0.2/32",),
-                           workflow_url=target + "/wf/{callback_id}") as eng:
-        await _all_kinds_blocked(eng, target, receiver)
+    await _all_kinds_blocked(tmp_path, target, allow=("127.0.0.2/32",), workflow_url=target + "/wf/{callback_id}")
     assert receiver.requests == []
 
 
 async def test_allow_list_host_opens_that_name_only(tmp_path: Path, receiver: Receiver) -> None:
-    # "localhost" is allowed by name; the literal 127.0.0.1 is not opened by it.
+    # "localhost" is allowed by name; the literal 127.0.0.1 is not opened by it (refused at
+    # create, and at fire time for a row stored by an embedded engine).
+    async with make_engine(tmp_path, dispatch=False) as creator:
+        no = await creator.jobs.task_schedule(P, TaskCreate(url=f"http://127.0.0.1:{receiver.port}/no",
+                                                            delay_seconds=0))
     async with make_engine(tmp_path, server_mode=True, allow=("localhost",)) as eng:
         ok = await eng.jobs.task_schedule(P, TaskCreate(url=f"http://localhost:{receiver.port}/ok",
                                                         delay_seconds=0))
-        no = await eng.jobs.task_schedule(P, TaskCreate(url=f"http://127.0.0.1:{receiver.port}/no",
-                                                        delay_seconds=0))
+        with pytest.raises(InvalidInput, match="INFRAI_ALLOW_PRIVATE_TARGETS") as refused:
+            await eng.jobs.task_schedule(P, TaskCreate(url=f"http://127.0.0.1:{receiver.port}/no", delay_seconds=0))
+        assert refused.value.field == "url"
 
         async def done() -> bool:
             a = await eng.jobs.task_get(P, ok.task_id)

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import engine.test_firing
+import engine.test_job_numbers
 import engine.test_queue_targets
 import engine.test_schedules_and_leases
 import pytest
@@ -21,7 +22,8 @@ from tests.pg.reuse import collect
 
 pytestmark = pytest.mark.anyio
 
-collect(globals(), [engine.test_firing, engine.test_schedules_and_leases, engine.test_queue_targets],
+collect(globals(), [engine.test_firing, engine.test_schedules_and_leases, engine.test_queue_targets,
+         engine.test_job_numbers],
         needs={"engine"})
 
 

@@ -393,3 +393,15 @@ async def test_runs_page_lists_every_run_and_filters_by_state(
     assert ok_run.run_id in one_job and bad_run.run_id not in one_job
     assert (await client.get("/runs?state=bogus")).status_code == 422
     assert 'href="/runs?state=failed"' in (await client.get("/")).text
+
+
+async def test_a_queue_target_shows_as_its_queue(client: httpx.AsyncClient, backend: EmbeddedBackend) -> None:
+    job = await backend.cron_create(CronCreate.model_validate(
+        {"name": "Daily digest", "schedule": "0 9 * * *", "queue": "send-daily-digest"}))
+    task = await backend.task_schedule(TaskCreate.model_validate({"queue": "later-q", "delay_seconds": 3600}))
+    listing = (await client.get("/jobs")).text
+    for job_id, target in ((job.cron_id, "queue send-daily-digest"), (task.task_id, "queue later-q")):
+        row = listing[listing.index(f'data-id="{job_id}"'):]
+        assert target in row[: row.index("</tr>")]
+    page = (await client.get(f"/cron/{job.cron_id}")).text
+    assert "<dt>queue</dt>" in page and "send-daily-digest" in page

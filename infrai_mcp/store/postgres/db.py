@@ -31,7 +31,7 @@ import psycopg
 from psycopg import AsyncConnection, errors, sql
 from psycopg.rows import DictRow, dict_row
 
-from infrai_mcp.core.errors import StoreUnavailable
+from infrai_mcp.core.errors import NUL_REFUSED, InvalidInput, StoreUnavailable
 from infrai_mcp.store.sql import load_named_queries, migration_files
 
 T = TypeVar("T")
@@ -57,6 +57,15 @@ def normalise_url(url: str) -> str:
 def _translate(exc: BaseException) -> BaseException:
     if isinstance(exc, psycopg.OperationalError):
         return StoreUnavailable(f"the PostgreSQL database cannot be reached or written now; retry ({exc})")
+    return exc
+
+
+def _refused_text(exc: psycopg.DataError) -> BaseException:
+    """Input checks refuse NUL in every text field (models, REST paths and queries, MCP
+    arguments) before a store sees it; this is the net under them, so a text that slipped
+    through is a clear 422 rather than a server error. Other data errors stay as they are."""
+    if "NUL" in str(exc):
+        return InvalidInput(f"a text value {NUL_REFUSED}")
     return exc
 
 
@@ -188,6 +197,8 @@ class PgDB:
         except psycopg.OperationalError as exc:
             healthy = False
             raise _translate(exc) from exc
+        except psycopg.DataError as exc:
+            raise _refused_text(exc) from exc
         except asyncio.CancelledError:
             healthy = False
             raise
@@ -211,6 +222,8 @@ class PgDB:
             except psycopg.OperationalError as exc:
                 healthy = False
                 raise _translate(exc) from exc
+            except psycopg.DataError as exc:
+                raise _refused_text(exc) from exc
             except BaseException:
                 healthy = not conn.broken
                 raise

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from infrai_mcp.core.errors import Conflict
 from infrai_mcp.store.postgres.db import Conn, PgDB
 from infrai_mcp.store.postgres.rows import idem_get, many, one, queue_row
 from infrai_mcp.store.queues import (
@@ -16,8 +15,10 @@ from infrai_mcp.store.queues import (
     QUEUE_UPDATE_COLUMNS,
     Row,
     check_dead_letter_target,
+    dlq_in_use,
     next_dlq_hop,
     no_queue,
+    queue_exists,
     queue_full,
 )
 
@@ -109,7 +110,7 @@ class PgQueueAdmin:
             # then reports the conflict, instead of failing with a unique violation.
             inserted = await one(conn, q["queue_insert"], row)
             if inserted is None:
-                raise Conflict(f"A queue named {name!r} already exists. Use it, or call queue_update to change it.")
+                raise queue_exists(name)
             if idempotency_key:
                 await conn.execute(q["idem_claim"], {
                     "project": project, "scope": "queue_create", "keys": [idempotency_key],
@@ -156,10 +157,7 @@ class PgQueueAdmin:
             await self._queue(conn, project, name)
             users = [r["who"] for r in await many(conn, q["queue_dlq_users"], args)]
             if users:
-                raise Conflict(
-                    f"Queue {name!r} is the dead-letter queue of {', '.join(map(repr, users))}. "
-                    "Point those at another queue (queue_update dead_letter_queue) or delete them first."
-                )
+                raise dlq_in_use(name, users)
             await conn.execute(q["queue_delete_messages"], args)
             await conn.execute(q["queue_delete_subscriptions"], args)
             await conn.execute(q["queue_delete"], args)

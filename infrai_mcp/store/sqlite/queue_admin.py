@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import sqlite3
 
-from infrai_mcp.core.errors import Conflict
 from infrai_mcp.store.queues import (
     MAX_DLQ_HOPS,
     QUEUE_UPDATE_COLUMNS,
     Row,
     check_dead_letter_target,
+    dlq_in_use,
     next_dlq_hop,
     no_queue,
+    queue_exists,
 )
 from infrai_mcp.store.sqlite.db import SqliteDB
 from infrai_mcp.store.sqlite.rows import dlq_target, idem_get, idem_put
@@ -48,7 +49,7 @@ class SqliteQueueAdmin(SqliteWebhookStore):
                 if existing is not None:
                     return existing, False
             if dlq_target(conn, q["queue_get"], project, name) is not None:
-                raise Conflict(f"A queue named {name!r} already exists. Use it, or call queue_update to change it.")
+                raise queue_exists(name)
             dlq = row.get("dead_letter_queue")
             if dlq:
                 target = dlq_target(conn, q["queue_get"], project, dlq)
@@ -97,10 +98,7 @@ class SqliteQueueAdmin(SqliteWebhookStore):
             self._queue(conn, project, name)
             users = [r[0] for r in conn.execute(q["queue_dlq_users"], args)]
             if users:
-                raise Conflict(
-                    f"Queue {name!r} is the dead-letter queue of {', '.join(map(repr, users))}. "
-                    "Point those at another queue (queue_update dead_letter_queue) or delete them first."
-                )
+                raise dlq_in_use(name, users)
             conn.execute(q["queue_delete_messages"], args)
             conn.execute(q["queue_delete_subscriptions"], args)
             conn.execute(q["queue_delete"], args)

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from infrai_mcp.config import Settings
 from infrai_mcp.core.errors import InfraiError
 from infrai_mcp.core.hints import render
-from infrai_mcp.models.common import invalid_from_validation
+from infrai_mcp.models.common import MAX_JSON_DEPTH, invalid_from_validation
 from infrai_mcp.models.jobs import CronCreate, CronJob, Run, Task, TaskCreate, target_text
 from infrai_mcp.runtime.engine import DEFAULT_PROJECT, Engine
 from infrai_mcp.surfaces.mcp.timefields import resolve_delay, resolve_instant, resolve_recurrence, server_timezone, zone
@@ -34,12 +34,20 @@ ApiRunner = Callable[[Engine], Awaitable[None]]
 
 
 # -- serve / worker ------------------------------------------------------------------------
-def setup_logging(verbose: bool = False) -> None:
+# Loggers of the HTTP stack that print message bodies at DEBUG (sse_starlette writes every
+# MCP response chunk, tool results included): kept at INFO even under -v, so no response
+# body reaches a log at any level.
+BODY_LOGGERS = ("sse_starlette",)
+
+
+def setup_logging(verbose: bool = False, default: int = logging.INFO) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else default,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for name in BODY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, default))
 
 
 def tune_gc() -> None:
@@ -187,6 +195,8 @@ def _payload(text: str | None) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InfraiError(f"--payload is not JSON ({exc.msg}); e.g. '{{\"report\": \"daily\"}}'") from None
+    except RecursionError:  # json's decoder recurses per level; the model states the bound
+        raise InfraiError(f"--payload is nested more than {MAX_JSON_DEPTH} levels deep; flatten it") from None
 
 
 def _target(args: argparse.Namespace) -> dict[str, Any]:

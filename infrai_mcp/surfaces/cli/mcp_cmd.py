@@ -134,13 +134,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from infrai_mcp.surfaces.cli.engine_cmd import setup_logging
     from infrai_mcp.surfaces.mcp import build_server
 
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    setup_logging(args.verbose, default=logging.WARNING)
     settings = settings_from_args(args)
     if args.list_sizes:
         print(json.dumps(anyio.run(tools_list_sizes, settings), indent=2))

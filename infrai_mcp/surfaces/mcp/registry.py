@@ -26,12 +26,13 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp_types import CallToolResult, ContentBlock, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from infrai_mcp.backends.base import Backend
 from infrai_mcp.core.errors import InfraiError, NotFound
 from infrai_mcp.core.hints import hint, render
 from infrai_mcp.models import utcnow
+from infrai_mcp.models.common import refuse_nul
 
 # Placeholder replaced in descriptions and schemas by the server's default zone, so every
 # "default timezone" the model reads is the real one.
@@ -40,9 +41,14 @@ TZ_MARK = "$DEFAULT_TZ"
 
 class ToolInput(ArgModelBase):
     """Base of every tool's input: unknown arguments are errors (a misspelt field must not be
-    silently dropped, e.g. ``cron`` for ``schedule``)."""
+    silently dropped, e.g. ``cron`` for ``schedule``); text arguments (ids too) refuse NUL."""
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
+        return refuse_nul(cls, value, info)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp
 
 from infrai_mcp import __version__
@@ -26,7 +26,7 @@ from infrai_mcp.config import Settings
 from infrai_mcp.core.errors import InfraiError, InvalidInput, NotFound, PayloadTooLarge
 from infrai_mcp.surfaces.rest import routes_agents, routes_cron, routes_http_jobs, routes_queue, routes_tasks
 from infrai_mcp.surfaces.rest.auth import AuthMiddleware
-from infrai_mcp.surfaces.rest.common import error_response
+from infrai_mcp.surfaces.rest.common import NulGuard, error_response
 from infrai_mcp.surfaces.rest.metrics import HttpCounters, HttpMetrics, metrics_endpoint
 from infrai_mcp.surfaces.rest.openapi import build_openapi
 from infrai_mcp.surfaces.rest.ratelimit import RateLimit
@@ -45,13 +45,26 @@ def all_ops() -> list[Op]:
     return [op for reg in REGISTRIES for op in reg.ops]
 
 
+def _invalid_status(path: str, exc: InfraiError) -> int:
+    # Seed 004 documents 400 for invalid schedule data; the infrai routes use 422.
+    if path.startswith(SEED_004_PREFIX) and isinstance(exc, InvalidInput) and not isinstance(exc, PayloadTooLarge):
+        return 400
+    return exc.http_status
+
+
 async def _infrai_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, InfraiError)
-    # Seed 004 documents 400 for invalid schedule data; the infrai routes use 422.
-    if request.url.path.startswith(SEED_004_PREFIX) and isinstance(exc, InvalidInput) \
-            and not isinstance(exc, PayloadTooLarge):
-        return error_response(exc, 400)
-    return error_response(exc)
+    return error_response(exc, _invalid_status(request.url.path, exc))
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some route of the app serves on this path (Starlette's own 405 names only
+    the first route that matched the path, and several routes may share one)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -59,9 +72,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return error_response(NotFound(f"no route {request.method} {request.url.path}; see /openapi.json"))
     if exc.status_code == 405:
+        allow = _allowed(request)
         return JSONResponse({"error": {"code": "METHOD_NOT_ALLOWED",
-                                       "message": f"{request.method} is not allowed on {request.url.path}"}},
-                            status_code=405, headers=exc.headers)
+                                       "message": f"{request.method} is not allowed on {request.url.path}; "
+                                                  f"allowed: {', '.join(allow)}"}},
+                            status_code=405, headers={"Allow": ", ".join(allow)})
     return JSONResponse({"error": {"code": "HTTP_ERROR", "message": str(exc.detail)}}, status_code=exc.status_code)
 
 
@@ -141,6 +156,7 @@ def create_app(
             Middleware(HttpMetrics, routes=[r for r in routes if isinstance(r, Route)], sink=counters),
             Middleware(AuthMiddleware, keys=engine.store, require_auth=require_auth),
             Middleware(RateLimit, per_second=rate_limit or 0),
+            Middleware(NulGuard, status=_invalid_status),
         ],
         exception_handlers=handlers,
         lifespan=lifespan,

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from infrai_mcp.backends.base import DEFAULT_LIMIT, Backend
-from infrai_mcp.core.errors import InfraiError, InvalidInput, PayloadTooLarge
+from infrai_mcp.core.errors import NUL_REFUSED, InfraiError, InvalidInput, PayloadTooLarge
 from infrai_mcp.core.hints import render
 from infrai_mcp.models import MAX_JOB_BATCH, MAX_PAGE, invalid_from_validation
 
@@ -33,6 +35,34 @@ class BadRequest(InvalidInput):
 
     code = "BAD_REQUEST"
     http_status = 400
+
+
+class NulGuard:
+    """Refuses a NUL character (``%00``) in the path (an id) or a query value, on every route,
+    before any store sees it: PostgreSQL cannot hold it in text, so the same input would
+    otherwise be a 404 on SQLite and a server error on PostgreSQL."""
+
+    def __init__(self, app: ASGIApp, *, status: Callable[[str, InfraiError], int]) -> None:
+        self.app = app
+        self.status = status
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            where = _nul_in(scope)
+            if where is not None:
+                exc = InvalidInput(f"{where} {NUL_REFUSED}", field=where)
+                await error_response(exc, self.status(scope["path"], exc))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _nul_in(scope: Scope) -> str | None:
+    if "\x00" in scope["path"]:
+        return "path"
+    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "") or "query"
+    return None
 
 
 def ok(data: Any, status: int = 200) -> JSONResponse:
@@ -118,16 +148,49 @@ def take_alias(data: JSON, canonical: str, *aliases: str) -> None:
         data[canonical] = value
 
 
+_JSON_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "boolean": (bool,),
+                                            "number": (int, float), "object": (dict,), "array": (list,)}
+
+
+def _check_type(name: str, value: Any, schema: JSON) -> None:
+    kind = schema.get("type")
+    if not isinstance(kind, str) or kind not in _JSON_TYPES or value is None:
+        return
+    wrong = not isinstance(value, _JSON_TYPES[kind]) or (kind in ("integer", "number") and isinstance(value, bool))
+    if wrong:
+        raise InvalidInput(f"{name} must be a JSON {kind}, got {type(value).__name__}", field=name)
+
+
 def drop(data: JSON, *fields: str) -> None:
-    """Forget fields the seeds send but the path already carries (e.g. ``cron_id`` in pause)."""
+    """Forget fields the seeds send but the path already carries (e.g. ``cron_id`` in pause);
+    present, they must still be strings, as /openapi.json says."""
     for f in fields:
-        data.pop(f, None)
+        _check_type(f, data.pop(f, None), {"type": "string"})
+
+
+async def action_body(request: Request, accepted: dict[str, JSON]) -> JSON:
+    """The body of a route whose path names the record (pause, delete, purge...): only the
+    fields its OpenAPI schema lists (``accepted``, ids the path already carries), each of the
+    type it says; anything else is refused rather than silently ignored."""
+    data = await read_json(request)
+    for name, value in data.items():
+        if name not in accepted:
+            takes = f"accepted: {', '.join(sorted(accepted))}" if accepted else "this route takes no body fields"
+            raise InvalidInput(f"{name}: unknown field ({takes})", field=name)
+        _check_type(name, value, accepted[name])
+    return data
+
+
+def _empty(name: str, example: str) -> InvalidInput:
+    return InvalidInput(f"{name} is given empty; give a value ({name}={example}) or leave it out", field=name)
 
 
 def query_int(request: Request, name: str, default: int | None, lo: int, hi: int) -> int | None:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
+    if raw == "":
+        raise _empty(name, str(min(max(lo, 20), hi)))
     try:
         value = int(raw)
     except ValueError:
@@ -145,7 +208,9 @@ def page_args(request: Request) -> tuple[str | None, int]:
 
 
 def query_choice(request: Request, name: str, choices: tuple[str, ...]) -> str | None:
-    value = request.query_params.get(name) or None
+    value = request.query_params.get(name)
+    if value == "":
+        raise _empty(name, choices[0])
     if value is not None and value not in choices:
         raise InvalidInput(f"{name} must be one of {', '.join(choices)}; got {value!r}", field=name)
     return value

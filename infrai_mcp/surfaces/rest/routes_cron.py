@@ -16,6 +16,7 @@ from infrai_mcp.models import CronCreate, CronUpdate, task_field
 from infrai_mcp.surfaces.rest.bodies import CronBatchBody
 from infrai_mcp.surfaces.rest.common import (
     JSON,
+    action_body,
     backend,
     batch_items,
     drop,
@@ -77,7 +78,7 @@ def cron_body(data: JSON) -> JSON:
 
 async def _ignore_body(request: Request) -> None:
     """Read and validate the body of an action route; ids in it are the path's, so ignored."""
-    await read_json(request)
+    await action_body(request, ID_EXTRA)
 
 
 @registry.op("POST", *paths("/create"), "/v1/scheduling/cron", summary="Create a cron job (or a one-shot with run_at)",

@@ -184,23 +184,28 @@ def job_view(
     else:
         rid, state, at, schedule_id = record.cron_id, _CRON_STATE[record.status], record.next_run_at, record.cron_id
         completed = discarded = cancelled = None
+    # The seed's job_id is an integer (29180): the job's number. ``id`` stays the string id that
+    # GET/DELETE /api/jobs/{id} and every other route take (docs/REST.md).
+    number: int | str = record.number if record.number is not None else rid
     return {
         "id": rid, "idempotency_key": idempotency_key, "inserted_at": _iso(record.created_at),
         "name": record.name, "description": description, "user_id": project, "schedule_id": schedule_id,
-        "job_id": rid,
+        "job_id": number,
         "job": {"attempted_at": _iso(run.started_at if run else None), "cancelled_at": _iso(cancelled),
                 "completed_at": _iso(completed),
-                "discarded_at": _iso(discarded), "has_confict": False, "id": rid,
+                "discarded_at": _iso(discarded), "has_confict": False, "id": number,
                 "inserted_at": _iso(record.created_at), "scheduled_at": _iso(at), "state": state},
         "args": args,
     }
 
 
+# An integer from this server; a server without job numbers answers the string id.
+NUMBER = {"type": ["integer", "string"], "description": "The job's number (seed 003's job_id)."}
 JOB_SCHEMA = obj({
     "id": STR, "idempotency_key": nullable(STR), "inserted_at": STR, "name": nullable(STR),
-    "description": nullable(STR), "user_id": STR, "schedule_id": nullable(STR), "job_id": STR,
+    "description": nullable(STR), "user_id": STR, "schedule_id": nullable(STR), "job_id": NUMBER,
     "job": obj({"attempted_at": nullable(STR), "cancelled_at": nullable(STR), "completed_at": nullable(STR),
-                "discarded_at": nullable(STR), "has_confict": {"type": "boolean"}, "id": STR,
+                "discarded_at": nullable(STR), "has_confict": {"type": "boolean"}, "id": NUMBER,
                 "inserted_at": STR, "scheduled_at": nullable(STR), "state": STR}),
     "args": {"type": "object"},
 })
@@ -217,8 +222,9 @@ async def job_create(request: Request) -> JSONResponse:
         record: Task | CronJob = await (b.cron_create(req) if isinstance(req, CronCreate) else b.task_schedule(req))
     except InvalidInput as exc:  # e.g. a past scheduled_at, found by the engine as a past run_at
         raise seed_names(exc, job) from None
-    # args echo the request as the seed's example does (method lower-case, empty headers as {}).
-    args: JSON = {"body": job.body, "headers": job.headers or {}, "method": job.method.lower(), "url": job.url}
+    # args echo the request as the seed's example does (method lower-case, empty headers as {}),
+    # with credential headers masked as every read shows them.
+    args: JSON = {"body": job.body, "headers": record.headers or {}, "method": job.method.lower(), "url": job.url}
     args.update({k: data[k] for k in ("query", "schedule_in", "scheduled_at", "repeat_every", "cron",
                                       "callback_url", "webhook_url")
                  if data.get(k) is not None})

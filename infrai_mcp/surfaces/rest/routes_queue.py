@@ -12,7 +12,18 @@ from starlette.responses import JSONResponse
 from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.models import MessageIn, QueueCreate, QueueUpdate, RedriveRequest, SubscriptionCreate
 from infrai_mcp.surfaces.rest.bodies import AckBody, ConsumeBody, NackBody, PublishBatchBody, PublishBody
-from infrai_mcp.surfaces.rest.common import JSON, backend, drop, dump, ok, page_args, parse, read_json, take_alias
+from infrai_mcp.surfaces.rest.common import (
+    JSON,
+    action_body,
+    backend,
+    drop,
+    dump,
+    ok,
+    page_args,
+    parse,
+    read_json,
+    take_alias,
+)
 from infrai_mcp.surfaces.rest.spec import BOOL, PAGE_QUERY, STR, Registry, obj, page_of, ref
 from infrai_mcp.surfaces.rest.views import deleted_view, page_view, view, views
 
@@ -62,14 +73,14 @@ async def queue_update(request: Request) -> JSONResponse:
 @registry.op("DELETE", f"{Q}/delete/{{queue}}", summary="Delete a queue (409 while it is another queue's DLQ)",
              body_extra=QUEUE_EXTRA, response=obj({"queue": STR, "id": STR, "deleted": BOOL}))
 async def queue_delete(request: Request) -> JSONResponse:
-    await read_json(request)
+    await action_body(request, QUEUE_EXTRA)
     return ok(deleted_view(await backend(request).queue_delete(_queue(request)), "queue"))
 
 
 @registry.op("POST", f"{Q}/purge/{{queue}}", summary="Delete every message of a queue", body_extra=QUEUE_EXTRA,
              response=ref("Purged"))
 async def queue_purge(request: Request) -> JSONResponse:
-    await read_json(request)
+    await action_body(request, QUEUE_EXTRA)
     return ok(dump(await backend(request).queue_purge(_queue(request))))
 
 

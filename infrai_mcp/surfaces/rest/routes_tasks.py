@@ -12,7 +12,17 @@ from starlette.responses import JSONResponse
 
 from infrai_mcp.models import TaskCreate, WebhookSend
 from infrai_mcp.surfaces.rest.bodies import TaskBatchBody
-from infrai_mcp.surfaces.rest.common import backend, batch_items, dump, ok, page_args, parse, query_choice, read_json
+from infrai_mcp.surfaces.rest.common import (
+    action_body,
+    backend,
+    batch_items,
+    dump,
+    ok,
+    page_args,
+    parse,
+    query_choice,
+    read_json,
+)
 from infrai_mcp.surfaces.rest.routes_cron import CRON_BODY_EXTRA, target_body
 from infrai_mcp.surfaces.rest.spec import PAGE_QUERY, STR, Param, Registry, obj, page_of, ref
 from infrai_mcp.surfaces.rest.views import page_view, view, views
@@ -57,7 +67,7 @@ async def task_list(request: Request) -> JSONResponse:
 @registry.op("POST", "/v1/scheduling/task/cancel/{id}", summary="Cancel a scheduled task (extension)",
              response=ref("Task"))
 async def task_cancel(request: Request) -> JSONResponse:
-    await read_json(request)
+    await action_body(request, {})
     return ok(view(await backend(request).task_cancel(request.path_params["id"])))
 
 

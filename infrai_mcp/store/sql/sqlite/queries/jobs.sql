@@ -7,12 +7,12 @@ INSERT INTO jobs (id, project, kind, agent_id, name, schedule_type, schedule, ti
     delay_seconds, callback_type, callback_id, url, method, headers, payload, retries,
     timeout_seconds, secret, on_failure_webhook, overlap_policy, misfire_policy, max_runs,
     run_count, status, retention_days, idempotency_key, next_run_at, plan_at, created_at, updated_at,
-    result_url, events_url)
+    result_url, events_url, seq)
 VALUES (:id, :project, :kind, :agent_id, :name, :schedule_type, :schedule, :timezone, :run_at,
     :delay_seconds, :callback_type, :callback_id, :url, :method, :headers, :payload, :retries,
     :timeout_seconds, :secret, :on_failure_webhook, :overlap_policy, :misfire_policy, :max_runs,
     0, :status, :retention_days, :idempotency_key, :next_run_at, :next_run_at, :created_at, :updated_at,
-    :result_url, :events_url);
+    :result_url, :events_url, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs));
 
 -- name: job_by_idempotency
 SELECT * FROM jobs WHERE project = :project AND kind = :kind AND idempotency_key = :key;
