@@ -38,7 +38,7 @@ async def main() -> None:
         waited = time.monotonic() - started
         print(f"woken after {waited:.1f} s: {envelope['payload']} (schedule {envelope['schedule_id']})")
         assert envelope["payload"]["ticket"] == "OPS-42" and envelope["schedule_id"] == sched["id"]
-        await call(client, "queue_ack", queue="agent-inbox", receipt=message["receipt"])
+        await call(client, "queue_ack", queue="agent-inbox", receipts=[message["receipt"]])
 
         for _ in range(50):
             done = await call(client, "schedule_get", schedule_id=sched["id"], agent_id="ops-bot")

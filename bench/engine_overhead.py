@@ -98,10 +98,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tasks", type=int, default=10_000)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--loop", choices=("asyncio", "uvloop", "both"), default="asyncio",
+                    help="event loop; both: one run on each, alternating, --rounds times")
+    ap.add_argument("--rounds", type=int, default=1)
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     tune_gc()  # as `infrai-mcp serve` does
-    asyncio.run(run(args.tasks, args.profile))
+    loops = ("asyncio", "uvloop") if args.loop == "both" else (args.loop,)
+    for _ in range(args.rounds):
+        for loop in loops:
+            CALLS[0] = 0
+            print(f"[{loop}] ", end="", flush=True)
+            factory = None
+            if loop == "uvloop":
+                import uvloop
+
+                factory = uvloop.new_event_loop
+            with asyncio.Runner(loop_factory=factory) as runner:
+                runner.run(run(args.tasks, args.profile))
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ def test_cron_create_needs_schedule_or_run_at() -> None:
     ("field", "value", "expect"),
     [
         ("url", "ftp://example.com", "http:// or https://"),
-        ("retries", 11, "less than or equal to 10"),
-        ("timeout_seconds", 0, "greater than or equal to 1"),
+        ("retries", 11, "must be at most 10"),
+        ("timeout_seconds", 0, "must be at least 1"),
         ("method", "TRACE", "GET"),
         ("headers", {"Bad Header": "x"}, "not a valid HTTP token"),
         ("headers", {"X-A": "a\r\nInjected: 1"}, "single-line"),

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from infrai_mcp.core.errors import NUL_REFUSED, InvalidInput, PayloadTooLarge
+from infrai_mcp.models.wording import in_words
 
 T = TypeVar("T")
 
@@ -125,12 +126,22 @@ def refuse_nul(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
     """Every text field of every request refuses NUL, on every store: PostgreSQL cannot store it
     in text, and SQLite would. JSON payloads (fields typed ``Any``) may carry it: they are
     stored as JSON text, where it is the escape ``\\u0000``."""
-    name = info.field_name
-    if name is not None and model.model_fields[name].annotation is Any:
+    if isinstance(value, str):  # the common case first: one C-level scan
+        if "\x00" in value:
+            raise ValueError(NUL_REFUSED)
         return value
-    if has_nul(value):
+    if not isinstance(value, dict | list | tuple):
+        return value  # numbers, booleans, None, times, nested models (they check themselves)
+    key = (model, info.field_name or "")
+    skip = _JSON_FIELDS.get(key)
+    if skip is None:
+        skip = _JSON_FIELDS[key] = model.model_fields[key[1]].annotation is Any if key[1] else False
+    if not skip and has_nul(value):
         raise ValueError(NUL_REFUSED)
     return value
+
+
+_JSON_FIELDS: dict[tuple[type[BaseModel], str], bool] = {}  # (model, field) -> typed Any (a JSON payload)
 
 
 class Model(BaseModel):
@@ -269,13 +280,13 @@ def invalid_from_validation(
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
         field = f"{prefix}{loc}" if loc else prefix.rstrip(".") or None
         first_field = first_field or field
-        msg = str(err.get("msg", "is invalid"))
-        msg = msg.removeprefix("Value error, ")
         kind = str(err.get("type", ""))
         if kind == "extra_forbidden":
             msg = "unknown field" + (f" (accepted: {', '.join(accepted)})" if accepted else "")
-        elif kind.startswith(("datetime_", "date_")):
-            msg += "; give an ISO 8601 time with an offset, e.g. 2026-12-01T09:00:00Z"
+        elif kind == "missing":
+            msg = "is required"
+        else:
+            msg = in_words(err)
         if "bytes of JSON" in msg:
             too_large = True
         parts.append(f"{field}: {msg}" if field else msg)

@@ -54,9 +54,11 @@ class _Opened:
         return await op(await self.backend())
 
     async def aclose(self) -> None:
-        stack, self._stack, self._backend = self._stack, None, None
-        if stack is not None:
+        stack, self._stack = self._stack, None
+        if stack is not None:  # a backend given to the client stays (its owner closes it)
+            self._backend = None
             await stack.aclose()
+        self._lock = asyncio.Lock()  # the sync client reopens on a new loop
 
 
 def _activation(settings: Settings, description: str) -> JSON:

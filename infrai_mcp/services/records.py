@@ -12,6 +12,7 @@ from typing import Any
 from infrai_mcp.models.common import mask_headers, stored_json
 from infrai_mcp.models.jobs import Attempt, CronJob, Run, Task
 from infrai_mcp.models.schedules import Execution, ExecutionStatus, Schedule
+from infrai_mcp.services.queue_records import trusted
 from infrai_mcp.store.jobs import Row
 from infrai_mcp.when.cron import CronError
 from infrai_mcp.when.describe import describe_cron
@@ -51,12 +52,14 @@ def _queue(row: Row) -> str | None:
     return row["callback_id"] if row["callback_type"] == "queue" else None
 
 
+# Job records are built from store rows, which only validated writes made: ``trusted`` skips
+# re-validating them (a batch create answers 1,000 records at once). Fields go in the model's
+# order: the serializer writes them in the order of the instance's dict.
 def cron_record(row: Row, warnings: list[str] | None = None) -> CronJob:
-    return CronJob(
+    return trusted(CronJob, dict(
         cron_id=row["id"], name=row["name"] or "", schedule=row["schedule"], run_at=dt(row["run_at"]),
         timezone=row["timezone"], description=_describe(row["schedule"]), url=row["url"], queue=_queue(row),
-        method=row["method"], warnings=warnings or [], number=row.get("seq"),
-        headers=_headers(row), payload=stored_json(row["payload"]), retries=row["retries"],
+        method=row["method"], headers=_headers(row), payload=stored_json(row["payload"]), retries=row["retries"],
         timeout_seconds=row["timeout_seconds"], overlap_policy=row["overlap_policy"],
         misfire_policy=row["misfire_policy"], max_runs=row["max_runs"], run_count=row["run_count"],
         on_failure_webhook=row["on_failure_webhook"], result_url=row.get("result_url"),
@@ -64,19 +67,21 @@ def cron_record(row: Row, warnings: list[str] | None = None) -> CronJob:
         enabled=row["status"] == "active", status=row["status"], retention_days=row["retention_days"],
         next_run_at=dt(row["next_run_at"]), last_run_at=dt(row["last_run_at"]),
         created_at=dt_req(row["created_at"]), updated_at=dt_req(row["updated_at"]),
-    )
+        warnings=warnings or [], number=row.get("seq"),
+    ))
 
 
 def task_record(row: Row, warnings: list[str] | None = None) -> Task:
-    return Task(
+    return trusted(Task, dict(
         task_id=row["id"], name=row["name"], url=row["url"], queue=_queue(row), method=row["method"],
-        warnings=warnings or [], number=row.get("seq"), headers=_headers(row),
+        headers=_headers(row),
         payload=stored_json(row["payload"]), retries=row["retries"], timeout_seconds=row["timeout_seconds"],
         on_failure_webhook=row["on_failure_webhook"], result_url=row.get("result_url"),
         events_url=row.get("events_url"), has_secret=bool(row["secret"]),
         run_at=dt_req(row["run_at"]), state=row["status"], run_id=row["last_run_id"],
         created_at=dt_req(row["created_at"]), updated_at=dt_req(row["updated_at"]),
-    )
+        warnings=warnings or [], number=row.get("seq"),
+    ))
 
 
 def attempt_record(row: Row) -> Attempt:

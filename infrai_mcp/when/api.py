@@ -116,7 +116,7 @@ def parse_when(text: str, *, now: datetime | None = None, timezone: str | None =
 
 
 _UNSCHEDULABLE = [
-    (re.compile(r"农历|阴历|旧历|\blunar\b|\bchinese calendar\b"),
+    (re.compile(r"农历|阴历|旧历|春节|中秋|端午|元宵|七夕|重阳|除夕|腊八|\blunar\b|\bchinese (?:calendar|new year)\b"),
      "lunar calendar dates move against the Gregorian calendar every year and are not supported; give the "
      "Gregorian date for each year, e.g. 'on 2027-09-15 at 9am' / '2027年9月15日上午9点'"),
     (re.compile(r"\b(?:sun ?rise|sun ?set|sun ?up|sun ?down|dawn|dusk|twilight|daybreak|nightfall)\b"

@@ -133,8 +133,20 @@ def iter_fires(expr: str, timezone: str, after: datetime) -> Iterator[datetime]:
 
 
 def next_fire(expr: str, timezone: str, after: datetime) -> datetime:
-    """The first fire instant (UTC) strictly after ``after``."""
-    return next(iter_fires(expr, timezone, after))
+    """The first fire instant (UTC) strictly after ``after``.
+
+    Fires fall on whole minutes (whole seconds for 6-field crons), so "strictly after
+    ``after``" and "strictly after the minute (second) it is in" are the same fire: anchoring
+    on it lets a batch of creates with one schedule share one computation (~50 us each)."""
+    if after.tzinfo is None:
+        raise ValueError("after must be timezone-aware")
+    step = 1 if len(expr.split()) == 6 else 60
+    return _next_fire_at(expr, timezone, int(after.timestamp()) // step * step)
+
+
+@lru_cache(maxsize=4096)
+def _next_fire_at(expr: str, timezone: str, anchor: int) -> datetime:
+    return next(iter_fires(expr, timezone, datetime.fromtimestamp(anchor, UTC)))
 
 
 def next_fires(expr: str, timezone: str, after: datetime, n: int) -> list[datetime]:

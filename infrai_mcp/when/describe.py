@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 
 from infrai_mcp.when.cron import explain, normalize_cron
 from infrai_mcp.when.model import When
+from infrai_mcp.when.pieces import field as canonical_field
 from infrai_mcp.when.text import ordinal, spans
 from infrai_mcp.when.vocab import DAY_NAMES, MONTH_NAMES, MONTHS, WEEKDAYS
 from infrai_mcp.when.zones import local_now
@@ -101,12 +103,20 @@ def _months(months: list[int]) -> str:
     return _join(_runs(months, lambda m: MONTH_NAMES[m - 1]))
 
 
+def _full(field: str, lo: int, hi: int) -> str:
+    """A list or range in its canonical form: ``1,1-12`` (months) is ``*``, ``0-0`` is ``0``."""
+    values = _expand(field, lo, hi)
+    return field if values is None else canonical_field(set(values), lo, hi)
+
+
+@lru_cache(maxsize=4096)
 def describe_cron(expr: str) -> str:
     cron = normalize_cron(expr)
     fields = cron.split(" ")
     sec = fields[0] if len(fields) == 6 else "0"
     m, h, dom, mon, dow = fields[-5:]
-    text = _describe_fields(sec, m, h, dom, mon, dow)
+    # Day of the month and weekday stay as written: "1-31" with a weekday is cron's "either".
+    text = _describe_fields(_full(sec, 0, 59), _full(m, 0, 59), _full(h, 0, 23), dom, _full(mon, 1, 12), dow)
     return text if text else explain(cron)
 
 

@@ -18,6 +18,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from infrai_mcp.when.clock import extract_times
+from infrai_mcp.when.cron import next_fire
 from infrai_mcp.when.excluding import ExclusionWords
 from infrai_mcp.when.kinds import CalendarRule, CronRule, Exclusions, IntervalRule, Recurrence, Rule, RuleError
 from infrai_mcp.when.model import When
@@ -32,7 +33,7 @@ _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 
 _TERM = r"(?:(?:-?\d+(?:\.\d+)?|an?) ?)?(?:second|minute|hour|day|week)s?(?: and a half)?\b"
 _PERIOD = re.compile(rf"^(?:every|each) (?P<dur>{_TERM}(?:(?:,? and|,)? (?=[-\d]|an? ){_TERM})*) ?(?P<rest>.*)$")
 _TERM_RE = re.compile(r"(?P<n>-?\d+(?:\.\d+)?|an?)? ?(?P<unit>second|minute|hour|day|week)s?(?P<half> and a half)?")
-_START = re.compile(r"\b(?:starting|beginning|commencing|effective)(?: from)? (?P<when>.+)$")
+_START = re.compile(r"\b(?:starting|beginning|commencing|effective)(?: from| on)? (?P<when>.+)$")
 _WEEKS = re.compile(r"\b(?:every|each) (?:(?P<n>\d+) weeks?(?: on)?|(?P<o>other|2nd) "
                     rf"(?=(?:{WEEKDAY_RE}|weekday|weekend)s?\b(?! (?:of|in) )))")
 _MONTHS_YEARS = re.compile(r"\b(?:every|each) (?P<n>[2-9]|[1-9]\d) (?P<unit>month|year)s?\b")
@@ -71,10 +72,19 @@ def _rule(s: str, now: datetime, zone: str) -> Rule:
         rules = [r for c in to_crons(rest) for r in (to_rrules(c, months=n) if unit == "month" else
                                                       to_rrules(c, years=n))]
         return _calendar(rules, now, zone, start, phase=True)
+    s, start = _take_start(s, now, zone, date_only=True, strict=False)
     crons = [c for part in _parts(s) for c in to_crons(part)]
-    if len(crons) == 1 and not _calendar_only(crons[0]):
+    if len(crons) == 1 and not _calendar_only(crons[0]) and not _starts_later(crons[0], start, now, zone):
         return CronRule.of(crons[0])
-    return _calendar([r for c in dict.fromkeys(crons) for r in to_rrules(c)], now, zone, None, phase=False)
+    return _calendar([r for c in dict.fromkeys(crons) for r in to_rrules(c)], now, zone, start, phase=False)
+
+
+def _starts_later(cron: str, start: datetime | None, now: datetime, zone: str) -> bool:
+    """A start ("starting next Monday") that holds back the cron's next fire needs a calendar rule."""
+    if start is None:
+        return False
+    first = local_now(next_fire(cron, zone, now), zone).replace(tzinfo=None)
+    return first < start
 
 
 def _calendar_only(cron: str) -> bool:
@@ -112,7 +122,7 @@ def _period(m: re.Match[str], now: datetime, zone: str) -> Rule | None:
     times, part, left = extract_times(rest)
     if re.sub(r"\b(?:at|and)\b", " ", left).strip():
         return None
-    if secs in (86400, 604800) and start is None:
+    if start is None and (secs == 86400 or re.fullmatch(r"(?:an? |1 )?week", said)):
         return None  # "every day at 9", "every week": one cron
     return _every_days(secs // 86400, [(c.hour, c.minute, c.second) for c in (t.with_part(part) for t in times)],
                        now, zone, start)
@@ -171,7 +181,8 @@ def _calendar(rules: list[str], now: datetime, zone: str, start: datetime | None
         raise err(str(exc).split(". Accepted examples")[0]) from None
 
 
-def _take_start(s: str, now: datetime, zone: str, *, date_only: bool = False) -> tuple[str, datetime | None]:
+def _take_start(s: str, now: datetime, zone: str, *, date_only: bool = False,
+                strict: bool = True) -> tuple[str, datetime | None]:
     """ "starting <date/time>" → (the rest, the local wall time it names). With ``date_only`` the
     start is a day (its 00:00) and a clock time after it stays with the rule ("every other Monday
     starting December 7 at 9am")."""
@@ -194,22 +205,50 @@ def _take_start(s: str, now: datetime, zone: str, *, date_only: bool = False) ->
             continue
         rest = s[: m.start()] + " " + " ".join(words[k:])
         return rest.strip(), local_now(at, zone).replace(tzinfo=None)
+    if not strict:
+        return s, None  # "every 4 hours starting at 1am": the cron reader's
     raise err(f"could not read '{m.group('when')}' as a start date or time, e.g. 'starting tomorrow at 9am'")
 
 
 def _parts(s: str) -> list[str]:
-    """ "every Monday at 9am and every Friday at 5pm" → its parts, each with its own days and time."""
-    chunks = re.split(r"\band\b|\bplus\b|;", s)
+    """ "every Monday at 9am and every Friday at 5pm", "weekdays at 9am, weekends at 10am" → its parts,
+    each with its own days and time."""
+    s = _split_lists(s)
+    chunks = [c.strip() for c in re.split(r"\band\b|\bplus\b|;", s) if c.strip()]
     if len([c for c in chunks if _TIME_WORD.search(c) and _DAY_WORD.search(c)]) < 2:
         return [s]
     parts: list[str] = []
+    pending: list[str] = []
     for chunk in chunks:
-        if parts and not (_TIME_WORD.search(chunk) and _DAY_WORD.search(chunk)) and not (
-                _DAY_WORD.search(chunk) and _TIME_WORD.search(parts[-1]) and not _DAY_WORD.search(parts[-1])):
-            parts[-1] += " and " + chunk
+        timed, dayed = bool(_TIME_WORD.search(chunk)), bool(_DAY_WORD.search(chunk))
+        if timed and dayed:
+            parts.append(" and ".join([*pending, chunk]))
+            pending = []
+        elif dayed or not parts:
+            pending.append(chunk)  # "tuesdays and thursdays at 10am": days waiting for their time
         else:
-            parts.append(chunk)
-    return [p.strip() for p in parts if p.strip()]
+            parts[-1] += " and " + chunk  # "every monday at 9am and 5pm"
+    if pending:
+        if not parts:
+            return [s]
+        parts[-1] += " and " + " and ".join(pending)
+    return parts
+
+
+_TIME_END = re.compile(r"(?:\d{1,2}(?::\d{2})? ?(?:am|pm)|\b\d{1,2}:\d{2}|\bat \d{1,2}|\bnoon|\bmidnight)\b"
+                       rf"(?= (?:on |every |each )?{DAYSET}\b)")
+
+
+def _split_lists(s: str) -> str:
+    """A list written with commas ("thursdays at 10am, saturdays at noon" lost its comma when normalised):
+    a time that follows days and precedes other days ends a part."""
+    out, last = [], 0
+    for m in _TIME_END.finditer(s):
+        segment = re.split(r"\band\b|\bplus\b|;", s[:m.start()])[-1]
+        if _DAY_WORD.search(segment):
+            out.append(s[last:m.end()] + " and")
+            last = m.end()
+    return "".join(out) + s[last:]
 
 
 __all__ = ["recurring"]

@@ -23,7 +23,8 @@ _ORD = r"(?:(?:\d(?:st|nd|rd|th)|next) (?:to )?last|penultimate|last|\d{1,2}(?:s
 _WHAT = rf"(?:(?:{WEEKDAY_RE})s?|weekdays?|day)"
 _ITEM = rf"{_ORD}(?:(?:,| and| or| &)? {_ORD})* {_WHAT}"
 _ITEMS = rf"(?:the )?{_ITEM}(?:(?:,| and| &)? (?:the )?{_ITEM})*"
-_CONTEXT = (r"(?: (?:of|in) (?:the |every |each |a )?(?:(?P<month>calendar month|month)|(?P<quarter>quarter)"
+_CONTEXT = (r"(?: (?:of|in) (?:the |every |each |a )?"
+            r"(?:(?P<month>calendar month|month)|(?P<quarter>quarter)|(?P<year>year)"
             rf"|(?P<names>(?:{MONTH_RE})(?:(?:,| and| &)? (?:{MONTH_RE}))*)))")
 _RE = re.compile(rf"\b(?P<every>(?:(?:every|each|on) )*)(?P<items>{_ITEMS})(?P<ctx>{_CONTEXT})?")
 _MONTHLY = re.compile(r"\b(?:every|each) (?:\d+ )?months?\b|\bmonthly\b|\bquarterly\b|\bevery quarter\b")
@@ -52,7 +53,9 @@ def month_positions(s: str) -> tuple[Positions | None, str]:
     if not m:
         return None, s
     every = "every" in m.group("every") or "each" in m.group("every")
-    if not m.group("ctx") and not _MONTHLY.search(s[: m.start()] + s[m.end():]) and not (
+    listed = len(re.findall(_ORD, m.group("items"))) > 1  # "the 1st and 3rd monday"
+    yearly = re.search(r"\b(?:every|each) year\b|\byearly\b|\bannually\b", s)
+    if not m.group("ctx") and not _MONTHLY.search(s[: m.start()] + s[m.end():]) and not yearly and not listed and not (
             every and not re.fullmatch(r"2nd \S+", m.group("items"))):
         return None, s  # "every 2nd tuesday" is every other week; "the last friday" alone is one date
     doms: list[str] = []
@@ -79,8 +82,11 @@ def month_positions(s: str) -> tuple[Positions | None, str]:
     if doms and dows:
         raise err(f"'{m.group('items')}' mixes days of the month and weekdays; create one schedule for each")
     months: tuple[int, ...] = ()
-    if m.group("quarter"):
+    quarterly = re.search(r"\bquarterly\b|\bevery quarter\b|\bevery 3 months\b", s)
+    if m.group("quarter") or (quarterly and not m.group("ctx")):
         months = (3, 6, 9, 12) if last_only else (1, 4, 7, 10)
+    elif m.group("year") or (yearly and not m.group("ctx") and doms):
+        months = (12,) if last_only else (1,)
     elif m.group("names"):
         months = tuple(sorted({MONTHS[w] for w in re.findall(MONTH_RE, m.group("names"))}))
     return Positions(tuple(dict.fromkeys(doms)), tuple(dict.fromkeys(dows)), months), cut(s, m)

@@ -38,6 +38,7 @@ MARKERS = re.compile(
     r"|\b" + WEEKDAY_RE + r" (?:through|to|until|till|-) " + WEEKDAY_RE + r"\b"
     r"|\b" + WEEKDAY_RE + r" and " + WEEKDAY_RE + r"\b"
     r"|\b(?:day|weekdays?|" + WEEKDAY_RE + r"s?) of (?:the |every |each )?(?:month|quarter)\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)(?:,? (?:and|&) | )(?:the )?(?:\d(?:st|nd|rd|th)|last) (?:" + WEEKDAY_RE + r")s?\b"
     r"|\b(?:day|weekdays?|" + WEEKDAY_RE + r"s?) (?:of|in) " + MONTH_RE + r"(?:,? (?:and )?" + MONTH_RE + r")+\b"
 )
 
@@ -124,6 +125,10 @@ def to_crons(s: str) -> list[str]:
         start, clocks = clocks[0], []  # "every 4 hours starting at 1am"
     if pos:
         months |= set(pos.months)
+        if pos.months and unit == "month" and n == 3:
+            unit, n = None, 1.0  # "quarterly on the last day": the quarter's months are said
+        if pos.months and unit == "year":
+            unit = None
     days_f = _days_fields(pos, dows, doms, unit)
     if window and (window[0] % 60 or window[1] % 60 or unit == "minute" or window[1] > 24 * 60):
         if doms and dows:

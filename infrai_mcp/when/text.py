@@ -63,7 +63,11 @@ def _num_words(s: str) -> str:
     s = re.sub(r"\bthe second\b(?!s)", "the 2nd", s)
     s = re.sub(rf"\bsecond(?= (?:to )?last\b| (?:{WEEKDAY_RE})s?\b| (?:business |working |work )?(?:week)?days?\b)",
                "2nd", s)
-    s = re.sub(r"\b(every|each) (?:second|other) (minute|hour|day|week|month|year)", r"\1 2 \2s", s)
+    s = re.sub(r"\b(?:on |every |each )?alternate\b", "every other", s)  # "on alternate mondays"
+    s = re.sub(r"\bonce (?:a|an|per|every) (week|month|year)\b", r"every \1", s)
+    s = re.sub(r"\btwice (?:a|per|every) month\b", lambda m: "every month" if re.search(r"\d(?:st|nd|rd|th)\b", s)
+               else "on the 1st and 15th of every month", s)
+    s = re.sub(r"\b(every|each) (?:second|other) (minute|hour|day|week|month|year)s?\b", r"\1 2 \2s", s)
     s = re.sub(r"\b(every|each) (\d+)(?:st|nd|rd|th) (minute|hour|day|week|month|year)s?\b", r"\1 \2 \3s", s)
     s = re.sub(r"\ba couple(?: of)? (?=seconds?|minutes?|hours?|days?|weeks?)", "2 ", s)
     return s
@@ -187,11 +191,26 @@ def _cn_time_range(m: re.Match[str]) -> str:
 
 
 _CN_NOT = r"(?:除了?|不含|不包括|跳过|避开)"
-_CN_HOLIDAY = r"(?:法定)?(?:节假日|节日|假日|公共假期)"
-_CN_EXCEPT_HOLIDAYS = re.compile(rf"[(（]?\s*{_CN_NOT}\s*{_CN_HOLIDAY}\s*(?:除外)?\s*[)）]?"
-                                 rf"|[(（]?\s*{_CN_HOLIDAY}\s*(?:除外|不执行|跳过|休息)\s*[)）]?")
-_CN_EXCEPT_CHRISTMAS = re.compile(rf"[(（]?\s*{_CN_NOT}\s*圣诞节?\s*(?:除外)?\s*[)）]?"
-                                  r"|[(（]?\s*圣诞节?\s*除外\s*[)）]?")
+_CN_COUNTRIES = {"中国": "china", "美国": "us", "德国": "germany", "日本": "japan", "英国": "uk", "法国": "france",
+                 "香港": "hong kong", "台湾": "taiwan", "新加坡": "singapore", "韩国": "korea", "澳大利亚": "australia"}
+_CN_EXCLUDABLE = (r"(?:(?:(?:" + "|".join(_CN_COUNTRIES) + r")的?)?(?:法定)?(?:节假日|节日|假日|公共假期)"
+                  r"|圣诞节?|周末|週末)")
+_CN_LIST = rf"{_CN_EXCLUDABLE}(?:\s*[和及与、,]\s*{_CN_EXCLUDABLE})*"
+_CN_EXCEPT = re.compile(rf"[(（]?\s*(?:{_CN_NOT}\s*(?P<a>{_CN_LIST})\s*(?:除外|之?外)?|(?P<b>{_CN_LIST})\s*"
+                        r"(?:除外|不执行|跳过|休息))\s*[)）]?")
+
+
+def _cn_except(m: re.Match[str]) -> str:
+    words = []
+    for item in re.findall(_CN_EXCLUDABLE, m.group("a") or m.group("b")):
+        if item.startswith("圣诞"):
+            words.append("christmas")
+        elif item in ("周末", "週末"):
+            words.append("weekends")
+        else:
+            country = next((en for cn, en in _CN_COUNTRIES.items() if item.startswith(cn)), None)
+            words.append("holidays" + (f" in {country}" if country else ""))
+    return " except " + " and ".join(words) + " "
 
 
 def _from_last(m: re.Match[str]) -> str:
@@ -207,8 +226,8 @@ def chinese(s: str) -> str:
     s = re.sub(r"每隔\s*[一1]?\s*[天日]", " every 2 days ", s)  # 每隔一天: every other day
     s = re.sub(r"每隔\s*[一1]\s*(?=个?(?:周|星期|礼拜|月|小时|钟头|分钟))|隔(?=周)|双(?=周)", "每两", s)
     s = s.replace("每隔", "每")
-    s = _CN_EXCEPT_HOLIDAYS.sub(" except holidays ", s)
-    s = _CN_EXCEPT_CHRISTMAS.sub(" except christmas ", s)
+    s = _CN_EXCEPT.sub(_cn_except, s)
+    s = s.replace("元旦", "1月1日").replace("圣诞节", "12月25日").replace("平安夜", "12月24日")
     more = r"(?:[,和及与到至]?[一二三四五六日天七]|[,和及与到至][1-7])*"
     s = re.sub(r"([下上这本每]个?)?" + _WEEKDAY_CN + "(" + _DAYS_CN + more + ")",
                _weekdays_cn, s)

@@ -247,3 +247,33 @@ async def test_update_run_at_turns_a_recurring_job_into_a_one_shot(idle: Engine)
     assert once.schedule is None and once.run_at == at and once.next_run_at == at
     back = await idle.jobs.cron_update(P, job.cron_id, CronUpdate(schedule="0 10 * * *"))
     assert back.schedule == "0 10 * * *" and back.run_at is None
+
+
+async def test_job_records_equal_validated_ones(idle: Engine) -> None:
+    """Job records are built from store rows without re-validation (records.trusted): they
+    must be indistinguishable from validated ones."""
+    from infrai_mcp.models import CronJob, Task
+
+    job = await idle.jobs.cron_create("p", CronCreate(url="https://example.com/h", schedule="*/5 * * * *",
+                                                      headers={"X-Api-Key": "k", "X-A": "1"}, payload={"a": [1]},
+                                                      secret="whsec_c2VjcmV0c2VjcmV0"))
+    task = await idle.jobs.task_schedule("p", TaskCreate(url="https://example.com/t", delay_seconds=60, name="t"))
+    for fast, model in ((job, CronJob), (await idle.jobs.cron_get("p", job.cron_id), CronJob), (task, Task)):
+        slow = model.model_validate(fast.model_dump())
+        assert fast == slow and fast.model_dump_json() == slow.model_dump_json()
+        assert list(vars(fast)) == list(model.model_fields)  # the order the serializer writes
+    assert job.has_secret and job.headers is not None and job.headers["X-A"] == "1"
+    assert job.description == "Every 5 minutes" and job.next_run_at is not None
+
+
+async def test_next_fire_is_the_same_from_any_instant_of_a_minute(idle: Engine) -> None:
+    """Creates share the next-fire computation per (schedule, zone, minute): the first fire is
+    still strictly after the create, for 5- and 6-field crons, at and between boundaries."""
+    from infrai_mcp.when.cron import iter_fires, next_fire
+
+    base = datetime(2026, 3, 8, 6, 59, tzinfo=UTC)  # 01:59 in New York, before the DST gap
+    for expr in ("* * * * *", "*/7 * * * *", "30 2 * * *", "*/10 * * * * *", "15 3 * * * *"):
+        for seconds in (0, 0.25, 1, 29.999, 59, 59.75, 60, 61.5, 3600):
+            at = base + timedelta(seconds=seconds)
+            assert next_fire(expr, "America/New_York", at) == next(iter_fires(expr, "America/New_York", at)), (
+                expr, seconds)

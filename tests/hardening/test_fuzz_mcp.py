@@ -73,7 +73,7 @@ async def _seed(client: Client) -> dict[str, str]:
     pub = await ok("queue_publish", queue="q", payload={"n": 1})
     hook = await ok("webhook_send", url="https://example.com/w")
     return {"cron_id": cron["id"] if "id" in cron else cron["cron_id"], "task_id": task["task_id"],
-            "schedule_id": sched["id"], "queue": "q", "message_id": pub["message_id"],
+            "schedule_id": sched["id"], "queue": "q", "message_id": pub["items"][0]["message_id"],
             "delivery_id": hook["delivery_id"]}
 
 
@@ -88,7 +88,6 @@ def base_args(tool: str, ids: dict[str, str]) -> dict[str, Any]:
         "schedule_update": {"schedule_id": ids["schedule_id"], "when": "every day at 8"},
         "queue_create": {"name": "fuzzq"},
         "queue_publish": {"queue": "q", "payload": {"a": 1}},
-        "queue_publish_batch": {"queue": "q", "messages": [{"payload": 1}]},
         "queue_consume": {"queue": "q", "wait_seconds": 0},
         "queue_push_subscribe": {"queue": "q", "url": "https://example.com/p"},
         "webhook_send": {"url": "https://example.com/x"},
@@ -126,7 +125,7 @@ TOOLS = [
     "cron_trigger", "run_get", "upcoming", "task_list", "task_get",
     "task_schedule", "task_cancel", "run_list", "schedule_create", "schedule_list", "schedule_get",
     "schedule_update", "schedule_delete", "queue_create", "queue_get", "queue_list", "queue_update",
-    "queue_delete", "queue_purge", "queue_stats", "queue_publish", "queue_publish_batch", "queue_consume",
+    "queue_delete", "queue_purge", "queue_publish", "queue_consume",
     "queue_ack", "queue_nack", "queue_dlq_list", "queue_dlq_redrive", "queue_push_subscribe",
     "webhook_send", "webhook_get", "when_preview",
 ]

@@ -276,8 +276,9 @@ async def test_a_repeated_ack_answers_success_with_acked_false(hostile: Hostile)
     again = body_of(await h.rest.post(f"{Q}/ack", json={"queue": "q", "receipt": msg["receipt"]}))
     assert again["acked"] is False and again["message_id"] == msg["message_id"]
     assert "already acked" in again["reason"]
-    is_error, over_mcp = await h.tool("queue_ack", queue="q", message_id=msg["message_id"])
-    assert not is_error and over_mcp["acked"] is False and "already acked" in over_mcp["reason"]
+    is_error, over_mcp = await h.tool("queue_ack", queue="q", message_ids=[msg["message_id"]])
+    (item,) = over_mcp["items"]
+    assert not is_error and item["acked"] is False and "already acked" in item["reason"]
     # An unknown queue is still an error: there is nothing the ack could have meant.
     error_of(await h.rest.post(f"{Q}/ack", json={"queue": "nope", "receipt": msg["receipt"]}), 404)
 

@@ -86,7 +86,7 @@ async def test_database_full(stack: Stack) -> None:
     assert r.status_code == 503, r.text
     err = r.json()["error"]
     assert err["code"] == "STORE_UNAVAILABLE" and "full" in err["message"]
-    res = await stack.mcp.call_tool("queue_publish_batch", {"queue": "q", "messages": BATCH["messages"]})
+    res = await stack.mcp.call_tool("queue_publish", {"queue": "q", "messages": BATCH["messages"]})
     text = res.content[0].text  # type: ignore[union-attr]
     assert res.is_error and "full" in text and "Traceback" not in text
     with pytest.raises(StoreUnavailable):

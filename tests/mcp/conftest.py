@@ -15,9 +15,10 @@ from mcp_types import CallToolResult
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import Settings
 from infrai_mcp.runtime.engine import Engine
-from infrai_mcp.surfaces.mcp import build_server
+from infrai_mcp.surfaces.mcp import build_server, select_tools
 
 TZ = "America/New_York"
+ALL_TOOLS = {t.name for t in select_tools(Settings())}  # every toolset, read-write
 
 
 def settings_for(home: Path, **kw: Any) -> Settings:

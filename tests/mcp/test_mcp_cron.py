@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from tests.mcp.conftest import TZ, Tools
-from tests.receiver import Receiver
+from tests.receiver import Receiver, Reply
 from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
@@ -141,6 +142,36 @@ async def test_next_fires_respect_max_runs_and_a_used_up_job_stays_completed(too
     fewer = await tools.ok("cron_update", cron_id=job["cron_id"], max_runs=1)
     assert fewer["status"] == "completed" and fewer["next_fires"] == []
     assert len(receiver.received("/two")) in (2, 3)  # the third run may have gone out in between
+
+
+async def test_trigger_waits_for_the_finished_run(tools: Tools, receiver: Receiver) -> None:
+    receiver.program("/slow", [Reply(status=201, body='{"report": "done"}', delay=0.3)])
+    job = await tools.ok("cron_create", name="report", schedule="every day at 6am", url=receiver.url("/slow"))
+    run = await tools.ok("cron_trigger", cron_id=job["cron_id"], wait_seconds=20)
+    assert run["state"] == "succeeded" and run["response_status"] == 201
+    assert run["response_excerpt"] == '{"report": "done"}' and run["trigger"] == "manual"
+    started = await tools.ok("cron_trigger", cron_id=job["cron_id"])  # no wait: answers at once
+    assert started["state"] in ("pending", "running", "succeeded")
+
+
+async def test_max_runs_counts_scheduled_fires_and_replies_say_what_is_left(tools: Tools, receiver: Receiver) -> None:
+    job = await tools.ok("cron_create", name="thrice", schedule="* * * * * *", url=receiver.url("/m"), max_runs=3)
+    assert (job["max_runs"], job["run_count"], job["runs_left"]) == (3, 0, 3)
+    manual = await tools.ok("cron_trigger", cron_id=job["cron_id"], wait_seconds=20)
+    assert manual["state"] == "succeeded"
+
+    async def completed() -> dict[str, Any] | None:
+        got = await tools.ok("cron_get", cron_id=job["cron_id"])
+        return got if got["status"] == "completed" else None
+
+    done = await until(completed, timeout=20, what="job completed after 3 scheduled fires")
+    assert (done["max_runs"], done["run_count"], done["runs_left"]) == (3, 3, 0) and done["next_fires"] == []
+    runs = (await tools.ok("run_list", job_id=job["cron_id"]))["items"]
+    assert sorted(r["trigger"] for r in runs) == ["manual", "schedule", "schedule", "schedule"]
+    (listed,) = (await tools.ok("cron_list", name="thrice"))["items"]
+    assert (listed["max_runs"], listed["run_count"], listed["runs_left"]) == (3, 3, 0)
+    more = await tools.ok("cron_update", cron_id=job["cron_id"], max_runs=5)
+    assert (more["max_runs"], more["runs_left"], more["status"]) == (5, 2, "active")
 
 
 async def test_a_queue_name_instead_of_a_url_publishes_each_fire(tools: Tools) -> None:

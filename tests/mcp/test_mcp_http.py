@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
-from tests.mcp.conftest import TZ, Tools
+from tests.mcp.conftest import ALL_TOOLS, TZ, Tools
 from tests.receiver import Receiver
 
 pytestmark = pytest.mark.slow
@@ -53,7 +53,7 @@ def http_server(tmp_path: Path) -> Iterator[str]:
 @pytest.mark.anyio
 async def test_streamable_http_serves_tools_and_fires(http_server: str, receiver: Receiver) -> None:
     async with Client(http_server, read_timeout_seconds=30) as client:
-        assert len((await client.list_tools()).tools) == 38
+        assert {t.name for t in (await client.list_tools()).tools} == ALL_TOOLS
         tools = Tools(client)
         job = await tools.ok("cron_create", schedule="every weekday at 9am", url=receiver.url("/http"))
         assert job["schedule"] == "0 9 * * 1-5" and job["timezone"] == TZ

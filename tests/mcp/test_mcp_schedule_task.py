@@ -35,7 +35,7 @@ async def test_agent_is_woken_through_its_inbox_queue(tools: Tools) -> None:
     envelope = messages[0]["payload"]
     assert envelope["payload"] == {"note": "check the build"}
     assert envelope["schedule_id"] == s["id"] and envelope["agent_id"] == "a1"
-    await tools.ok("queue_ack", queue="inbox", receipt=messages[0]["receipt"])
+    await tools.ok("queue_ack", queue="inbox", receipts=[messages[0]["receipt"]])
 
     async def completed() -> dict[str, Any] | None:
         # the execution's outcome is written just after the schedule is marked completed

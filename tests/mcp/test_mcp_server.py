@@ -25,14 +25,14 @@ ISSUE_TOOLS = {
     "task": "task_schedule task_list task_get task_cancel",
     "jobs": "upcoming run_list run_get",
     "schedule": "schedule_create schedule_list schedule_get schedule_update schedule_delete",
-    "queue": "queue_create queue_get queue_list queue_update queue_delete queue_purge queue_stats queue_publish "
-    "queue_publish_batch queue_consume queue_ack queue_nack queue_dlq_list queue_dlq_redrive queue_push_subscribe",
+    "queue": "queue_create queue_get queue_list queue_update queue_delete queue_purge queue_publish "
+    "queue_consume queue_ack queue_nack queue_dlq_list queue_dlq_redrive queue_push_subscribe",
     "webhook": "webhook_send webhook_get",
     "time": "when_preview",
 }
 READ_ONLY = {
     "cron_list", "cron_get", "task_list", "task_get", "upcoming", "run_list", "run_get", "schedule_list",
-    "schedule_get", "queue_get", "queue_list", "queue_stats", "queue_dlq_list", "webhook_get", "when_preview",
+    "schedule_get", "queue_get", "queue_list", "queue_dlq_list", "webhook_get", "when_preview",
 }
 
 
@@ -152,16 +152,16 @@ ID_TOOLS = [
     ("task_get", {"task_id": "tk_nope"}, "task_list"),
     ("schedule_update", {"schedule_id": "sch_nope", "name": "x"}, "schedule_list"),
     ("queue_get", {"queue": "nope"}, "queue_list"),
-    ("queue_update", {"queue": "nope", "max_retries": 1}, "queue_list"),
+    ("queue_update", {"queue": "nope", "max_receives": 1}, "queue_list"),
     ("queue_purge", {"queue": "nope"}, "queue_list"),
     ("queue_consume", {"queue": "nope"}, "queue_list"),
-    ("queue_ack", {"queue": "nope", "message_id": "msg_nope"}, "queue_list"),
+    ("queue_ack", {"queue": "nope", "message_ids": ["msg_nope"]}, "queue_list"),
     ("queue_nack", {"queue": "nope", "message_id": "msg_nope"}, "queue_list"),
     ("queue_dlq_list", {"queue": "nope"}, "queue_list"),
     ("queue_dlq_redrive", {"queue": "nope"}, "queue_list"),
     ("queue_push_subscribe", {"queue": "nope", "url": "http://127.0.0.1:9/x"}, "queue_list"),
 ]
-# queue_publish and queue_publish_batch create an unknown queue (docs/QUEUES.md): tests/queues.
+# queue_publish creates an unknown queue (docs/QUEUES.md): tests/queues.
 
 
 @pytest.mark.parametrize(("tool", "args", "hint"), ID_TOOLS, ids=[t[0] for t in ID_TOOLS])

@@ -14,7 +14,7 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.mcp.conftest import TZ, Tools
+from tests.mcp.conftest import ALL_TOOLS, TZ, Tools
 from tests.receiver import Receiver
 from tests.waiting import until
 
@@ -40,7 +40,7 @@ async def test_no_arguments_serves_stdio_and_fires_jobs(tmp_path: Path, receiver
     async with Client(params(tmp_path), read_timeout_seconds=30) as client:
         tools = Tools(client)
         listed = await client.list_tools()
-        assert len(listed.tools) == 38
+        assert {t.name for t in listed.tools} == ALL_TOOLS
         assert TZ in (client.instructions or "")
         job = await tools.ok("cron_create", schedule="every weekday at 9am", url=receiver.url("/stdio"))
         assert job["schedule"] == "0 9 * * 1-5"
@@ -61,7 +61,7 @@ async def test_mcp_command_with_toolsets_and_read_only(tmp_path: Path) -> None:
     async with Client(params(tmp_path, "mcp", "--toolsets", "queue,time", "--read-only"),
                       read_timeout_seconds=30) as client:
         names = {t.name for t in (await client.list_tools()).tools}
-    assert names == {"queue_get", "queue_list", "queue_stats", "queue_dlq_list", "when_preview"}
+    assert names == {"queue_get", "queue_list", "queue_dlq_list", "when_preview"}
     async with Client(params(tmp_path, INFRAI_TOOLSETS="webhook"), read_timeout_seconds=30) as client:
         names = {t.name for t in (await client.list_tools()).tools}
     assert names == {"webhook_send", "webhook_get"}

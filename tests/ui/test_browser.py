@@ -220,7 +220,7 @@ def test_delete_asks_first_and_then_removes_the_job(browser: Any, ui: Server, to
 
 def test_dlq_redrive_moves_messages_back(browser: Any, ui: Server, tools: McpTools) -> None:
     tools("queue_create", name="orders-dlq")
-    tools("queue_create", name="orders", dead_letter_queue="orders-dlq", max_retries=1)
+    tools("queue_create", name="orders", dead_letter_queue="orders-dlq", max_receives=2)
     for i in range(3):
         tools("queue_publish", queue="orders", payload={"order": i})
     leased = tools("queue_consume", queue="orders", max_messages=2)["messages"]
@@ -243,13 +243,13 @@ def test_dlq_redrive_moves_messages_back(browser: Any, ui: Server, tools: McpToo
     click(browser, click_one)
     notice(browser, "Redrove 1")
     wait(browser, lambda d: not snap(d, f'tr[data-message="{first}"]') and snap(d, "#stat-dlq")["text"] == "1")
-    stats = tools("queue_stats", queue="orders")
+    stats = tools("queue_get", queue="orders")
     assert (stats["available"], stats["dlq"]) == (2, 1)
 
     click_action(browser, "/queues/orders/redrive")
     wait(browser, lambda d: d.switch_to.alert).accept()
     wait(browser, lambda d: "The dead-letter queue is empty." in d.page_source)
-    stats = tools("queue_stats", queue="orders")
+    stats = tools("queue_get", queue="orders")
     assert (stats["available"], stats["dlq"]) == (3, 0)
 
 

@@ -144,7 +144,7 @@ def test_pause_and_trigger_from_the_ui_as_the_mcp_tools_see_them(
 def test_dlq_redrive_in_server_mode(browser: Any, serve: Serve) -> None:
     alpha = serve.tools("alpha")
     alpha("queue_create", name="jobs-dlq")
-    alpha("queue_create", name="jobs", dead_letter_queue="jobs-dlq", max_retries=1)
+    alpha("queue_create", name="jobs", dead_letter_queue="jobs-dlq", max_receives=2)
     alpha("queue_publish", queue="jobs", payload={"n": 1})
     m = alpha("queue_consume", queue="jobs")["messages"][0]
     alpha("queue_nack", queue="jobs", message_id=m["message_id"], receipt=m["receipt"], requeue=False, error="boom")
@@ -153,7 +153,7 @@ def test_dlq_redrive_in_server_mode(browser: Any, serve: Serve) -> None:
     click(browser, f'tr[data-message="{m["message_id"]}"] form.action button')
     notice(browser, "Redrove 1")
     wait(browser, lambda d: "The dead-letter queue is empty." in d.page_source)
-    stats = alpha("queue_stats", queue="jobs")
+    stats = alpha("queue_get", queue="jobs")
     assert (stats["available"], stats["dlq"]) == (1, 0)
 
 

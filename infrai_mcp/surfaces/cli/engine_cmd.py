@@ -27,7 +27,10 @@ from infrai_mcp.core.hints import render
 from infrai_mcp.models.common import MAX_JSON_DEPTH, invalid_from_validation
 from infrai_mcp.models.jobs import CronCreate, CronJob, Run, Task, TaskCreate, target_text
 from infrai_mcp.runtime.engine import DEFAULT_PROJECT, Engine
-from infrai_mcp.surfaces.mcp.timefields import resolve_delay, resolve_instant, resolve_recurrence, server_timezone, zone
+
+# The time-phrase helpers of the operator commands (cron add, task add) are imported where
+# used: they load the MCP SDK, which `serve`/`worker` never need at start (about half of the
+# CLI's import time; restart-to-first-fire waits for it).
 
 log = logging.getLogger("infrai.serve")
 ApiRunner = Callable[[Engine], Awaitable[None]]
@@ -210,6 +213,8 @@ def _target(args: argparse.Namespace) -> dict[str, Any]:
 def _cron_add(args: argparse.Namespace) -> int:
     # The same time fields as the MCP tools: a phrase or the exact form, read in --timezone
     # (a zone named in the phrase wins, e.g. "each day at 06:00 UTC").
+    from infrai_mcp.surfaces.mcp.timefields import resolve_instant, resolve_recurrence
+
     now = datetime.now(UTC)
     tz = _zone(args)
     data = _target(args) | {"timezone": tz, "overlap_policy": args.overlap,
@@ -263,6 +268,8 @@ def _cron_simple(op: str) -> Callable[[argparse.Namespace], int]:
 def _zone(args: argparse.Namespace) -> str:
     """--timezone, else INFRAI_TIMEZONE / the machine's zone: the default the MCP tools use, so a
     phrase previewed with `infrai-mcp when` and scheduled here means the same instant."""
+    from infrai_mcp.surfaces.mcp.timefields import server_timezone, zone
+
     return zone(args.timezone, server_timezone(Settings.from_env().timezone))
 
 
@@ -272,6 +279,8 @@ def timezone_arg(p: argparse.ArgumentParser, what: str) -> None:
 
 
 def _task_add(args: argparse.Namespace) -> int:
+    from infrai_mcp.surfaces.mcp.timefields import resolve_delay, resolve_instant
+
     data = _target(args)
     if args.run_at:
         data["run_at"] = resolve_instant(args.run_at, field="run_at", tz=_zone(args),

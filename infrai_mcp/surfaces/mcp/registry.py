@@ -33,6 +33,7 @@ from infrai_mcp.core.errors import InfraiError, NotFound
 from infrai_mcp.core.hints import hint, render
 from infrai_mcp.models import utcnow
 from infrai_mcp.models.common import refuse_nul
+from infrai_mcp.models.wording import in_words
 
 # Placeholder replaced in descriptions and schemas by the server's default zone, so every
 # "default timezone" the model reads is the real one.
@@ -43,7 +44,9 @@ class ToolInput(ArgModelBase):
     """Base of every tool's input: unknown arguments are errors (a misspelt field must not be
     silently dropped, e.g. ``cron`` for ``schedule``); text arguments (ids too) refuse NUL."""
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    # strict: true/false only for booleans ("yes", "1" or 1 are errors, not guesses) and whole
+    # numbers for integers; a time field that is a datetime opts out (ISO strings parse).
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, strict=True)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -202,7 +205,7 @@ def describe_validation(exc: ValidationError, accepted: list[str]) -> str:
         elif kind == "missing":
             parts.append(f"'{loc}' is required")
         else:
-            msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+            msg = in_words(err)
             parts.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(parts) or "invalid arguments"
 

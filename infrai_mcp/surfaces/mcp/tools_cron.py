@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+import anyio
 from pydantic import Field
 
 from infrai_mcp.core.errors import InvalidInput
@@ -14,9 +15,11 @@ from infrai_mcp.services.upcoming import upcoming
 from .fields import Cursor, Headers, Idem, Limit, Method, Payload, Retries, Secret, Target, Timezone, build, pick
 from .registry import ToolContext, ToolInput, Toolset
 from .timefields import PREVIEW_FIRES, describe_stored, resolve_instant, resolve_recurrence, zone
-from .views import CronConfirm, CronState, CronSummary, RunSummary, short, short_page
+from .views import CronConfirm, CronState, CronSummary, RunOutcome, runs_left, short, short_page
 
 cron = Toolset("cron", list_hint="cron_list")
+FINAL = ("succeeded", "failed", "cancelled", "skipped")
+POLL_SECONDS = 0.1  # cron_trigger's wait: how often the run is read again
 
 CronId = Field(description="cj_... id")
 ONE_SHOT_HINT = "For a job that fires once pass run_at instead, or call task_schedule."
@@ -24,6 +27,7 @@ RECURRING_HINT = "For a recurring job pass it as schedule."
 
 
 class CronJobView(CronJob):
+    runs_left: int | None = None
     next_fires: list[datetime] = Field(default_factory=list)
 
 
@@ -34,7 +38,8 @@ def view(job: CronJob, ctx: ToolContext) -> CronJobView:
     description = describe_stored(
         "cron" if job.schedule else "once", job.timezone, cron=job.schedule, run_at=job.run_at
     ) or job.description
-    return CronJobView(**{**job.model_dump(), "description": description}, next_fires=fires)
+    left = runs_left(job.max_runs, job.run_count)
+    return CronJobView(**{**job.model_dump(), "description": description}, runs_left=left, next_fires=fires)
 
 
 class CronCreateIn(ToolInput):
@@ -59,7 +64,9 @@ class CronCreateIn(ToolInput):
     misfire_policy: Literal["run_once", "skip", "run_all"] = Field(
         "run_once", description="Fires missed while the server was down."
     )
-    max_runs: int | None = Field(None, ge=1, description="Stop after this many runs.")
+    max_runs: int | None = Field(
+        None, ge=1, description="Complete after this many scheduled fires since creation (cron_trigger's don't count)."
+    )
     enabled: bool = True
     retention_days: int | None = Field(None, ge=0, le=3650, description="Keep run history this long (default 30).")
     on_failure_webhook: str | None = Field(None, description="URL told when a run finally fails.")
@@ -182,7 +189,18 @@ async def cron_resume(ctx: ToolContext, args: CronIdIn) -> CronState:
     return short(CronState, view(await ctx.backend.cron_resume(args.cron_id), ctx))
 
 
+class CronTriggerIn(ToolInput):
+    cron_id: str = CronId
+    wait_seconds: float = Field(0, ge=0, le=60, description="Wait up to this long for the run to finish.")
+
+
 @cron.tool("Run cron job now", open_world=True)
-async def cron_trigger(ctx: ToolContext, args: CronIdIn) -> RunSummary:
-    """Fire a job once now (also when paused). Answers with the run; read its outcome with run_get."""
-    return short(RunSummary, await ctx.backend.cron_trigger(args.cron_id))
+async def cron_trigger(ctx: ToolContext, args: CronTriggerIn) -> RunOutcome:
+    """Fire a job once now (also when paused; not counted in max_runs). With wait_seconds, answers with the
+    finished run (state, response status and excerpt) if it finishes in time; else the run so far (then run_get)."""
+    run = await ctx.backend.cron_trigger(args.cron_id)
+    deadline = anyio.current_time() + args.wait_seconds
+    while run.state not in FINAL and anyio.current_time() < deadline:
+        await anyio.sleep(min(POLL_SECONDS, max(0.0, deadline - anyio.current_time())))
+        run = await ctx.backend.run_get(run.run_id)
+    return short(RunOutcome, run)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.models import (
     AckResult,
     DeadLetter,
@@ -19,8 +20,8 @@ from infrai_mcp.models import (
     Purged,
     Queue,
     QueueCreate,
-    QueueStats,
     QueueUpdate,
+    Record,
     Redriven,
     RedriveRequest,
     Subscription,
@@ -33,15 +34,43 @@ from .timefields import resolve_delay
 
 queues = Toolset("queue", list_hint="queue_list")
 
-MessageId = Field(None, description="From queue_consume.")
-Receipt = Field(None, description="From queue_consume; proves the lease is yours.")
+
+
+MaxReceives = Annotated[int, Field(ge=1, le=101)]
+
+
+class QueueView(Record):
+    """A queue as the tools show it: ``max_receives`` instead of the seeds' ``max_retries``."""
+
+    queue: str
+    type: str
+    dead_letter_queue: str | None = None
+    max_receives: int
+    message_retention_days: int
+    visibility_timeout_default: int
+    enable_priority: bool
+    created_at: datetime
+
+
+class QueueInfo(QueueView):
+    available: int
+    in_flight: int
+    delayed: int
+    dlq: int
+    oldest_age_seconds: float | None = None
+
+
+def queue_view(q: Queue) -> QueueView:
+    return QueueView.model_validate({**q.model_dump(), "max_receives": q.max_retries + 1})
 
 
 class QueueCreateIn(ToolInput):
     name: str = Field(description="1-80 chars: letters, digits, _ . -")
     type: Literal["standard", "fifo"] = Field("standard", description="fifo: strict order per group_id.")
-    dead_letter_queue: str | None = Field(None, description="Queue that receives messages after max_retries.")
-    max_retries: int = Field(3, ge=0, le=100, description="Receives before a message is dead-lettered.")
+    dead_letter_queue: str | None = Field(None, description="Gets messages received max_receives times.")
+    max_receives: MaxReceives = Field(
+        4, description="Deliveries before a message moves to the DLQ (SQS maxReceiveCount): 3 = at most 3."
+    )
     message_retention_days: int = Field(4, ge=1, le=14)
     visibility_timeout_default: int = Field(30, ge=1, le=43200, description="Lease seconds for consume.")
     enable_priority: bool = False
@@ -49,9 +78,10 @@ class QueueCreateIn(ToolInput):
 
 
 @queues.tool("Create queue")
-async def queue_create(ctx: ToolContext, args: QueueCreateIn) -> Queue:
+async def queue_create(ctx: ToolContext, args: QueueCreateIn) -> QueueView:
     """Create a message queue (also an agent inbox for schedule callbacks). Then queue_publish / queue_consume."""
-    return await ctx.backend.queue_create(build(QueueCreate, **args.model_dump()))
+    fields = args.model_dump(exclude={"max_receives"})
+    return queue_view(await ctx.backend.queue_create(build(QueueCreate, max_retries=args.max_receives - 1, **fields)))
 
 
 class QueueIn(ToolInput):
@@ -59,9 +89,10 @@ class QueueIn(ToolInput):
 
 
 @queues.tool("Get queue", read_only=True)
-async def queue_get(ctx: ToolContext, args: QueueIn) -> Queue:
-    """A queue's configuration."""
-    return await ctx.backend.queue_get(args.queue)
+async def queue_get(ctx: ToolContext, args: QueueIn) -> QueueInfo:
+    """A queue's settings and counts: available, in flight, delayed, dead-lettered, age of the oldest message."""
+    q, stats = await ctx.backend.queue_get(args.queue), await ctx.backend.queue_stats(args.queue)
+    return QueueInfo.model_validate({**queue_view(q).model_dump(), **stats.model_dump()})
 
 
 class PageIn(ToolInput):
@@ -70,28 +101,28 @@ class PageIn(ToolInput):
 
 
 @queues.tool("List queues", read_only=True)
-async def queue_list(ctx: ToolContext, args: PageIn) -> Page[Queue]:
+async def queue_list(ctx: ToolContext, args: PageIn) -> Page[QueueView]:
     """All queues, oldest first."""
-    return await ctx.backend.queue_list(cursor=args.cursor, limit=args.limit)
+    page = await ctx.backend.queue_list(cursor=args.cursor, limit=args.limit)
+    return Page(items=[queue_view(q) for q in page.items], next_cursor=page.next_cursor)
 
 
 class QueueUpdateIn(ToolInput):
     queue: QueueName
     dead_letter_queue: str | None = None
-    max_retries: int | None = Field(None, ge=0, le=100)
+    max_receives: MaxReceives | None = None
     message_retention_days: int | None = Field(None, ge=1, le=14)
     visibility_timeout_default: int | None = Field(None, ge=1, le=43200)
     enable_priority: bool | None = None
 
 
 @queues.tool("Update queue", destructive=True, idempotent=True)
-async def queue_update(ctx: ToolContext, args: QueueUpdateIn) -> Queue:
-    """Change a queue's DLQ, retries, retention, lease or priority. Omitted fields stay."""
-    fields = pick(
-        args, "dead_letter_queue", "max_retries", "message_retention_days", "visibility_timeout_default",
-        "enable_priority",
-    )
-    return await ctx.backend.queue_update(args.queue, build(QueueUpdate, **fields))
+async def queue_update(ctx: ToolContext, args: QueueUpdateIn) -> QueueView:
+    """Change a queue's DLQ, max_receives, retention, lease or priority. Omitted fields stay."""
+    fields = pick(args, "dead_letter_queue", "message_retention_days", "visibility_timeout_default", "enable_priority")
+    if args.max_receives is not None:
+        fields["max_retries"] = args.max_receives - 1
+    return queue_view(await ctx.backend.queue_update(args.queue, build(QueueUpdate, **fields)))
 
 
 @queues.tool("Delete queue", destructive=True, idempotent=True)
@@ -106,32 +137,16 @@ async def queue_purge(ctx: ToolContext, args: QueueIn) -> Purged:
     return await ctx.backend.queue_purge(args.queue)
 
 
-@queues.tool("Queue stats", read_only=True)
-async def queue_stats(ctx: ToolContext, args: QueueIn) -> QueueStats:
-    """Counts: available, in flight, delayed, dead-lettered; age of the oldest message."""
-    return await ctx.backend.queue_stats(args.queue)
-
-
 class PublishIn(ToolInput):
     queue: QueueName
-    payload: Payload
+    payload: Payload = None
+    messages: list[MessageIn] | None = Field(
+        None, min_length=1, max_length=100, description="Instead of payload: 1-100 {payload, delay_seconds, "
+        "priority, group_id, idempotency_key}, all or none."
+    )
     delay: int | str | None = Field(None, description="Deliver later: seconds or '5 minutes'.")
     priority: int = Field(0, ge=0, le=9, description="Higher first (priority queues).")
     group_id: str | None = Field(None, description="FIFO group.")
-    idempotency_key: Idem = None
-
-
-@queues.tool("Publish message")
-async def queue_publish(ctx: ToolContext, args: PublishIn) -> Published:
-    """Put one message on a queue. Same idempotency_key → same message_id (duplicate=true)."""
-    delay = resolve_delay(args.delay, field="delay") if args.delay is not None else None
-    fields = pick(args, "payload", "priority", "group_id", "idempotency_key")
-    return await ctx.backend.queue_publish(args.queue, build(MessageIn, delay_seconds=delay, **fields))
-
-
-class PublishBatchIn(ToolInput):
-    queue: QueueName
-    messages: list[MessageIn] = Field(min_length=1, max_length=100, description="1-100 messages.")
     idempotency_key: Idem = None
 
 
@@ -140,10 +155,20 @@ class PublishedBatch(BaseModel):
 
 
 @queues.tool("Publish messages")
-async def queue_publish_batch(ctx: ToolContext, args: PublishBatchIn) -> PublishedBatch:
-    """Publish up to 100 messages at once, all or none; ids in input order."""
-    items = await ctx.backend.queue_publish_batch(args.queue, args.messages, idempotency_key=args.idempotency_key)
-    return PublishedBatch(items=items)
+async def queue_publish(ctx: ToolContext, args: PublishIn) -> PublishedBatch:
+    """Put one message (payload) or several (messages) on a queue; ids in input order. Same idempotency_key →
+    same message_id (duplicate=true)."""
+    if args.messages is not None:
+        if args.payload is not None or args.delay is not None:
+            raise InvalidInput("give payload (one message) or messages (several), not both", field="messages")
+        items = await ctx.backend.queue_publish_batch(args.queue, args.messages, idempotency_key=args.idempotency_key)
+        return PublishedBatch(items=items)
+    if args.payload is None:
+        raise InvalidInput('give payload (one message, e.g. {"order": 42}) or messages (several)', field="payload")
+    delay = resolve_delay(args.delay, field="delay") if args.delay is not None else None
+    fields = pick(args, "priority", "group_id", "idempotency_key")
+    msg = build(MessageIn, payload=args.payload, delay_seconds=delay, **fields)
+    return PublishedBatch(items=[await ctx.backend.queue_publish(args.queue, msg)])
 
 
 class ConsumeIn(ToolInput):
@@ -159,8 +184,8 @@ class Consumed(BaseModel):
 
 @queues.tool("Consume messages")
 async def queue_consume(ctx: ToolContext, args: ConsumeIn) -> Consumed:
-    """Lease messages for visibility_timeout seconds. queue_ack each one you handled, or queue_nack it;
-    an unacked message comes back after the lease (after max_retries it goes to the DLQ)."""
+    """Lease messages for visibility_timeout seconds. queue_ack the ones you handled (one call), or queue_nack
+    one; an unacked message comes back after the lease (after max_receives deliveries it goes to the DLQ)."""
     messages = await ctx.backend.queue_consume(
         args.queue,
         max_messages=args.max_messages,
@@ -172,17 +197,28 @@ async def queue_consume(ctx: ToolContext, args: ConsumeIn) -> Consumed:
 
 class AckIn(ToolInput):
     queue: QueueName
-    message_id: str | None = MessageId
-    receipt: str | None = Receipt
+    receipts: list[str] | None = Field(None, min_length=1, max_length=100, description="From queue_consume.")
+    message_ids: list[str] | None = Field(None, min_length=1, max_length=100, description="Instead of receipts.")
 
 
-@queues.tool("Acknowledge message", destructive=True, idempotent=True)
-async def queue_ack(ctx: ToolContext, args: AckIn) -> AckResult:
-    """Delete a consumed message: it was handled."""
-    return await ctx.backend.queue_ack(args.queue, args.message_id, args.receipt)
+class Acked(BaseModel):
+    items: list[AckResult]
 
 
-class NackIn(AckIn):
+@queues.tool("Acknowledge messages", destructive=True, idempotent=True)
+async def queue_ack(ctx: ToolContext, args: AckIn) -> Acked:
+    """Delete consumed messages: they were handled. One result per message, in input order; acking one again
+    answers acked=true."""
+    handles = [(None, r) for r in args.receipts or []] + [(m, None) for m in args.message_ids or []]
+    if not handles:
+        raise InvalidInput("give receipts (from queue_consume) or message_ids", field="receipts")
+    return Acked(items=[await ctx.backend.queue_ack(args.queue, m, r) for m, r in handles])
+
+
+class NackIn(ToolInput):
+    queue: QueueName
+    message_id: str | None = Field(None, description="From queue_consume.")
+    receipt: str | None = Field(None, description="From queue_consume; proves the lease is yours.")
     requeue: bool = Field(True, description="true: deliver again; false: straight to the DLQ.")
     error: str | None = Field(None, max_length=2000, description="Why it failed (kept with the message).")
 
@@ -203,14 +239,16 @@ class DlqListIn(ToolInput):
 
 @queues.tool("List dead letters", read_only=True)
 async def queue_dlq_list(ctx: ToolContext, args: DlqListIn) -> Page[DeadLetter]:
-    """Messages that failed max_retries times, with their last error."""
+    """Messages dead-lettered after max_receives deliveries (or a nack), with their last error."""
     return await ctx.backend.queue_dlq_list(args.queue, cursor=args.cursor, limit=args.limit)
 
 
 class RedriveIn(ToolInput):
     queue: QueueName
     message_id: str | None = Field(None, description="One message; omit for all.")
-    since: datetime | None = Field(None, description="Only messages dead-lettered at/after this ISO 8601 time.")
+    since: datetime | None = Field(
+        None, strict=False, description="Only messages dead-lettered at/after this ISO 8601 time."
+    )
     max_messages: int = Field(1000, ge=1, le=100000)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from infrai_mcp.models import Page, Record
 
@@ -26,6 +26,21 @@ class CronSummary(Record):
     url: str  # the target as the tools take it: a URL or a queue name (summary_fields)
     status: Literal["active", "paused", "completed"]
     next_run_at: datetime | None = None
+    max_runs: int | None = None
+    run_count: int = 0
+    runs_left: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _left(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = {**data, "runs_left": runs_left(data.get("max_runs"), data.get("run_count") or 0)}
+        return data
+
+
+def runs_left(max_runs: int | None, run_count: int) -> int | None:
+    """Scheduled fires a job still has before max_runs completes it; None: no limit."""
+    return None if max_runs is None else max(0, max_runs - run_count)
 
 
 class CronConfirm(CronSummary):
@@ -53,6 +68,10 @@ class RunSummary(Record):
     attempts: int = 0
     response_status: int | None = None
     error: str | None = None
+
+
+class RunOutcome(RunSummary):
+    response_excerpt: str | None = None
 
 
 class ScheduleSummary(Record):

@@ -74,6 +74,6 @@ async def body_json(request: Request) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the decoder goes
         raise InvalidInput("the request body must be a JSON object") from None
     return data if isinstance(data, dict) else {}
