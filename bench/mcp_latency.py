@@ -116,7 +116,8 @@ async def main() -> None:
 
     with tempfile.TemporaryDirectory() as home:
         exe = str(Path(sys.executable).parent / "infrai-mcp")
-        ours_p = StdioServerParameters(command=exe, env={"INFRAI_HOME": home, "INFRAI_TIMEZONE": "UTC"})
+        ours_p = StdioServerParameters(command=exe, env={"INFRAI_HOME": home, "INFRAI_TIMEZONE": "UTC",
+                                                         "INFRAI_BACKGROUND": "0"})  # in-process: the home is temporary
         echo_p = StdioServerParameters(command=sys.executable, args=[__file__, "--serve-echo"])
         async with Client(ours_p, read_timeout_seconds=60) as ours, Client(echo_p, read_timeout_seconds=60) as echo:
             rows += await run_set("stdio", ours, echo, max(200, args.calls // 4))

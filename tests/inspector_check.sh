@@ -22,11 +22,14 @@ inspect() {
 echo "inspector: tools/list (strict schema portability check)"
 inspect --method tools/list --strict > "$HOME_DIR/tools.json" 2> "$HOME_DIR/strict.txt" \
   || { cat "$HOME_DIR/strict.txt" >&2; echo "inspector: tools/list failed" >&2; exit 1; }
-"$PY" - "$HOME_DIR/tools.json" <<'PY'
+INFRAI_HOME="$HOME_DIR" "$SERVER" mcp --list-sizes > "$HOME_DIR/sizes.json"
+"$PY" - "$HOME_DIR/tools.json" "$HOME_DIR/sizes.json" <<'PY'
 import json, sys
 tools = json.load(open(sys.argv[1]))["tools"]
 names = {t["name"] for t in tools}
-assert len(tools) == 38, f"expected 38 tools, got {len(tools)}"
+# every tool the server has (its own count), as an independent client sees them
+expected = json.load(open(sys.argv[2]))["all"]["tools"]
+assert len(tools) == expected, f"expected {expected} tools, got {len(tools)}"
 assert {"cron_create", "schedule_create", "queue_consume", "when_preview"} <= names
 assert all(t.get("outputSchema") and t.get("annotations") for t in tools), "output schema/annotations missing"
 print(f"inspector: {len(tools)} tools listed")

@@ -60,6 +60,15 @@ def _recurrence(rule: str, kind: str, start: str | None, tz: str, exclusions: st
                                  "jitter_seconds": jitter})
 
 
+def recurrence_columns(rec: Recurrence) -> Row:
+    """The job columns that store ``rec`` (``recurrence_of`` reads them back)."""
+    d = rec.to_dict()
+    ex = d["exclusions"]
+    return {"schedule": d["rule"], "schedule_kind": d["kind"], "schedule_start": d.get("start"),
+            "timezone": rec.timezone, "exclusions": json.dumps(ex, separators=(",", ":")) if rec.exclusions else None,
+            "jitter_seconds": rec.jitter_seconds}
+
+
 def _recurrence_or_none(job: Row) -> Recurrence | None:
     try:
         return recurrence_of(job)

@@ -28,6 +28,7 @@ JobStatus = Literal["active", "paused", "completed"]
 TaskState = Literal["scheduled", "running", "succeeded", "failed", "cancelled"]
 RunState = Literal["pending", "running", "retrying", "succeeded", "failed", "skipped", "cancelled"]
 RunTrigger = Literal["schedule", "manual", "misfire"]
+ScheduleKind = Literal["cron", "interval", "rrule"]
 
 DEFAULT_RETRIES = 3
 DEFAULT_TIMEOUT = 300
@@ -85,7 +86,34 @@ class TargetFields(Model):
     )
 
 
-class CronCreate(TargetFields):
+class ExclusionsIn(Model):
+    """Days and occurrences a recurring job skips; each skipped time is recorded as a skipped run."""
+
+    holidays: list[str] = Field(
+        default_factory=list, max_length=10,
+        description="Public-holiday calendars: ISO country, optional subdivision ('US', 'DE/BY').")
+    dates: list[str] = Field(default_factory=list, max_length=366,
+                             description="Local dates: '2026-12-24' (that day) or '--12-25' (every year).")
+    skip_next: int = Field(0, ge=0, le=100, description="Skip the next N fires (resolved when saved).")
+    skip: list[AwareDatetime] = Field(default_factory=list, max_length=100,
+                                      description="Occurrences to skip: the rule's times (before jitter).")
+
+
+class KindFields(Model):
+    """How ``schedule`` is read, and what a recurring job skips (docs/TIME.md, "Schedule kinds")."""
+
+    schedule_kind: ScheduleKind | None = Field(
+        None, description="How schedule is read: cron (default), interval (whole seconds), rrule (RFC 5545 RRULE "
+                          "lines, their union).")
+    schedule_start: str | None = Field(
+        None, description="interval: first fire, ISO 8601 (default: one period after saving); rrule: DTSTART, "
+                          "a wall time in timezone (default: now).")
+    exclusions: ExclusionsIn | None = None
+    jitter_seconds: int | None = Field(None, ge=0, le=3600,
+                                       description="Fire a fixed offset (0..N s, chosen per job) after each time.")
+
+
+class CronCreate(KindFields, TargetFields):
     """Create a recurring job (``schedule``) or, as seed 002 allows, a one-shot one (``run_at``)."""
 
     name: Name | None = None
@@ -107,8 +135,9 @@ class CronCreate(TargetFields):
         return self
 
 
-class CronUpdate(Model):
-    """Any subset of fields; ``next_run_at`` is recomputed when timing fields change."""
+class CronUpdate(KindFields):
+    """Any subset of fields; ``next_run_at`` is recomputed when timing fields change. ``schedule``
+    without ``schedule_kind`` is a cron; ``exclusions`` replaces the job's (null clears them)."""
 
     name: Name | None = None
     schedule: str | None = None
@@ -147,6 +176,12 @@ class CronJob(Record):
     run_at: datetime | None = None
     timezone: str
     description: str | None = None
+    # The schedule kind's fields (docs/TIME.md); in answers, left out of schemas like ``warnings``
+    # below (tools/list carries every output schema; ``description`` says the rule in words).
+    schedule_kind: SkipJsonSchema[ScheduleKind | None] = None
+    schedule_start: SkipJsonSchema[str | None] = None
+    exclusions: SkipJsonSchema[dict[str, Any] | None] = None  # {"holidays", "dates", "skip"}
+    jitter_seconds: SkipJsonSchema[int] = 0
     url: str | None = None
     queue: str | None = None  # a queue target instead of url
     method: str

@@ -88,7 +88,7 @@ class Engine:
         # background engine (if one runs) about what it wrote: SQLite has no NOTIFY.
         self._peer: Waker | None = None
         if not dispatch and store is None and not self.settings.is_postgres:
-            self._peer = Waker(self.settings.sqlite_path.parent)
+            self._peer = Waker(self.settings.home)  # where ensure_engine keeps engine.json
 
     async def check_targets(self, request: BaseModel) -> None:
         """Server mode refuses at create what it would refuse at fire time (docs/ENGINE.md,

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from infrai_mcp.core import dynamic
 from infrai_mcp.core.errors import InfraiError
 from infrai_mcp.outbound.dispatcher import AttemptResult, OutboundRequest
 from infrai_mcp.services.deps import Deps
@@ -235,14 +236,24 @@ class Executor:
         except Exception:  # a notice must never take anything else down
             log.exception("%s for run %s: sending raised", what, run_id)
 
+    async def _dynamic_body(self, job: Row, run: Row) -> str:
+        """The body with its dynamic fields filled in for this fire (the previous run read now)."""
+        recent = await self.engine.store.list_runs(job["project"], cursor=None, limit=3, filters={"job_id": job["id"]})
+        previous = next((r for r in recent if r["id"] != run["id"] and r["id"] < run["id"]), None)
+        body = dynamic.substitute(json.loads(job["payload"]), dynamic.values(job, run, previous))
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
     def _target_headers(self, job: Row, run: Row) -> dict[str, str]:
         return {"X-Infrai-Job-Id": job["id"], "X-Infrai-Run-Id": run["id"]}
 
     async def _deliver(self, job: Row, run: Row, attempt: int) -> AttemptResult:
         kind = job["callback_type"] or "url"
         if kind == "url":
-            # The stored payload is already JSON text (compact, UTF-8): sent as it is.
+            # The stored payload is already JSON text (compact, UTF-8): sent as it is, unless a
+            # recurring job's body names dynamic fields ("$job", "$state", "$previous").
             payload = job["payload"]
+            if job.get("schedule") and dynamic.has_fields(payload):
+                payload = await self._dynamic_body(job, run)
             body = None if payload is None or job["method"] == "GET" else payload.encode()
             req = OutboundRequest(
                 url=job["url"], method=job["method"], headers=json.loads(job["headers"] or "{}"), body=body,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from infrai_mcp.core.errors import Conflict, InvalidInput, NotFound
 from infrai_mcp.core.ids import new_id
+from infrai_mcp.core.planning import recurrence_of
 from infrai_mcp.models.common import Page
 from infrai_mcp.models.jobs import (
     DEFAULT_RETENTION_DAYS,
@@ -37,9 +38,10 @@ from infrai_mcp.services.validate import (
     check_cursor,
     check_limit,
     cron_expr,
-    first_fire,
+    first_times,
     future,
     page,
+    recurrence_for,
     zone,
 )
 from infrai_mcp.store.jobs import Row
@@ -56,6 +58,7 @@ def _target(url: str | None, queue: str | None) -> Row:
 
 
 T = TypeVar("T")
+_KIND_FIELDS = frozenset({"schedule_kind", "schedule_start", "exclusions", "jitter_seconds"})
 
 
 def _each(reqs: list[T], name: str, build: Callable[[T], Row]) -> list[Row]:
@@ -124,21 +127,27 @@ class JobService(ScheduleOps):
 
     def _new_cron(self, project: str, req: CronCreate, now: datetime) -> Row:
         tz = zone(req.timezone)
-        schedule = cron_expr(req.schedule) if req.schedule is not None else None
+        job_id = new_id("cj")
+        schedule = req.schedule
+        if schedule is not None and (req.schedule_kind or "cron") == "cron":
+            schedule = cron_expr(schedule)
+        rec = recurrence_for(req, schedule=schedule, tz=tz, now=now, key=job_id)
         run_at = future(req.run_at, now, "run_at") if req.run_at is not None else None
-        nxt = run_at if run_at is not None else first_fire(schedule or "", tz, now)
+        timing: Row = first_times(rec, now, job_id) if rec is not None else {"next_run_at": run_at, "schedule": None}
+        if not req.enabled:
+            timing.update(next_run_at=None, plan_at=None)
         nowts = ts(now)
         return {
-            "id": new_id("cj"), "project": project, "kind": "cron", "agent_id": None,
+            "id": job_id, "project": project, "kind": "cron", "agent_id": None,
             "name": req.name or target_text(req.url, req.queue, req.method)[:200], "schedule_type": None,
-            "schedule": schedule, "timezone": tz, "run_at": run_at, "delay_seconds": None,
+            "timezone": tz, "run_at": run_at, "delay_seconds": None,
             **_target(req.url, req.queue), "method": req.method, "headers": dump_json(req.headers),
             "payload": dump_json(req.payload),
             "retries": req.retries, "timeout_seconds": req.timeout_seconds, "secret": req.secret,
             "on_failure_webhook": req.on_failure_webhook, "overlap_policy": req.overlap_policy,
             "misfire_policy": req.misfire_policy, "max_runs": req.max_runs,
             "status": "active" if req.enabled else "paused", "retention_days": req.retention_days,
-            "idempotency_key": req.idempotency_key, "next_run_at": nxt if req.enabled else None,
+            "idempotency_key": req.idempotency_key, **timing,
             "created_at": nowts, "updated_at": nowts, "result_url": req.result_url, "events_url": req.events_url,
         }
 
@@ -194,12 +203,20 @@ class JobService(ScheduleOps):
         if "timezone" in given and req.timezone is not None:
             tz = changes["timezone"] = zone(req.timezone)
             retime = True
-        if "schedule" in given and req.schedule is not None:
+        new_schedule = req.schedule if "schedule" in given else None
+        if new_schedule is not None:
             if req.run_at is not None:
                 raise InvalidInput("give schedule (recurring) or run_at (one-shot), not both", field="run_at")
-            schedule = changes["schedule"] = cron_expr(req.schedule)
+            if (req.schedule_kind or "cron") == "cron":
+                new_schedule = cron_expr(new_schedule)
             changes["run_at"] = None  # a one-shot job given a schedule becomes recurring
-            retime = True
+        rec = None
+        if req.run_at is None and (retime or new_schedule is not None or given & _KIND_FIELDS):
+            rec = recurrence_for(req, schedule=new_schedule, tz=tz, now=now, key=cron_id, current=row)
+            if rec is not None:
+                columns = first_times(rec, now, cron_id)
+                changes.update({k: v for k, v in columns.items() if k not in ("next_run_at", "plan_at")})
+                schedule, retime = columns["schedule"], True
         status = row["status"]
         if req.run_at is not None:
             # A new one-shot time, validated as at create; a recurring job becomes a one-shot and
@@ -222,7 +239,10 @@ class JobService(ScheduleOps):
             if status != "active":
                 changes["next_run_at"] = None
             elif schedule:
-                changes["next_run_at"] = first_fire(schedule, tz, now)
+                rec = rec or recurrence_of(row)
+                assert rec is not None
+                timing = first_times(rec, now, cron_id)
+                changes.update(next_run_at=timing["next_run_at"], plan_at=timing["plan_at"])
             elif req.run_at is not None:
                 changes["next_run_at"] = changes["run_at"]
             elif row["run_at"] is not None and int(row["run_count"]) == 0:

@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from infrai_mcp.core.planning import recurrence_of
 from infrai_mcp.models.common import mask_headers, stored_json
 from infrai_mcp.models.jobs import Attempt, CronJob, Run, Task
 from infrai_mcp.models.schedules import Execution, ExecutionStatus, Schedule
@@ -16,6 +17,7 @@ from infrai_mcp.services.queue_records import trusted
 from infrai_mcp.store.jobs import Row
 from infrai_mcp.when.cron import CronError
 from infrai_mcp.when.describe import describe_cron
+from infrai_mcp.when.rulewords import describe_recurrence
 
 
 def ts(dt: datetime) -> float:
@@ -48,6 +50,27 @@ def _describe(schedule: str | None) -> str | None:
         return None
 
 
+def kind_fields(row: Row) -> dict[str, Any]:
+    """A recurring job's schedule kind, start, exclusions and jitter, as records show them."""
+    if not row.get("schedule"):
+        return {"schedule_kind": None, "schedule_start": None, "exclusions": None, "jitter_seconds": 0}
+    return {"schedule_kind": row.get("schedule_kind") or "cron", "schedule_start": row.get("schedule_start"),
+            "exclusions": stored_json(row.get("exclusions")), "jitter_seconds": row.get("jitter_seconds") or 0}
+
+
+def describe_row(row: Row) -> str | None:
+    """The job's schedule in words (a plain cron as before; other kinds with their exclusions)."""
+    if not row.get("schedule"):
+        return None
+    if (row.get("schedule_kind") or "cron") == "cron" and not row.get("exclusions") and not row.get("jitter_seconds"):
+        return _describe(row["schedule"])
+    try:
+        rec = recurrence_of(row)
+    except ValueError:
+        return None
+    return describe_recurrence(rec, zone=False) if rec is not None else None
+
+
 def _queue(row: Row) -> str | None:
     return row["callback_id"] if row["callback_type"] == "queue" else None
 
@@ -58,8 +81,9 @@ def _queue(row: Row) -> str | None:
 def cron_record(row: Row, warnings: list[str] | None = None) -> CronJob:
     return trusted(CronJob, dict(
         cron_id=row["id"], name=row["name"] or "", schedule=row["schedule"], run_at=dt(row["run_at"]),
-        timezone=row["timezone"], description=_describe(row["schedule"]), url=row["url"], queue=_queue(row),
-        method=row["method"], headers=_headers(row), payload=stored_json(row["payload"]), retries=row["retries"],
+        timezone=row["timezone"], description=describe_row(row), **kind_fields(row), url=row["url"],
+        queue=_queue(row), method=row["method"], headers=_headers(row), payload=stored_json(row["payload"]),
+        retries=row["retries"],
         timeout_seconds=row["timeout_seconds"], overlap_policy=row["overlap_policy"],
         misfire_policy=row["misfire_policy"], max_runs=row["max_runs"], run_count=row["run_count"],
         on_failure_webhook=row["on_failure_webhook"], result_url=row.get("result_url"),

@@ -8,18 +8,52 @@ count them, and their time is after now.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import json
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Literal, Protocol, TypeVar
 
+from infrai_mcp.core.planning import recurrence_of
 from infrai_mcp.models import CronJob, Page, Schedule, Task
 from infrai_mcp.when.cron import CronError, iter_fires
 from infrai_mcp.when.cron import next_fires as cron_next_fires
+from infrai_mcp.when.fires import iter_fires as iter_rec_fires
 
 LIVE = ("active", "scheduled")
 J = TypeVar("J")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A schedule's kind beyond a plain cron (docs/TIME.md, "Schedule kinds"); ``key``: the job id."""
+
+    kind: str = "cron"
+    start: str | None = None
+    exclusions: str | None = None  # JSON text, as stored
+    jitter_seconds: int = 0
+    key: str | None = None
+
+    @classmethod
+    def of(cls, job: CronJob) -> Kind:
+        ex = json.dumps(job.exclusions, separators=(",", ":")) if job.exclusions else None
+        return cls(job.schedule_kind or "cron", job.schedule_start, ex, job.jitter_seconds, job.cron_id)
+
+    @property
+    def plain(self) -> bool:
+        return self.kind == "cron" and not self.exclusions and not self.jitter_seconds
+
+
+def _kind_fires(schedule: str, timezone: str, kind: Kind, after: datetime) -> Iterator[datetime]:
+    try:
+        rec = recurrence_of({"schedule": schedule, "schedule_kind": kind.kind, "schedule_start": kind.start,
+                             "timezone": timezone, "exclusions": kind.exclusions,
+                             "jitter_seconds": kind.jitter_seconds})
+        if rec is not None:
+            yield from iter_rec_fires(rec, after, key=kind.key)
+    except (CronError, ValueError, KeyError):
+        return
 
 
 def upcoming(
@@ -33,10 +67,14 @@ def upcoming(
     after: datetime,
     until: datetime | None = None,
     limit: int = 5,
+    kind: Kind | None = None,
 ) -> tuple[list[datetime], bool]:
     """Up to ``limit`` fires after ``after`` (and not after ``until``); True when more follow.
 
     A stored expression the time module rejects yields none: a read never fails on it."""
+    if schedule and kind is not None and not kind.plain:
+        return _bounded(_kind_fires(schedule, timezone, kind, after), status=status, max_runs=max_runs,
+                        run_count=run_count, until=until, limit=limit)
     if status not in LIVE:
         return [], False
     left = limit if max_runs is None else min(limit, max(0, max_runs - run_count))
@@ -59,6 +97,22 @@ def upcoming(
             out.append(at)
     except (CronError, ValueError, KeyError):
         return [], False
+    return out, False
+
+
+def _bounded(fires: Iterator[datetime], *, status: str, max_runs: int | None, run_count: int,
+             until: datetime | None, limit: int) -> tuple[list[datetime], bool]:
+    if status not in LIVE:
+        return [], False
+    left = limit if max_runs is None else min(limit, max(0, max_runs - run_count))
+    more_allowed = max_runs is None or max_runs - run_count > left
+    out: list[datetime] = []
+    for at in fires:
+        if until is not None and at > until:
+            return out, False
+        if len(out) >= left:
+            return out, more_allowed
+        out.append(at)
     return out, False
 
 
@@ -135,7 +189,8 @@ def cron_fires(job: CronJob, after: datetime, until: datetime | None = None,
                limit: int = 5) -> tuple[list[datetime], bool]:
     """A cron job's fires ahead (status and max_runs respected)."""
     return upcoming(schedule=job.schedule, timezone=job.timezone, status=job.status, next_run_at=job.next_run_at,
-                    max_runs=job.max_runs, run_count=job.run_count, after=after, until=until, limit=limit)
+                    max_runs=job.max_runs, run_count=job.run_count, after=after, until=until, limit=limit,
+                    kind=Kind.of(job))
 
 
 def schedule_fires(s: Schedule, after: datetime, until: datetime | None = None,
@@ -144,7 +199,7 @@ def schedule_fires(s: Schedule, after: datetime, until: datetime | None = None,
                     status=s.status, next_run_at=s.next_run, after=after, until=until, limit=limit)
 
 
-async def _pages(fetch: Callable[[str | None], Awaitable[Page[J]]]) -> tuple[list[J], bool]:
+async def read_pages(fetch: Callable[[str | None], Awaitable[Page[J]]]) -> tuple[list[J], bool]:
     """Up to WINDOW_MAX_PAGES pages of a list call; True when more were left unread."""
     items: list[J] = []
     cursor: str | None = None
@@ -166,15 +221,15 @@ async def window(
     out: list[Ahead] = []
     capped = False
     if agent is None:
-        jobs, capped = await _pages(lambda c: source.cron_list(cursor=c, limit=WINDOW_PAGE))
+        jobs, capped = await read_pages(lambda c: source.cron_list(cursor=c, limit=WINDOW_PAGE))
         for job in jobs:
             fires, more = cron_fires(job, start, end, max_fires)
             if fires:
                 out.append(Ahead("cron", job, fires, more))
-        tasks, tcapped = await _pages(lambda c: source.task_list(state="scheduled", cursor=c, limit=WINDOW_PAGE))
+        tasks, tcapped = await read_pages(lambda c: source.task_list(state="scheduled", cursor=c, limit=WINDOW_PAGE))
         capped = capped or tcapped
         out += [Ahead("task", t, [max(t.run_at, start)], False) for t in tasks if t.run_at <= end]
-    scheds, scapped = await _pages(
+    scheds, scapped = await read_pages(
         lambda c: source.schedule_list(agent, status="active", cursor=c, limit=WINDOW_PAGE)
     )
     for s in scheds:

@@ -48,6 +48,7 @@ UPDATABLE_JOB_COLUMNS = frozenset(
         "callback_id", "url", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
         "on_failure_webhook", "overlap_policy", "misfire_policy", "max_runs", "run_count", "status",
         "retention_days", "next_run_at", "last_run_at", "last_run_id", "updated_at", "result_url", "events_url",
+        "schedule_kind", "schedule_start", "exclusions", "jitter_seconds", "plan_at",
     }
 )
 JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type", "name"})

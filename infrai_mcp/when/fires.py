@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -143,7 +144,9 @@ def _holiday_name(cal: str, day: date) -> str | None:
     days = _calendar(cal)
     if not days.start_year <= day.year <= days.end_year:
         return None
-    found: Any = days.get(day)
+    with warnings.catch_warnings():  # years a calendar does not cover: no holidays (docs/TIME.md), no warning
+        warnings.simplefilter("ignore", UserWarning)
+        found: Any = days.get(day)
     return str(found) if found else None
 
 
@@ -170,6 +173,27 @@ def _interval_times(rule: IntervalRule, after: datetime) -> Iterator[datetime]:
     while True:
         yield at
         at += step
+
+
+def named_walls(rec: Recurrence, start: datetime, end: datetime) -> list[datetime]:
+    """Wall times (naive) the rule names in [start, end), before any DST adjustment (an interval
+    names none: it is elapsed time). For notes about times in a DST gap or a repeated hour."""
+    rule = rec.rule
+    out: list[datetime] = []
+    if isinstance(rule, IntervalRule):
+        return out
+    if isinstance(rule, CronRule):
+        from cronsim import CronSim
+
+        walls: Iterator[datetime] = iter(CronSim(rule.expr, start - timedelta(seconds=1)))
+    else:
+        walls = heapq.merge(*(_walls(t, rule.start, start) for t in rule.rrules))
+    for wall in walls:
+        if wall >= end or len(out) >= 100:
+            break
+        if wall >= start:
+            out.append(wall)
+    return out
 
 
 # ---- calendar rules ------------------------------------------------------------------------------
@@ -255,5 +279,5 @@ def _calendar_times(rule: CalendarRule, tz: str, after: datetime) -> Iterator[da
             yield shifted
 
 
-__all__ = ["Occurrence", "day_excluded", "iter_fires", "jitter_offset", "next_fire", "next_fires", "occurrences",
-           "rule_times"]
+__all__ = ["Occurrence", "day_excluded", "iter_fires", "jitter_offset", "named_walls", "next_fire", "next_fires",
+           "occurrences", "rule_times"]

@@ -38,6 +38,7 @@ holidays in Germany" → a cron rule with ``Exclusions(holidays=("DE",))``; "exc
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -266,8 +267,8 @@ class Exclusions:
     skip: tuple[datetime, ...] = ()  # occurrences (UTC instants of the rule's time)
 
     @classmethod
-    def of(cls, *, holidays: list[str] | tuple[str, ...] = (), dates: list[str | date] | tuple[str | date, ...] = (),
-           skip: list[datetime] | tuple[datetime, ...] = ()) -> Exclusions:
+    def of(cls, *, holidays: Sequence[str] = (), dates: Sequence[str | date] = (),
+           skip: Sequence[datetime] = ()) -> Exclusions:
         """Validate: holiday calendars as "CC" or "CC/SUBDIV"; dates as ``YYYY-MM-DD`` or yearly ``--MM-DD``."""
         cals = tuple(dict.fromkeys(holiday_calendar(h) for h in holidays))
         once: list[date] = []

@@ -102,7 +102,8 @@ def _exclusions(ex: Exclusions, tz: str) -> str:
     return out
 
 
-def describe_recurrence(rec: Recurrence) -> str:
+def describe_recurrence(rec: Recurrence, *, zone: bool = True) -> str:
+    """The recurrence in words, ending with its zone in parentheses unless ``zone=False``."""
     rule = rec.rule
     if isinstance(rule, CronRule):
         text = describe_cron(rule.expr)
@@ -118,7 +119,7 @@ def describe_recurrence(rec: Recurrence) -> str:
     if rec.jitter_seconds:
         span = period(rec.jitter_seconds)
         text += f", each up to {span if span[0].isdigit() else '1 ' + span} late (jitter)"
-    return f"{text} ({rec.timezone})"
+    return f"{text} ({rec.timezone})" if zone else text
 
 
 __all__ = ["describe_recurrence", "describe_rrule", "period"]

@@ -224,7 +224,9 @@ def chinese(s: str) -> str:
     s = re.sub(r"下个?月", " next month ", s)
     s = re.sub(r"([一二两三四\d])刻钟", lambda m: f"{cn_number(m.group(1)) * 15}分钟", s)
     s = re.sub(r"每隔\s*[一1]?\s*[天日]", " every 2 days ", s)  # 每隔一天: every other day
-    s = re.sub(r"每隔\s*[一1]\s*(?=个?(?:周|星期|礼拜|月|小时|钟头|分钟))|隔(?=周)|双(?=周)", "每两", s)
+    s = re.sub(r"每隔\s*[一1]\s*(?=个?(?:周|星期|礼拜|月))|隔(?=周)|双(?=周)", "每两", s)  # 每隔一周: every other week
+    s = s.replace("每半年", "每6个月").replace("半年", "6个月")
+    s = re.sub(r"(每[两二三四\d]?个?(?:周|星期|礼拜))一次", r"\1 ", s)  # 每两周一次: not 周一
     s = s.replace("每隔", "每")
     s = _CN_EXCEPT.sub(_cn_except, s)
     s = s.replace("元旦", "1月1日").replace("圣诞节", "12月25日").replace("平安夜", "12月24日")
@@ -270,6 +272,8 @@ def chinese(s: str) -> str:
                lambda m: f" {m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d} ", s)
     s = re.sub(r"(\d{1,2})月(\d{1,2})[日号號]?", lambda m: f" month{m.group(1)} {m.group(2)} ", s)
     s = re.sub(r"(\d{1,2})[日号號]", lambda m: f" the {ordinal(int(m.group(1)))} ", s)
+    s = re.sub(r"(?<!\d)(\d{1,2})月(?!\d)", lambda m: f" month{m.group(1)} ", s)  # 6月的第二个星期日
+    s = re.sub(r"(?<![\d.])1\s*次", " ", s)  # 每两周一次: once
     for pat, rep in _CN_RULES_RE:
         s = pat.sub(rep, s)
     s = re.sub(r"每\s*", " every ", s)

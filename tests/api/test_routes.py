@@ -187,16 +187,22 @@ async def test_jobs_003_mapping(api: Api) -> None:
     every5 = data(await api.a.post("/api/jobs", json={"url": URL, "repeat_every": 300}))
     assert isinstance(every5["job_id"], int) and every5["job_id"] > rec["job_id"]
     assert every5["schedule_id"] == every5["id"]
-    assert data(await api.a.get(f"/v1/cron/get/{every5['id']}"))["schedule"] == "*/5 * * * *"
-    hourly = data(await api.a.post("/api/jobs", json={"url": URL, "repeat_every": [2, "hours"]}))
-    assert data(await api.a.get(f"/v1/cron/get/{hourly['id']}"))["schedule"] == "0 */2 * * *"
+    stored = data(await api.a.get(f"/v1/cron/get/{every5['id']}"))
+    assert (stored["schedule"], stored["schedule_kind"]) == ("300", "interval")
+    # any period is an interval from one period after the request
+    for period, secs in (([2, "hours"], 7200), ([7, "minutes"], 420), ([36, "hours"], 129600), (30, 30)):
+        before = datetime.now(UTC)
+        made = data(await api.a.post("/api/jobs", json={"url": URL, "repeat_every": period}))
+        got = data(await api.a.get(f"/v1/cron/get/{made['id']}"))
+        assert (got["schedule"], got["schedule_kind"]) == (str(secs), "interval")
+        first = datetime.fromisoformat(got["next_run_at"].replace("Z", "+00:00"))
+        assert before + timedelta(seconds=secs - 1) <= first <= datetime.now(UTC) + timedelta(seconds=secs)
     c = data(await api.a.post("/api/jobs", json={"url": URL, "cron": "0 9 * * 1-5"}))
     assert data(await api.a.get(f"/api/jobs/{c['id']}"))["args"]["cron"] == "0 9 * * 1-5"
 
-    err = error(await api.a.post("/api/jobs", json={"url": URL, "repeat_every": [7, "minutes"]}), 422,
-                "INVALID_ARGUMENT")
-    assert err["field"] == "repeat_every" and "divide" in err["message"]
-    for too_often in (0, 30, [0, "minutes"]):
+    err = error(await api.a.post("/api/jobs", json={"url": URL, "repeat_every": 0}), 422, "INVALID_ARGUMENT")
+    assert err["field"] == "repeat_every" and "at least 1 second" in err["message"]
+    for too_often in (0.5, [0, "minutes"]):
         error(await api.a.post("/api/jobs", json={"url": URL, "repeat_every": too_often}), 422, "INVALID_ARGUMENT")
     error(await api.a.post("/api/jobs", json={"url": URL, "cron": "* * * * *", "schedule_in": 5}), 422,
           "INVALID_ARGUMENT")

@@ -93,6 +93,7 @@ def base_args(tool: str, ids: dict[str, str]) -> dict[str, Any]:
         "webhook_send": {"url": "https://example.com/x"},
         "when_preview": {"when": "every weekday at 9am"},
         "run_get": {"run_id": "run_x"},
+        "pause": {"ids": [ids["cron_id"]]},
     }
     if tool in base:
         return dict(base[tool])
@@ -121,7 +122,7 @@ def tool_args(tool: str, props: list[str], ids: dict[str, str]) -> st.SearchStra
 
 
 TOOLS = [
-    "cron_create", "cron_list", "cron_get", "cron_update", "cron_delete", "cron_pause", "cron_resume",
+    "cron_create", "cron_list", "cron_get", "cron_update", "cron_delete", "pause",
     "cron_trigger", "run_get", "upcoming", "task_list", "task_get",
     "task_schedule", "task_cancel", "run_list", "schedule_create", "schedule_list", "schedule_get",
     "schedule_update", "schedule_delete", "queue_create", "queue_get", "queue_list", "queue_update",

@@ -109,7 +109,7 @@ async def test_nul_in_any_tool_argument_is_refused_over_mcp(hostile: Hostile) ->
     calls: list[tuple[str, dict[str, Any], str]] = [
         ("cron_create", {"url": URL, "schedule": "0 9 * * *", "name": NUL}, "name"),
         ("cron_get", {"cron_id": ids["cron"] + "\u0000"}, "cron_id"),
-        ("cron_pause", {"cron_id": "\u0000"}, "cron_id"),
+        ("cron_trigger", {"cron_id": "\u0000"}, "cron_id"),
         ("task_schedule", {"url": URL, "delay": 3600, "idempotency_key": NUL}, "idempotency_key"),
         ("queue_publish", {"queue": "q1", "payload": 1, "group_id": NUL}, "group_id"),
         ("schedule_list", {"agent_id": NUL}, "agent_id"),

@@ -61,10 +61,12 @@ async def test_get_list_update_pause_resume_delete(tools: Tools, receiver: Recei
     assert [j["cron_id"] for j in listed["items"]] == [cid]
     upd = await tools.ok("cron_update", cron_id=cid, schedule="every monday at 10pm", name="b")
     assert upd["schedule"] == "0 22 * * 1" and upd["name"] == "b" and upd["timezone"] == TZ
-    paused = await tools.ok("cron_pause", cron_id=cid)
-    assert paused["status"] == "paused" and paused["next_fires"] == []
-    resumed = await tools.ok("cron_resume", cron_id=cid)
-    assert resumed["status"] == "active" and len(resumed["next_fires"]) == 5
+    (paused,) = (await tools.ok("pause", ids=[cid]))["items"]
+    assert paused["status"] == "paused" and paused["next_run"] is None
+    assert (await tools.ok("cron_get", cron_id=cid))["next_fires"] == []
+    (resumed,) = (await tools.ok("pause", resume=True, ids=[cid]))["items"]
+    assert resumed["status"] == "active" and resumed["next_run"] is not None
+    assert len((await tools.ok("cron_get", cron_id=cid))["next_fires"]) == 5
     await tools.ok("cron_update", cron_id=cid, retention_days=7)
     assert (await tools.ok("cron_get", cron_id=cid))["retention_days"] == 7
     assert (await tools.ok("cron_delete", cron_id=cid))["deleted"] is True
@@ -80,7 +82,7 @@ async def test_one_shot_run_at(tools: Tools, receiver: Receiver) -> None:
 
 
 async def test_unknown_id_says_which_list_to_call(tools: Tools) -> None:
-    for name in ("cron_get", "cron_pause", "cron_trigger", "cron_delete"):
+    for name in ("cron_get", "cron_trigger", "cron_delete"):
         text = await tools.err(name, cron_id="cj_nope")
         assert "cj_nope" in text and "cron_list" in text
 
@@ -135,8 +137,8 @@ async def test_next_fires_respect_max_runs_and_a_used_up_job_stays_completed(too
 
     done = await until(completed, what="job completed after max_runs")
     assert done["run_count"] == 2 and done["next_fires"] == [] and done["next_run_at"] is None
-    resumed = await tools.ok("cron_resume", cron_id=job["cron_id"])
-    assert resumed["status"] == "completed" and resumed["next_fires"] == []  # nothing left to run
+    (resumed,) = (await tools.ok("pause", resume=True, ids=[job["cron_id"]]))["items"]
+    assert resumed["status"] == "completed" and resumed["next_run"] is None  # nothing left to run
     more = await tools.ok("cron_update", cron_id=job["cron_id"], max_runs=3)
     assert more["status"] == "active" and len(more["next_fires"]) == 1
     fewer = await tools.ok("cron_update", cron_id=job["cron_id"], max_runs=1)

@@ -21,9 +21,9 @@ from tests.mcp.conftest import TZ, Tools, settings_for
 pytestmark = pytest.mark.anyio
 
 ISSUE_TOOLS = {
-    "cron": "cron_create cron_list cron_get cron_update cron_delete cron_pause cron_resume cron_trigger",
+    "cron": "cron_create cron_list cron_get cron_update cron_delete cron_trigger",
     "task": "task_schedule task_list task_get task_cancel",
-    "jobs": "upcoming run_list run_get",
+    "jobs": "upcoming pause run_list run_get",
     "schedule": "schedule_create schedule_list schedule_get schedule_update schedule_delete",
     "queue": "queue_create queue_get queue_list queue_update queue_delete queue_purge queue_publish "
     "queue_consume queue_ack queue_nack queue_dlq_list queue_dlq_redrive queue_push_subscribe",
@@ -50,7 +50,7 @@ async def test_every_tool_is_declared_fully(engine: Engine) -> None:
     names = {t.name for t in result.tools}
     assert names == {n for group in ISSUE_TOOLS.values() for n in group.split()}
     for t in result.tools:
-        assert t.description and t.title and t.output_schema and t.annotations, t.name
+        assert t.description and t.output_schema and t.annotations and t.title is None, t.name
         assert t.input_schema.get("additionalProperties") is False, t.name
         assert bool(t.annotations.read_only_hint) == (t.name in READ_ONLY), t.name
     by_name = {t.name: t for t in result.tools}
@@ -63,8 +63,9 @@ async def test_every_tool_is_declared_fully(engine: Engine) -> None:
     assert TZ in json.dumps(by_name["cron_create"].input_schema)
 
 
-async def test_tools_list_stays_under_40_kb(engine: Engine) -> None:
-    assert wire_size(await list_tools(engine, engine.settings)) < 40 * 1024
+async def test_tools_list_stays_within_32000_bytes(engine: Engine) -> None:
+    # the whole list goes to the model on every turn (docs/MCP.md, "Toolset sizes")
+    assert wire_size(await list_tools(engine, engine.settings)) <= 32_000
 
 
 async def test_toolsets_and_read_only_shape_the_list(engine: Engine, tmp_path: Path) -> None:
@@ -147,7 +148,7 @@ ID_TOOLS = [
     ("cron_get", {"cron_id": "cj_nope"}, "cron_list"),
     ("cron_update", {"cron_id": "cj_nope", "name": "x"}, "cron_list"),
     ("cron_delete", {"cron_id": "cj_nope"}, "cron_list"),  # idempotent for a deleted job, not an unknown id
-    ("cron_resume", {"cron_id": "cj_nope"}, "cron_list"),
+    ("cron_trigger", {"cron_id": "cj_nope"}, "cron_list"),
     ("run_get", {"run_id": "run_nope"}, "run_list"),
     ("task_get", {"task_id": "tk_nope"}, "task_list"),
     ("schedule_update", {"schedule_id": "sch_nope", "name": "x"}, "schedule_list"),

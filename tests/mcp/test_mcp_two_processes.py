@@ -49,7 +49,7 @@ async def test_one_dispatcher_no_duplicates_no_misses(tmp_path: Path, receiver: 
             # timing figure (bench/), not an assertion: the dispatcher polls the store every 1 s
             assert got[0].received_at >= at(task["run_at"]) - CLOCK_SLACK, path
         await receiver.wait_for(3, path="/every-second", timeout=15)  # enough fires to compare
-        await ta.ok("cron_pause", cron_id=job["cron_id"])
+        await ta.ok("pause", ids=[job["cron_id"]])
 
         async def settled() -> list[dict[str, object]] | None:
             # every run the job produced has finished: the receiver has seen all it will see

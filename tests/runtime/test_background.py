@@ -56,12 +56,16 @@ async def test_jobs_fire_after_the_client_closed_and_stop_stops_them(home: Path,
         assert "background engine" in res.content[-1].text  # type: ignore[union-attr]
         task = json.loads(res.content[0].text)  # type: ignore[union-attr]
         job = await tools.ok("cron_create", schedule="* * * * * *", url=receiver.url("/cron"))
+        # sent by the background engine too: the stdio server only stores it and wakes the engine
+        await tools.ok("webhook_send", url=receiver.url("/hook"), payload={"n": 1})
     # the client closed, its stdio process exited; the engine did not
     info = read_info(home)
     assert info is not None and alive(home)
     got = await receiver.wait_for(1, path="/task", timeout=30)
     assert got[0].received_at >= at(task["run_at"]) - CLOCK_SLACK  # fired, not early
     await receiver.wait_for(2, path="/cron", timeout=30)
+    (hook,) = await receiver.wait_for(1, path="/hook", timeout=30)
+    assert hook.json() == {"n": 1}
 
     status = cli(home, "engine", "status", "--json")
     assert status.returncode == 0, status.stderr

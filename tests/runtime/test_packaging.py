@@ -51,3 +51,12 @@ async def test_in_process_server_says_jobs_fire_only_while_it_runs(tmp_path: Pat
         assert "nothing fires while the client is closed" in made.content[1].text  # type: ignore[union-attr]
         listed = await client.call_tool("cron_list", {})
         assert not listed.is_error and len(listed.content) == 1  # reads carry no such line
+
+
+def test_on_postgresql_the_workers_are_named(tmp_path: Path) -> None:
+    # No connection is made to build the choice; the line names where else jobs fire.
+    settings = Settings(home=tmp_path, database_url="postgresql://postgres@127.0.0.1:5432/none")
+    choice = make_backend(settings, background=True)  # the background engine is for SQLite only
+    assert choice.fires_from is not None
+    assert "any infrai-mcp serve/worker on the same PostgreSQL database" in choice.fires_from()
+    assert not (tmp_path / "engine.json").exists()

@@ -57,6 +57,8 @@ def test_the_units_command_line_really_starts_the_engine(home: Path) -> None:
         anyio.run(until, answers, 60.0, "the unit's engine answering")
         found = running(home)
         assert found is not None and found[0].pid == proc.pid
+        logs = cli(home, "engine", "logs", "-n", "20")
+        assert logs.returncode == 0 and f"background engine {found[0].version} running: pid {proc.pid}" in logs.stdout
         assert cli(home, "engine", "stop").returncode == 0
         assert proc.wait(30) == 0  # a clean stop: systemd's Restart=on-failure leaves it stopped
     finally:

@@ -13,6 +13,7 @@ from starlette.routing import Mount
 from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.core.errors import NotFound
 from infrai_mcp.models import CronCreate, MessageIn, QueueCreate, ScheduleCreate, TaskCreate, WebhookSend
+from infrai_mcp.runtime.engine import Engine
 from infrai_mcp.surfaces.ui import create_ui_app
 from tests.receiver import Receiver
 from tests.ui.conftest import CSRF, client_for, post
@@ -405,3 +406,24 @@ async def test_a_queue_target_shows_as_its_queue(client: httpx.AsyncClient, back
         assert target in row[: row.index("</tr>")]
     page = (await client.get(f"/cron/{job.cron_id}")).text
     assert "<dt>queue</dt>" in page and "send-daily-digest" in page
+
+
+async def test_job_page_shows_other_kinds_in_words_their_fires_and_skips_with_reasons(
+    client: httpx.AsyncClient, backend: EmbeddedBackend, engine: Engine
+) -> None:
+    job = await backend.cron_create(CronCreate.model_validate({
+        "url": "https://example.com/k", "schedule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;BYHOUR=10",
+        "schedule_kind": "rrule", "timezone": "Europe/Berlin", "exclusions": {"holidays": ["DE"]}}))
+    # a skip as the scheduler records it (engine tests prove the scheduler writes these)
+    await engine.store.insert_run({
+        "id": "run_01skippedholiday0000000000", "project": "default", "job_id": job.cron_id, "job_kind": "cron",
+        "trigger": "schedule", "state": "skipped", "scheduled_for": datetime(2026, 12, 25, 9, tzinfo=UTC).timestamp(),
+        "next_attempt_at": None, "finished_at": datetime(2026, 12, 25, 9, tzinfo=UTC).timestamp(),
+        "error": "skipped: holiday: Christmas Day (DE)", "webhook_id": "msg_01skippedholiday0000000000",
+        "created_at": datetime(2026, 12, 25, 9, tzinfo=UTC).timestamp()})
+    page = (await client.get(f"/cron/{job.cron_id}")).text
+    assert "Every 2 weeks on Tuesday at 10:00" in page and "except public holidays in DE" in page
+    assert page.count("<li><time") == 5
+    assert "skipped: holiday: Christmas Day (DE)" in page
+    listing = (await client.get("/jobs")).text
+    assert "Every 2 weeks on Tuesday at 10:00" in listing

@@ -183,6 +183,7 @@ CASES: list[tuple[str, str, str, Days | Every | Union | Fires]] = [
     ("每月最后一个星期五下午5点", SHA, "mon", Days(last(FR), ("17:00",))),
     ("每月第二个星期二上午10点", UTC, "wed", Days(nth(TU, 2), ("10:00",))),
     ("每个月的第三个周三下午2点半", SHA, "nye", Days(nth(WE, 3), ("14:30",))),
+    ("每个月第一个工作日上午9点", SHA, "sun", Days(nth_bday(1), ("09:00",))),
     ("每月第一个和第三个周一早上8点", SHA, "wed", Days(nth(MO, 1, 3), ("08:00",))),
     # ---- last day / business days of the month -----------------------------------------------------
     ("last day of every month at 6pm", NY, "wed", Days(from_end(1), ("18:00",))),
@@ -244,6 +245,8 @@ CASES: list[tuple[str, str, str, Days | Every | Union | Fires]] = [
     ("双周周三早上8点", SHA, "mon", Days(step_weeks(2, date(2027, 3, 3), (WE,)), ("08:00",))),
     ("隔周周四下午4点", UTC, "wed", Days(step_weeks(2, date(2026, 6, 18), (TH,)), ("16:00",))),
     ("每三周的周一", SHA, "wed", Days(step_weeks(3, date(2026, 6, 22), (MO,)))),
+    ("每两周一次，周五下午3点", SHA, "sun", Days(step_weeks(2, date(2026, 11, 27), (FR,)), ("15:00",))),
+    ("每隔一周的星期一和星期三上午9点", SHA, "wed", Days(step_weeks(2, date(2026, 6, 22), (MO, WE)), ("09:00",))),
     ("every other Tuesday at 10am", NY, "ny_fall", Days(step_weeks(2, date(2026, 11, 3), (TU,)), ("10:00",))),
     # ---- intervals that don't divide the clock ------------------------------------------------------
     ("every 90 seconds", UTC, "wed", Every(90)),
@@ -311,6 +314,8 @@ CASES: list[tuple[str, str, str, Days | Every | Union | Fires]] = [
     ("at 9am on weekdays and at 11am on weekends", KOL, "sun",
      Union((Days(WEEKDAYS, ("09:00",)), Days(WEEKENDS, ("11:00",))))),
     ("每天8:30和17:45", SHA, "wed", Days(DAILY, ("08:30", "17:45"))),
+    ("每周二和周四上午10点，每周六中午12点", SHA, "wed",
+     Union((Days(dow(TU, TH), ("10:00",)), Days(dow(SA), ("12:00",))))),
     ("每天早上8点半和晚上9点", SHA, "sun", Days(DAILY, ("08:30", "21:00"))),
     ("每周一上午9点和每周五下午5点", SHA, "wed",
      Fires(("2026-06-19 17:00", "2026-06-22 09:00", "2026-06-26 17:00", "2026-06-29 09:00", "2026-07-03 17:00",
@@ -346,6 +351,8 @@ CASES: list[tuple[str, str, str, Days | Every | Union | Fires]] = [
     ("每季度15号上午9点", SHA, "nye", Days(both(dom(15), months(1, 4, 7, 10)), ("09:00",))),
     ("每年1月1日上午10点", UTC, "wed", Days(md((1, 1)), ("10:00",))),
     ("每年元旦上午9点", SHA, "wed", Days(md((1, 1)), ("09:00",))),
+    ("每年6月的第二个星期日", SHA, "sun", Days(both(nth(SU, 2), months(6)))),
+    ("每半年", SHA, "wed", Days(both(dom(1), months(1, 7)))),
     # ---- windows (the end is included) ------------------------------------------------------------------
     ("every 30 minutes from 9 to 5 on weekdays", NY, "wed", Days(WEEKDAYS, hours(9, 17, (0, 30), end=0))),
     ("every 20 minutes between 9am and 5pm on weekdays", UTC, "wed", Days(WEEKDAYS, hours(9, 17, (0, 20, 40), end=0))),

@@ -200,3 +200,28 @@ def test_when_recurring_types_and_round_trip() -> None:
     assert describe(w) == ("Every 2 weeks on Tuesday at 10:00, counted from 2026-12-02, except public holidays "
                            "in DE, each up to 1 minute late (jitter) (Europe/Berlin)")
     assert next_fires(w, 2, after=utc(2026, 12, 2)) == [utc(2026, 12, 15, 9), utc(2026, 12, 29, 9)]
+
+
+# ---- warnings shown with a reading ----------------------------------------------------------------
+
+def test_warnings_name_dst_gaps_repeated_hours_and_fixed_offsets() -> None:
+    from infrai_mcp.when.notes import warnings
+
+    now = utc(2026, 12, 2)
+    gap = parse_when("30 2 * * *", timezone="America/New_York", now=now)
+    assert warnings(gap, now=now) == ["2027-03-14 02:30 does not exist in America/New_York (clocks go forward): "
+                                      "cron fires once, when the gap ends (03:00)"]
+    rr = When.recurring(cal("FREQ=DAILY;BYHOUR=2;BYMINUTE=30", "Australia/Sydney"))
+    assert warnings(rr, now=utc(2026, 6, 1)) == [
+        "2026-10-04 02:30 does not exist in Australia/Sydney (clocks go forward): that time fires at 03:30 instead",
+        "2027-04-04 02:30 happens twice in Australia/Sydney (clocks go back): it fires once, at the first"]
+    fold = When.recurring(cal("FREQ=DAILY;BYHOUR=2;BYMINUTE=30", "Europe/Berlin"))
+    assert warnings(fold, now=utc(2026, 6, 1)) == [
+        "2026-10-25 02:30 happens twice in Europe/Berlin (clocks go back): it fires once, at the first",
+        "2027-03-28 02:30 does not exist in Europe/Berlin (clocks go forward): that time fires at 03:30 instead"]
+    pst = parse_when("every day at 9am PST", timezone="UTC", now=now)
+    assert warnings(pst, "every day at 9am PST", now=now) == [
+        "'PST' is the fixed offset UTC-8 all year (no daylight saving time); for local time in Los Angeles say "
+        "'PT' or 'America/Los_Angeles'"]
+    assert warnings(parse_when("0 9 * * *", timezone="America/New_York", now=now), now=now) == []
+    assert warnings(parse_when("0 9 * * *", timezone="Asia/Kolkata", now=now), now=now) == []

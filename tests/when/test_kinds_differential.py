@@ -230,11 +230,14 @@ def recurrences(draw: st.DrawFn) -> Recurrence:
 def test_fires_strictly_increase_and_never_land_on_an_excluded_day(rec: Recurrence, after: datetime,
                                                                     key: str) -> None:
     fires = next_fires(rec, after, 12, key=key)
-    assert fires and fires[0] > after
+    if not fires:  # a rule whose every time is excluded (Dec 25 only, except Dec 25): none, not a hang
+        assert all(o.skipped for o in islice(occurrences(rec, after, key=key), 50))
+        return
+    assert fires[0] > after
     assert all(a < b for a, b in pairwise(fires))
     zone = ZoneInfo(rec.timezone)
     offset = fires[0] - next(o.nominal for o in occurrences(rec, after, key=key) if o.at == fires[0])
-    cals = [holidays.country_holidays(c.partition("/")[0], subdiv=c.partition("/")[2] or None)
+    cals = [holidays.country_holidays(c.partition("/")[0], subdiv=c.partition("/")[2] or None, years=range(2026, 2035))
             for c in rec.exclusions.holidays]
     for at in fires:
         day = (at - offset).astimezone(zone).date()

@@ -44,12 +44,13 @@ PER_WORKER_LEASES = frozenset({"dispatch"})
 _SETTLED_RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for", "next_attempt_at",
                         "started_at", "finished_at", "error", "attempts", "lease_owner", "lease_expires_at",
                         "webhook_id", "created_at")
-_PLAN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "scheduled_for")
+_PLAN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "scheduled_for", "skip_reason")
 _JOB_INSERT_COLUMNS = ("id", "project", "kind", "agent_id", "name", "schedule_type", "schedule", "timezone",
                        "run_at", "delay_seconds", "callback_type", "callback_id", "url", "method", "headers",
                        "payload", "retries", "timeout_seconds", "secret", "on_failure_webhook", "overlap_policy",
                        "misfire_policy", "max_runs", "status", "retention_days", "idempotency_key",
-                       "next_run_at", "created_at", "updated_at", "result_url", "events_url")
+                       "next_run_at", "created_at", "updated_at", "result_url", "events_url", "plan_at",
+                       "schedule_kind", "schedule_start", "exclusions", "jitter_seconds")
 
 
 async def _one(conn: Conn, query: str | sql.Composed, params: Row | None = None) -> Row | None:
@@ -173,9 +174,10 @@ class PgJobStore(JobStore):
         q_get, q_cancel, q_lock = self._q("job_get"), self._q("runs_cancel_waiting"), self._q("job_lock")
         q_withdraw, q_add = self._q("plans_withdraw"), self._q("jobs_live_bound_add")
         # Every change withdraws the job's plans and plans again from the (new) next_run_at.
-        sets = [sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in changes]
-        sets.append(sql.SQL("plan_at = {}, planned_runs = 0").format(
-            sql.Placeholder("next_run_at") if "next_run_at" in changes else sql.SQL("next_run_at")))
+        # The service may set plan_at before next_run_at: the first time is one its exclusions skip.
+        sets = [sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in changes if c != "plan_at"]
+        cursor = next((sql.Placeholder(c) for c in ("plan_at", "next_run_at") if c in changes), sql.SQL("next_run_at"))
+        sets.append(sql.SQL("plan_at = {}, planned_runs = 0").format(cursor))
         query = sql.SQL(
             "UPDATE jobs SET {} WHERE project = %(_p)s AND id = %(_id)s AND kind = %(_k)s AND deleted_at IS NULL "
             "RETURNING plan_at"
@@ -315,7 +317,8 @@ class PgJobStore(JobStore):
             plan = planner(job, now, horizon)
             for fire in plan.fires:
                 plans.append({"id": new_id("run"), "project": job["project"], "job_id": job["id"],
-                              "job_kind": job["kind"], "trigger": fire.trigger, "scheduled_for": fire.scheduled_for})
+                              "job_kind": job["kind"], "trigger": fire.trigger, "scheduled_for": fire.scheduled_for,
+                              "skip_reason": fire.skip})
             ch = plan.changes
             advances.append({"id": job["id"], "plan_at": ch["plan_at"], "planned_runs": ch["planned_runs"],
                              "next_run_at": ch.get("next_run_at"), "keep": "next_run_at" not in ch})

@@ -29,6 +29,10 @@ from infrai_mcp.store.jobs import (
 )
 from infrai_mcp.store.sqlite.db import SqliteDB
 
+# Columns a job row may leave out (added by later migrations; the SQL applies their defaults).
+_INSERT_DEFAULTS: Row = {"result_url": None, "events_url": None, "plan_at": None, "schedule_kind": None,
+                         "schedule_start": None, "exclusions": None, "jitter_seconds": None}
+
 
 def _row(r: sqlite3.Row | None) -> Row | None:
     return dict(r) if r is not None else None
@@ -73,7 +77,7 @@ class SqliteJobStore(JobStore):
                 if count + len(new) > limit:
                     raise too_many_jobs(project, count, limit, len(new))
             # result_url/events_url (0004) are optional in a row.
-            conn.executemany(q_insert, [{"result_url": None, "events_url": None, **row} for row in new])
+            conn.executemany(q_insert, [{**_INSERT_DEFAULTS, **row} for row in new])
             if limit is not None and new:
                 version = conn.execute("PRAGMA data_version").fetchone()[0]
                 self._live_count = (self.db.write_seq, version, project, count + len(new))
@@ -129,8 +133,10 @@ class SqliteJobStore(JobStore):
         check_job_changes(changes)
         q_get, q_cancel, q_withdraw = self._q("job_get"), self._q("runs_cancel_waiting"), self._q("plans_withdraw")
         # Every change withdraws the job's plans and plans again from the (new) next_run_at.
-        sets = [f"{col} = :{col}" for col in changes]
-        sets += ["plan_at = " + (":next_run_at" if "next_run_at" in changes else "next_run_at"), "planned_runs = 0"]
+        # The service may set plan_at before next_run_at: the first time is one its exclusions skip.
+        sets = [f"{col} = :{col}" for col in changes if col != "plan_at"]
+        cursor = ":plan_at" if "plan_at" in changes else ":next_run_at" if "next_run_at" in changes else "next_run_at"
+        sets += [f"plan_at = {cursor}", "planned_runs = 0"]
         where = "project = :_p AND id = :_id AND kind = :_k AND deleted_at IS NULL"
         sql = f"UPDATE jobs SET {', '.join(sets)} WHERE {where}"
 
@@ -231,7 +237,7 @@ class SqliteJobStore(JobStore):
                 for fire in plan.fires:
                     plans.append({"id": new_id("run"), "project": job_row["project"], "job_id": job_row["id"],
                                   "job_kind": job_row["kind"], "trigger": fire.trigger,
-                                  "scheduled_for": fire.scheduled_for})
+                                  "scheduled_for": fire.scheduled_for, "skip_reason": fire.skip})
                 advances.append({**plan.changes, "id": job_row["id"]})
             if plans:
                 conn.execute(q["plans_insert_many"], {"rows": json.dumps(plans), "owner": owner, "until": lease_until,

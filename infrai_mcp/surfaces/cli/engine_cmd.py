@@ -155,7 +155,8 @@ def _emit(args: argparse.Namespace, value: Any, render: Callable[[Any], str]) ->
 
 
 def _cron_rows(jobs: list[CronJob]) -> str:
-    rows = [[j.cron_id, j.name[:30], j.schedule or f"at {_when(j.run_at)}", j.timezone, j.status,
+    rows = [[j.cron_id, j.name[:30], (j.description if (j.schedule_kind or "cron") != "cron" else j.schedule)
+             or f"at {_when(j.run_at)}", j.timezone, j.status,
              _when(j.next_run_at), target_text(j.url, j.queue)[:50]] for j in jobs]
     header = ["ID", "NAME", "SCHEDULE", "TZ", "STATUS", "NEXT RUN (UTC)", "TARGET"]
     return table(rows, header) if rows else "no cron jobs"
@@ -213,16 +214,29 @@ def _target(args: argparse.Namespace) -> dict[str, Any]:
 def _cron_add(args: argparse.Namespace) -> int:
     # The same time fields as the MCP tools: a phrase or the exact form, read in --timezone
     # (a zone named in the phrase wins, e.g. "each day at 06:00 UTC").
-    from infrai_mcp.surfaces.mcp.timefields import resolve_instant, resolve_recurrence
+    from infrai_mcp.surfaces.mcp.timefields import resolve_instant, resolve_recurrence, schedule_fields
 
     now = datetime.now(UTC)
     tz = _zone(args)
     data = _target(args) | {"timezone": tz, "overlap_policy": args.overlap,
                             "misfire_policy": args.misfire, "enabled": not args.disabled}
-    if args.schedule:
+    if args.schedule and args.kind:
+        data |= {"schedule": args.schedule.replace(" + ", "\n"), "schedule_kind": args.kind,
+                 "schedule_start": args.start}
+    elif args.schedule:
         when = resolve_recurrence(args.schedule, field="schedule", tz=tz, now=now,
                                   one_shot_hint="For a job that fires once use --run-at (or `infrai-mcp task add`).")
-        data["schedule"], data["timezone"] = when.cron, when.timezone
+        data |= {k: v for k, v in schedule_fields(when).items() if v is not None}
+        data["timezone"] = when.timezone
+    if args.holidays or args.except_dates:
+        ex = dict(data.get("exclusions") or {})
+        ex["holidays"] = [*ex.get("holidays", []), *(args.holidays or "").split(",")] if args.holidays else \
+            ex.get("holidays", [])
+        ex["dates"] = [*ex.get("dates", []), *(args.except_dates or "").split(",")] if args.except_dates else \
+            ex.get("dates", [])
+        data["exclusions"] = ex
+    if args.jitter is not None:
+        data["jitter_seconds"] = args.jitter
     if args.run_at:
         data["run_at"] = resolve_instant(args.run_at, field="run_at", tz=tz, now=now,
                                          recurring_hint="For a repeating job use --schedule.")
@@ -363,6 +377,14 @@ def register(sub: Any) -> None:
     add.add_argument("--misfire", default="run_once", choices=["run_once", "skip", "run_all"])
     add.add_argument("--max-runs", type=int)
     add.add_argument("--disabled", action="store_true", help="Create paused.")
+    add.add_argument("--kind", choices=("cron", "interval", "rrule"),
+                     help="Read --schedule exactly as this kind: cron, interval (seconds) or rrule (RFC 5545 "
+                          "RRULE; ';'-separated parts, rules joined with ' + ') instead of as a phrase.")
+    add.add_argument("--start", help="interval: first fire (ISO 8601); rrule: DTSTART (wall time).")
+    add.add_argument("--holidays", help="Skip public holidays: ISO countries, e.g. 'US' or 'DE/BY,FR'.")
+    add.add_argument("--except", dest="except_dates",
+                     help="Skip dates: --except=2026-12-24,--12-25 (--MM-DD: every year).")
+    add.add_argument("--jitter", type=int, help="Fire a fixed 0..N s after each time (per job).")
     _target_args(add)
     _common(add)
     add.set_defaults(func=_guarded(_cron_add))

@@ -80,10 +80,13 @@ def make_backend(settings: Settings, *, background: bool = False) -> BackendChoi
                                  f"background engine pid {info.pid}, store {settings.sqlite_path}",
                                  lambda: fires_from(settings.home))
     engine = Engine(settings, dispatch=True)
-    shared = " and any infrai-mcp serve/worker on the same database" if settings.is_postgres else ""
+    said = ("Jobs fire from this server process while it runs and from any infrai-mcp serve/worker on the same "
+            "PostgreSQL database; with none of those running, nothing fires while this client is closed."
+            if settings.is_postgres else
+            "Jobs fire from this server process, only while it runs (in-process engine): tell the user nothing "
+            "fires while the client is closed.")
     return BackendChoice(EmbeddedBackend(engine), lambda: engine, f"embedded engine, store {settings.sqlite_path}",
-                         lambda: f"Jobs fire from this server process{shared}, only while it runs "
-                                 "(in-process engine): tell the user nothing fires while the client is closed.")
+                         lambda: said)
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -114,8 +117,10 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "mcp",
         help="run the MCP server (stdio by default; this is what MCP clients start)",
-        description="Run the MCP server. Environment: INFRAI_HOME, INFRAI_TIMEZONE, INFRAI_TOOLSETS, "
-        "INFRAI_READ_ONLY, INFRAI_BASE_URL + INFRAI_API_KEY (use a remote engine). See docs/MCP.md.",
+        description="Run the MCP server. Over stdio on the embedded store, jobs fire from the data dir's "
+        "background engine (started if needed; INFRAI_BACKGROUND=0 or --in-process: inside this server). "
+        "Environment: INFRAI_HOME, INFRAI_TIMEZONE, INFRAI_TOOLSETS, INFRAI_READ_ONLY, INFRAI_BACKGROUND, "
+        "INFRAI_BASE_URL + INFRAI_API_KEY (use a remote engine). See docs/MCP.md.",
     )
     p.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="default: stdio")
     p.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")

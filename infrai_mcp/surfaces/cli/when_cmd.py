@@ -37,6 +37,7 @@ def _parse_now(text: str | None, zone: str) -> datetime:
 
 def run(args: argparse.Namespace) -> int:
     from infrai_mcp.when import WhenError, default_timezone, describe, next_fires, parse_when, validate_timezone
+    from infrai_mcp.when.notes import warnings
 
     try:
         zone = validate_timezone(args.tz) if args.tz else default_timezone()
@@ -54,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if when.type == "cron":
         normal = f"cron {when.cron}  (timezone {when.timezone})"
+    elif when.recurrence is not None:
+        rule = when.recurrence.to_dict()["rule"].replace("\n", " + ")
+        normal = f"{when.recurrence.kind} {rule}  (timezone {when.timezone})"
     elif when.type == "delayed":
         normal = f"delayed {when.delay_seconds} s"
     else:
@@ -61,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         normal = f"once {when.run_at.isoformat().replace('+00:00', 'Z')}  (timezone {when.timezone})"
     print(normal)
     print(describe(when))
+    for note in warnings(when, args.phrase, now=now):
+        print(f"warning: {note}")
     print(f"next {len(fires)} fire(s):" if fires else "no future fire times")
     for f in fires:
         local = f.astimezone(local_zone)

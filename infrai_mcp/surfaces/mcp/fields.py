@@ -19,10 +19,10 @@ M = TypeVar("M", bound=BaseModel)
 
 Timezone = Annotated[
     str | None,
-    Field(description=f"IANA zone of the time, default {TZ_MARK}."),
+    Field(description=f"IANA zone, default {TZ_MARK}."),
 ]
 Cursor = Annotated[str | None, Field(description="From next_cursor.")]
-Limit = Annotated[int, Field(ge=1, le=MAX_PAGE, description="Page size.")]
+Limit = Annotated[int, Field(ge=1, le=MAX_PAGE)]
 Url = Annotated[str, Field(description="http(s) URL to call.")]
 # A job's target: a URL, or (no ://) a queue each fire publishes to (models.task_field).
 Target = Annotated[str, Field(description="http(s) URL to call, or queue name to publish to.")]
@@ -31,7 +31,7 @@ Headers = dict[str, str] | None
 Payload = Annotated[Any, Field(description="JSON, max 1 MiB.")]
 Secret = Annotated[
     str | None,
-    Field(description="Signing key, 8+ chars or whsec_...; never shown again."),
+    Field(description="Signing key (8+ chars); never shown again."),
 ]
 Retries = Annotated[int, Field(ge=0, le=10)]
 Idem = Annotated[str | None, Field(description="Dedup key.")]

@@ -5,7 +5,9 @@ input model and whose return annotation is its output model. ``@tool(...)`` reco
 its toolset's list; ``sdk_tool`` wraps it for ``MCPServer(tools=...)``:
 
 - the input and output schemas are the models' JSON schemas, compacted (``compact_schema``)
-  because the whole tools/list goes to the model on every turn and has to stay small;
+  because the whole tools/list goes to the model on every turn and has to stay small: output
+  schemas name every field and give the shape of nested objects and lists, but leave scalar
+  leaves untyped (``{}``: any value, so still true; ``next_run_at`` says what it holds);
 - the SDK validates arguments against the model; its error (which quotes the rejected
   values, possibly a secret) is replaced by one that names fields and says what is
   accepted, never echoing a value;
@@ -169,13 +171,24 @@ def compact_schema(schema: Any, *, output: bool = False) -> Any:
     for key, value in schema.items():
         if key == "title" or (output and key in _OUTPUT_NOISE):
             continue
-        if key in ("properties", "$defs"):
+        if key == "$defs" and not output:
+            # nested argument models (queue_publish's messages): their fields are described once,
+            # on the tool's own arguments of the same name
+            out[key] = {k: _undescribed(compact_schema(v)) for k, v in value.items()}
+        elif key in ("properties", "$defs"):
             out[key] = {k: compact_schema(v, output=output) for k, v in value.items()}
         elif key == "default" and value is None:
             continue
         else:
             out[key] = compact_schema(value, output=output)
+    if output and set(out) == {"type"} and not {"object", "array", "null"} & set(_types(out["type"])):
+        return {}  # a scalar leaf: its name says what it is; see the module docstring
     any_of = out.get("anyOf")
+    if not output and isinstance(any_of, list) and len(any_of) > 2 and _NULL in any_of:
+        # int | str | None as an argument: leaving it out says "none"; plain types fold into one list
+        kept = [b for b in any_of if b != _NULL]
+        if all(isinstance(b, dict) and set(b) == {"type"} for b in kept):
+            return {"type": [b["type"] for b in kept], **{k: v for k, v in out.items() if k != "anyOf"}}
     if isinstance(any_of, list) and len(any_of) == 2 and _NULL in any_of:
         other = next(s for s in any_of if s != _NULL)
         rest = {k: v for k, v in out.items() if k != "anyOf"}
@@ -184,7 +197,19 @@ def compact_schema(schema: Any, *, output: bool = False) -> Any:
         # Only a plain typed branch folds into a type list; a $ref or an object keeps anyOf.
         if isinstance(other, dict) and isinstance(other.get("type"), str) and other["type"] != "object":
             return {**other, "type": [other["type"], "null"], **rest}
+        if other == {} and not rest:
+            return {}  # a nullable scalar leaf, already untyped
     return out
+
+
+def _undescribed(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {k: _undescribed(v) for k, v in schema.items() if k != "description"}
+    return [_undescribed(v) for v in schema] if isinstance(schema, list) else schema
+
+
+def _types(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _with_tz(value: Any, tz: str) -> Any:
@@ -264,7 +289,9 @@ def sdk_tool(d: ToolDef, ctx: ToolContext) -> Tool:
     return _Tool(
         fn=call,
         name=d.name,
-        title=d.title,
+        # No title on the wire: the name and description serve the model; a title only repeats
+        # them for a client UI at ~25 bytes a tool (ToolDef keeps it for docs).
+        title=None,
         description=d.description.replace(TZ_MARK, tz),
         parameters=parameters,
         fn_metadata=meta,

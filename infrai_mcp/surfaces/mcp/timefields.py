@@ -9,21 +9,25 @@ other kind of time ("a recurrence goes to cron_create"), because the model picks
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.when import (
     CronError,
     When,
     WhenError,
-    cron_next_fires,
     default_timezone,
     describe,
+    get_zone,
     parse_delay,
     parse_when,
     validate_timezone,
 )
+from infrai_mcp.when import next_fires as when_next_fires
+from infrai_mcp.when.notes import warnings
 
 PREVIEW_FIRES = 5
 
@@ -32,11 +36,13 @@ __all__ = [
     "When",
     "describe_instant",
     "describe_stored",
+    "describe_when",
     "preview",
     "resolve_delay",
     "resolve_instant",
     "resolve_recurrence",
     "resolve_when",
+    "schedule_fields",
     "server_timezone",
     "zone",
 ]
@@ -45,13 +51,18 @@ __all__ = [
 class SchedulePreview(BaseModel):
     """A resolved time, as shown back to the agent to confirm with the user."""
 
-    type: str = Field(description="once | delayed | cron")
+    type: str = Field(description="once | delayed | cron | recurring")
     cron: str | None = None
+    # kind (cron | interval | rrule), local (next_fires in timezone), warnings: in answers, not in
+    # the output schema (tools/list carries it on every turn; the tool's description names them).
+    kind: SkipJsonSchema[str | None] = None
     run_at: datetime | None = None
     delay_seconds: int | None = None
     timezone: str
     description: str
     next_fires: list[datetime] = Field(default_factory=list, description="UTC")
+    local: SkipJsonSchema[list[str]] = Field(default_factory=list)
+    warnings: SkipJsonSchema[list[str]] = Field(default_factory=list)
 
 
 def server_timezone(configured: str | None) -> str:
@@ -85,10 +96,22 @@ def resolve_when(text: str, *, field: str, tz: str, now: datetime) -> When:
     return _parse(text, field, tz, now)
 
 
+def schedule_fields(when: When) -> dict[str, Any]:
+    """A recurring When as the job fields that store it (a plain cron: ``schedule`` alone)."""
+    rec = when.recurrence
+    if rec is None or rec.is_plain_cron:
+        return {"schedule": when.cron}
+    d = rec.to_dict()
+    ex = rec.exclusions.to_dict()
+    return {"schedule": d["rule"], "schedule_kind": d["kind"], "schedule_start": d.get("start"),
+            "exclusions": {"holidays": ex["holidays"], "dates": ex["dates"], "skip": ex["skip"]} if rec.exclusions
+            else None, "jitter_seconds": rec.jitter_seconds or None}
+
+
 def resolve_recurrence(text: str, *, field: str, tz: str, now: datetime, one_shot_hint: str) -> When:
     """A recurring schedule; a one-time phrase is an error naming where one-time phrases go."""
     when = _parse(text, field, tz, now)
-    if when.type != "cron":
+    if not when.repeats:
         raise InvalidInput(
             f"{field}: '{text}' is a single time ({describe(when)}), not a recurrence. {one_shot_hint} "
             f"{field} takes recurrences such as 'every weekday at 9am', 'every 15 minutes' or '0 9 * * 1-5'.",
@@ -100,10 +123,10 @@ def resolve_recurrence(text: str, *, field: str, tz: str, now: datetime, one_sho
 def resolve_instant(text: str, *, field: str, tz: str, now: datetime, recurring_hint: str) -> datetime:
     """One instant: a date/time, an ISO timestamp or a delay ('in 2 seconds' = now + 2 s)."""
     when = _parse(text, field, tz, now)
-    if when.type == "cron":
+    if when.repeats:
         raise InvalidInput(
-            f"{field}: '{text}' repeats ({when.cron}: {describe(when)}); {field} needs one instant such as "
-            f"'tomorrow at 3pm', 'in 20 minutes' or '2026-12-01T09:00:00Z'. {recurring_hint}",
+            f"{field}: '{text}' repeats ({when.cron or when.type}: {describe(when)}); {field} needs one instant "
+            f"such as 'tomorrow at 3pm', 'in 20 minutes' or '2026-12-01T09:00:00Z'. {recurring_hint}",
             field=field,
         )
     if when.type == "delayed":
@@ -121,25 +144,34 @@ def resolve_delay(value: int | str, *, field: str) -> int:
         raise InvalidInput(f"{field}: {exc}", field=field) from None
 
 
-def preview(when: When, now: datetime, n: int = PREVIEW_FIRES) -> SchedulePreview:
-    if when.type == "cron":
-        assert when.cron is not None
-        fires = cron_next_fires(when.cron, when.timezone, now, n)
+def preview(when: When, now: datetime, n: int = PREVIEW_FIRES, text: str = "") -> SchedulePreview:
+    rec = when.recurrence
+    if rec is not None:
+        fires = when_next_fires(when, n, after=now)
     elif when.type == "delayed":
         assert when.delay_seconds is not None
         fires = [now + timedelta(seconds=when.delay_seconds)]
     else:
         assert when.run_at is not None
         fires = [when.run_at]
+    zone = get_zone(when.timezone)
     return SchedulePreview(
         type=when.type,
         cron=when.cron,
+        kind=rec.kind if rec is not None else None,
+        local=[f"{f.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}" for f in fires],
+        warnings=warnings(when, text, now=now),
         run_at=when.run_at,
         delay_seconds=when.delay_seconds,
         timezone=when.timezone,
         description=describe(when),
         next_fires=fires,
     )
+
+
+def describe_when(when: When) -> str:
+    """A parsed time in words (as ``when_preview`` says it)."""
+    return describe(when)
 
 
 def describe_instant(run_at: datetime, tz: str) -> str:

@@ -1,4 +1,4 @@
-"""Tools about every kind of job at once: what fires next, and the runs of any job."""
+"""Tools about every kind of job at once: what fires next, pausing and resuming groups, the runs of any job."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
-from infrai_mcp.models import Page, Run
-from infrai_mcp.services.upcoming import window
+from infrai_mcp.core.errors import InvalidInput
+from infrai_mcp.models import CronJob, Page, Run, Schedule, ScheduleUpdate
+from infrai_mcp.services.upcoming import WINDOW_PAGE, read_pages, window
 
-from .fields import Cursor, Limit, Timezone
+from .fields import Cursor, Limit, Timezone, build
 from .registry import ToolContext, ToolInput, Toolset
 from .timefields import zone
 from .views import RunSummary, short_page
@@ -46,8 +47,8 @@ class Upcoming(BaseModel):
 
 @jobs.tool("What runs next", read_only=True)
 async def upcoming(ctx: ToolContext, args: UpcomingIn) -> Upcoming:
-    """Answers "what runs in the next N hours?": every fire of cron jobs, tasks and agent schedules, earliest
-    first, in UTC (at) and the user's zone (local). more=true: fires left out (raise limit or shorten hours)."""
+    """What runs in the next N hours: every fire of cron jobs, tasks and agent schedules, earliest first, in UTC
+    (at) and the user's zone (local). more=true: some left out."""
     tz = zone(args.timezone, ctx.timezone)
     now = ctx.now()
     w = await window(ctx.backend, now, now + timedelta(hours=args.hours), agent=args.agent_id,
@@ -72,7 +73,7 @@ def job_id(job: object) -> str:
 
 
 class RunListIn(ToolInput):
-    job_id: str | None = Field(None, description="Only runs of this cron job, task or schedule id.")
+    job_id: str | None = Field(None, description="A cron job, task or schedule id.")
     state: Literal["pending", "running", "retrying", "succeeded", "failed", "skipped", "cancelled"] | None = None
     cursor: Cursor = None
     limit: Limit = 50
@@ -80,7 +81,7 @@ class RunListIn(ToolInput):
 
 @jobs.tool("List runs", read_only=True)
 async def run_list(ctx: ToolContext, args: RunListIn) -> Page[RunSummary]:
-    """Past and running runs of every job (or one: job_id), newest first: state, response status, error."""
+    """Runs of every job (or job_id's), newest first."""
     page = await ctx.backend.run_list(job_id=args.job_id, state=args.state, cursor=args.cursor, limit=args.limit)
     return short_page(RunSummary, page)
 
@@ -91,6 +92,87 @@ class RunIdIn(ToolInput):
 
 @jobs.tool("Get a run", read_only=True)
 async def run_get(ctx: ToolContext, args: RunIdIn) -> Run:
-    """One run of any job with every attempt (status, duration, error) and the response excerpt. state
-    pending/running/retrying: not finished yet."""
+    """One run with every attempt and the response excerpt."""
     return await ctx.backend.run_get(args.run_id)
+
+
+# -- pause and resume groups ----------------------------------------------------------------
+
+
+class SelectIn(ToolInput):
+    ids: list[str] | None = Field(None, max_length=100, description="cj_ / sch_ ids.")
+    name: str | None = Field(None, description="Jobs whose name contains this (any case).")
+    agent_id: str | None = Field(None, description="Every schedule of this agent.")
+    resume: bool = Field(False, description="true: resume what pause stopped (same selectors).")
+    confirm: bool = Field(False, description="true: act on more than one job.")
+
+
+class JobState(BaseModel):
+    id: str
+    kind: Literal["cron", "schedule"]
+    name: str
+    status: str
+    next_run: datetime | None = None
+
+
+class Changed(BaseModel):
+    items: list[JobState]
+
+
+async def _select(ctx: ToolContext, args: SelectIn) -> list[CronJob | Schedule]:
+    """The cron jobs and agent schedules matching every selector given (any status)."""
+    if not (args.ids or args.name or args.agent_id):
+        raise InvalidInput(
+            "say which jobs: ids (e.g. ['cj_...']), name (part of it, e.g. 'payroll') or agent_id", field="ids"
+        )
+    found: list[CronJob | Schedule] = []
+    if args.agent_id is None:  # cron jobs belong to no agent
+        crons, _ = await read_pages(lambda c: ctx.backend.cron_list(name=args.name, cursor=c, limit=WINDOW_PAGE))
+        found += crons
+    scheds, _ = await read_pages(lambda c: ctx.backend.schedule_list(args.agent_id, cursor=c, limit=WINDOW_PAGE))
+    found += [s for s in scheds if not args.name or args.name.lower() in s.name.lower()]
+    wanted = set(args.ids or ())
+    unknown = wanted - {job_id(j) for j in found}
+    if unknown:
+        raise InvalidInput(
+            f"ids: no cron job or agent schedule {', '.join(sorted(unknown))}"
+            + (" among those name/agent_id select" if args.name or args.agent_id else "")
+            + "; cron_list and schedule_list show them",
+            field="ids",
+        )
+    return [j for j in found if not wanted or job_id(j) in wanted]
+
+
+async def _change(ctx: ToolContext, args: SelectIn, *, to: Literal["active", "paused"]) -> Changed:
+    chosen = await _select(ctx, args)
+    todo = [j for j in chosen if j.status == ("paused" if to == "active" else "active")]
+    if len(todo) > 1 and not args.confirm:
+        names = ", ".join(f"{job_id(j)} ({j.name})" for j in todo[:20])
+        verb = "resume" if to == "active" else "pause"
+        raise InvalidInput(
+            f"confirm: this would {verb} {len(todo)} jobs: {names}{' ...' if len(todo) > 20 else ''}. Confirm with "
+            "the user, then call again with confirm=true",
+            field="confirm",
+        )
+    done: dict[str, CronJob | Schedule] = {}
+    for j in todo:
+        if isinstance(j, CronJob):
+            call = ctx.backend.cron_resume if to == "active" else ctx.backend.cron_pause
+            done[j.cron_id] = await call(j.cron_id)
+        else:
+            done[j.id] = await ctx.backend.schedule_update(j.agent_id, j.id, build(ScheduleUpdate, status=to))
+    return Changed(items=[_state(done.get(job_id(j), j)) for j in chosen])
+
+
+def _state(j: CronJob | Schedule) -> JobState:
+    if isinstance(j, CronJob):
+        return JobState(id=j.cron_id, kind="cron", name=j.name, status=j.status, next_run=j.next_run_at)
+    return JobState(id=j.id, kind="schedule", name=j.name, status=j.status, next_run=j.next_run)
+
+
+@jobs.tool("Pause or resume jobs", idempotent=True, open_world=True)
+async def pause(ctx: ToolContext, args: SelectIn) -> Changed:
+    """Pause (resume=true: resume, from now on) cron jobs and agent schedules chosen by ids, name and/or
+    agent_id (all must match), e.g. everything of one agent. More than one needs confirm=true after the user
+    agreed."""
+    return await _change(ctx, args, to="active" if args.resume else "paused")

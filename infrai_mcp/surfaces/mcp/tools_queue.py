@@ -79,7 +79,7 @@ class QueueCreateIn(ToolInput):
 
 @queues.tool("Create queue")
 async def queue_create(ctx: ToolContext, args: QueueCreateIn) -> QueueView:
-    """Create a message queue (also an agent inbox for schedule callbacks). Then queue_publish / queue_consume."""
+    """Create a message queue (also an agent inbox for schedule callbacks)."""
     fields = args.model_dump(exclude={"max_receives"})
     return queue_view(await ctx.backend.queue_create(build(QueueCreate, max_retries=args.max_receives - 1, **fields)))
 
@@ -141,8 +141,7 @@ class PublishIn(ToolInput):
     queue: QueueName
     payload: Payload = None
     messages: list[MessageIn] | None = Field(
-        None, min_length=1, max_length=100, description="Instead of payload: 1-100 {payload, delay_seconds, "
-        "priority, group_id, idempotency_key}, all or none."
+        None, min_length=1, max_length=100, description="Instead of payload: 1-100, all or none."
     )
     delay: int | str | None = Field(None, description="Deliver later: seconds or '5 minutes'.")
     priority: int = Field(0, ge=0, le=9, description="Higher first (priority queues).")
@@ -156,8 +155,7 @@ class PublishedBatch(BaseModel):
 
 @queues.tool("Publish messages")
 async def queue_publish(ctx: ToolContext, args: PublishIn) -> PublishedBatch:
-    """Put one message (payload) or several (messages) on a queue; ids in input order. Same idempotency_key →
-    same message_id (duplicate=true)."""
+    """Put one message (payload) or several (messages) on a queue; ids in input order."""
     if args.messages is not None:
         if args.payload is not None or args.delay is not None:
             raise InvalidInput("give payload (one message) or messages (several), not both", field="messages")
@@ -184,8 +182,8 @@ class Consumed(BaseModel):
 
 @queues.tool("Consume messages")
 async def queue_consume(ctx: ToolContext, args: ConsumeIn) -> Consumed:
-    """Lease messages for visibility_timeout seconds. queue_ack the ones you handled (one call), or queue_nack
-    one; an unacked message comes back after the lease (after max_receives deliveries it goes to the DLQ)."""
+    """Lease messages for visibility_timeout seconds; queue_ack the ones you handled, or queue_nack one. An
+    unacked message comes back after the lease."""
     messages = await ctx.backend.queue_consume(
         args.queue,
         max_messages=args.max_messages,
@@ -207,8 +205,7 @@ class Acked(BaseModel):
 
 @queues.tool("Acknowledge messages", destructive=True, idempotent=True)
 async def queue_ack(ctx: ToolContext, args: AckIn) -> Acked:
-    """Delete consumed messages: they were handled. One result per message, in input order; acking one again
-    answers acked=true."""
+    """Delete handled messages: one result each (again: acked=false, reason)."""
     handles = [(None, r) for r in args.receipts or []] + [(m, None) for m in args.message_ids or []]
     if not handles:
         raise InvalidInput("give receipts (from queue_consume) or message_ids", field="receipts")
@@ -272,6 +269,6 @@ class SubscribeIn(ToolInput):
 
 @queues.tool("Push-subscribe URL", open_world=True)
 async def queue_push_subscribe(ctx: ToolContext, args: SubscribeIn) -> Subscription:
-    """Deliver a queue's messages to a URL as they arrive (POST, signed, retried; 2xx acks)."""
+    """POST a queue's messages to a URL as they arrive (signed, retried; 2xx acks)."""
     fields = pick(args, "url", "secret", "max_retries", "visibility_timeout", "dead_letter_queue", "idempotency_key")
     return await ctx.backend.queue_push_subscribe(args.queue, build(SubscriptionCreate, **fields))

@@ -17,6 +17,7 @@ from .timefields import (
     PREVIEW_FIRES,
     When,
     describe_stored,
+    describe_when,
     resolve_delay,
     resolve_instant,
     resolve_recurrence,
@@ -82,6 +83,11 @@ def _timing(ctx: ToolContext, args: Any, tz: str, *, creating: bool) -> tuple[di
             raise InvalidInput("give when, or next_run / delay_seconds / cron_expression, not both", field="when")
         w: When = resolve_when(args.when, field="when", tz=tz, now=now)
         tz = w.timezone
+        if w.type == "recurring":  # seed 004 stores cron, once or delayed
+            raise InvalidInput(
+                f"when: '{args.when}' reads as {describe_when(w)}; an agent schedule repeats only as a cron: say it "
+                "as one ('every weekday at 9am', '0 9 * * 1-5'), or use cron_create, which takes every kind",
+                field="when")
         if creating:
             out["type"] = w.type
         if w.type == "cron":
@@ -107,9 +113,8 @@ def _timing(ctx: ToolContext, args: Any, tz: str, *, creating: bool) -> tuple[di
 
 @schedules.tool("Create agent schedule", open_world=True)
 async def schedule_create(ctx: ToolContext, args: ScheduleCreateIn) -> ScheduleConfirm:
-    """Schedule a callback once, after a delay, or on a cron. To be woken later: callback_type='queue' with
-    your inbox queue (queue_create it first), then queue_consume it. once/delayed schedules
-    complete after firing. Answers with the normalised time, timezone and next fires."""
+    """Use for an agent's own schedule: a callback once, after a delay or on a cron. To be woken later:
+    callback_type='queue' with your inbox queue (queue_create it first), then queue_consume it."""
     tz = zone(args.timezone, ctx.timezone)
     timing, tz = _timing(ctx, args, tz, creating=True)
     if args.when is None:
@@ -139,7 +144,7 @@ class ScheduleListIn(ToolInput):
 
 @schedules.tool("List agent schedules", read_only=True)
 async def schedule_list(ctx: ToolContext, args: ScheduleListIn) -> Page[ScheduleSummary]:
-    """Schedules (one agent's or all), by status and type, with next_run and last_run."""
+    """Schedules (one agent's or all), by status and type."""
     page = await ctx.backend.schedule_list(
         args.agent_id, status=args.status, type=args.type, cursor=args.cursor, limit=args.limit
     )
@@ -153,7 +158,7 @@ class ScheduleIdIn(ToolInput):
 
 @schedules.tool("Get agent schedule", read_only=True)
 async def schedule_get(ctx: ToolContext, args: ScheduleIdIn) -> ScheduleView:
-    """One schedule with its executions (newest first: time, status, error) and next fires."""
+    """One schedule with its executions (newest first) and next fires."""
     return view(await ctx.backend.schedule_get(args.agent_id, args.schedule_id), ctx)
 
 
@@ -165,19 +170,19 @@ class ScheduleUpdateIn(ToolInput):
     next_run: str | None = None
     delay_seconds: int | str | None = None
     cron_expression: str | None = None
-    timezone: Timezone = None
+    timezone: str | None = None  # described on schedule_create (as payload)
     status: Literal["active", "paused"] | None = Field(None, description="paused stops firing; active resumes.")
     callback_type: CallbackType | None = None
     callback_id: str | None = None
     callback_url: str | None = None
     callback_method: str | None = None
     callback_headers: Headers = None
-    payload: Payload = None
+    payload: Any = None
 
 
 @schedules.tool("Update agent schedule", destructive=True, idempotent=True, open_world=True)
 async def schedule_update(ctx: ToolContext, args: ScheduleUpdateIn) -> ScheduleConfirm:
-    """Change a schedule's name, time, callback or status (pause: status='paused'). Omitted fields stay."""
+    """Change a schedule's name, time, callback or status; omitted fields stay."""
     tz = zone(args.timezone, ctx.timezone) if args.timezone else None
     timing: dict[str, Any] = {}
     if any(getattr(args, f) is not None for f in ("when", "next_run", "delay_seconds", "cron_expression")):

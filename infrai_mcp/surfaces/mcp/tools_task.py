@@ -53,9 +53,8 @@ class TaskScheduleIn(ToolInput):
 
 @tasks.tool("Schedule one-shot request", open_world=True)
 async def task_schedule(ctx: ToolContext, args: TaskScheduleIn) -> TaskConfirm:
-    """Use for one HTTP request later (a reminder call, a delayed job): signed, retried, sent at run_at or
-    after delay. Answers with the exact UTC time and a description to confirm with the user. Seen by
-    task_list and upcoming; outcome: task_get; cancel: task_cancel."""
+    """Use for one HTTP request later (signed, retried), at run_at or after delay. Answers with the exact UTC
+    time and a description to confirm with the user. Then task_get / task_cancel."""
     if (args.run_at is None) == (args.delay is None):
         raise InvalidInput("give exactly one of run_at ('tomorrow at 3pm') or delay ('20 minutes')", field="run_at")
     tz = zone(args.timezone, ctx.timezone)
@@ -83,7 +82,7 @@ class TaskIdIn(ToolInput):
 
 @tasks.tool("Cancel one-shot task", destructive=True)
 async def task_cancel(ctx: ToolContext, args: TaskIdIn) -> TaskSummary:
-    """Cancel a scheduled task before it fires. A task that already ran cannot be cancelled."""
+    """Cancel a task that has not fired yet."""
     return short(TaskSummary, await ctx.backend.task_cancel(args.task_id))
 
 
@@ -95,11 +94,11 @@ class TaskListIn(ToolInput):
 
 @tasks.tool("List one-shot tasks", read_only=True)
 async def task_list(ctx: ToolContext, args: TaskListIn) -> Page[TaskSummary]:
-    """One-shot tasks, oldest first: name, url, run_at, state (scheduled = not sent yet)."""
+    """One-shot tasks, oldest first (state scheduled: not sent yet)."""
     return short_page(TaskSummary, await ctx.backend.task_list(state=args.state, cursor=args.cursor, limit=args.limit))
 
 
 @tasks.tool("Get one-shot task", read_only=True)
 async def task_get(ctx: ToolContext, args: TaskIdIn) -> Task:
-    """One task: its request, run_at, state and run_id (then run_get for the response)."""
+    """One task with its run_id (run_get shows the response)."""
     return await ctx.backend.task_get(args.task_id)

@@ -21,8 +21,8 @@ class WhenPreviewIn(ToolInput):
 
 @when_tools.tool("Preview a time phrase", read_only=True)
 async def when_preview(ctx: ToolContext, args: WhenPreviewIn) -> SchedulePreview:
-    """Show how a time phrase is understood: type (once|delayed|cron), exact form, timezone, a human
-    description and the next 5 fire times (UTC). Changes nothing; use it to confirm ambiguous times."""
+    """How a time phrase is understood: type, exact form, timezone, description, next 5 fires (UTC and local)
+    and warnings. Changes nothing; use it to confirm ambiguous times."""
     now = ctx.now()
     tz = zone(args.timezone, ctx.timezone)
-    return preview(resolve_when(args.when, field="when", tz=tz, now=now), now)
+    return preview(resolve_when(args.when, field="when", tz=tz, now=now), now, text=args.when)

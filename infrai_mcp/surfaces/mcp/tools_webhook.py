@@ -26,8 +26,8 @@ class WebhookSendIn(ToolInput):
 
 @webhooks.tool("Send webhook", open_world=True)
 async def webhook_send(ctx: ToolContext, args: WebhookSendIn) -> DeliveryRef:
-    """Send one HTTP request now, signed with Standard Webhooks headers (webhook-id/-timestamp/-signature),
-    retried on network errors, 408, 429 and 5xx. Answers at once; follow the outcome with webhook_get."""
+    """Use for one HTTP request now: signed (Standard Webhooks), retried on network errors, 408, 429 and 5xx.
+    Answers at once; then webhook_get."""
     fields = pick(args, "url", "payload", "method", "headers", "secret", "retries", "timeout_seconds",
                   "idempotency_key")
     return short(DeliveryRef, await ctx.backend.webhook_send(build(WebhookSend, **fields)))

@@ -3,9 +3,10 @@
 It maps onto the Backend: ``schedule_in``/``scheduled_at`` (or nothing: run now) become a
 one-shot task; ``cron`` and ``repeat_every`` become a cron job. ``callback_url`` and
 ``webhook_url`` become the job's ``result_url`` and ``events_url`` (the engine's runner
-reports there, docs/REST.md). ``repeat_every`` turns into a
-clock-aligned cron expression, so it must divide an hour or a day evenly (5 minutes, 2 hours,
-1 day, 7 days); anything else is refused with 422 rather than silently drifting.
+reports there, docs/REST.md). ``repeat_every`` is an interval job: any whole number of seconds
+(``30``, ``[7, "minutes"]``, ``[36, "hours"]``), exact elapsed time, first fire one period after
+the request. The body's dynamic fields ``"$job"``, ``"$state"``, ``"$previous"`` are filled in
+at each fire of a recurring job (core/dynamic.py).
 ``GET``/``DELETE /api/jobs/{id}`` (ours) read and cancel what ``POST`` made.
 """
 
@@ -39,7 +40,7 @@ class JobCreate(Model):
     headers: dict[str, str] | None = None
     schedule_in: Duration | None = Field(None, description='Seconds, or [n, "minutes"|"hours"|...].')
     scheduled_at: str | float | None = Field(None, description="ISO 8601 time (UTC if no offset) or unix seconds.")
-    repeat_every: Duration | None = Field(None, description="Clock-aligned period dividing an hour or a day.")
+    repeat_every: Duration | None = Field(None, description='Any period: seconds or [n, unit] (an interval from now).')
     cron: str | None = Field(None, description="5-field cron expression, evaluated in UTC.")
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -81,25 +82,12 @@ def seconds(value: Duration, field: str) -> int:
     return int(total)
 
 
-def repeat_to_cron(period: int) -> str:
-    """A clock-aligned cron for a period that divides an hour or a day; otherwise 422."""
-    if period < 60:
-        raise InvalidInput("repeat_every must be at least 60 seconds (cron fires at most once a minute)",
+def repeat_period(period: int) -> str:
+    """The interval kind's rule: whole seconds >= 1 (exact elapsed time, from one period after now)."""
+    if period < 1:
+        raise InvalidInput('repeat_every must be at least 1 second, e.g. 30, [7, "minutes"] or [36, "hours"]',
                            field="repeat_every")
-    minutes, hours = period / 60, period / 3600
-    if period % 60 == 0 and minutes < 60 and 60 % minutes == 0:
-        return "* * * * *" if minutes == 1 else f"*/{int(minutes)} * * * *"
-    if period % 3600 == 0 and hours < 24 and 24 % hours == 0:
-        return "0 * * * *" if hours == 1 else f"0 */{int(hours)} * * *"
-    if period == 86400:
-        return "0 0 * * *"
-    if period == 7 * 86400:
-        return "0 0 * * 0"
-    raise InvalidInput(
-        "repeat_every must divide an hour or a day evenly (1-30 minutes dividing 60, 1-12 hours dividing 24, "
-        "1 day or 7 days), because it runs clock-aligned; use cron for any other rhythm",
-        field="repeat_every",
-    )
+    return str(period)
 
 
 def scheduled_at(value: str | float) -> datetime:
@@ -135,10 +123,11 @@ def to_request(job: JobCreate) -> TaskCreate | CronCreate:
         "result_url": job.callback_url, "events_url": job.webhook_url,
     }
     try:
-        if job.cron is not None or job.repeat_every is not None:
-            schedule = job.cron if job.cron is not None \
-                else repeat_to_cron(seconds(job.repeat_every or 0, "repeat_every"))
-            return parse(CronCreate, {**common, "schedule": schedule, "timezone": "UTC"})
+        if job.cron is not None:
+            return parse(CronCreate, {**common, "schedule": job.cron, "timezone": "UTC"})
+        if job.repeat_every is not None:
+            period = repeat_period(seconds(job.repeat_every, "repeat_every"))
+            return parse(CronCreate, {**common, "schedule": period, "schedule_kind": "interval", "timezone": "UTC"})
         if job.scheduled_at is not None:
             return parse(TaskCreate, {**common, "run_at": scheduled_at(job.scheduled_at)})
         delay = seconds(job.schedule_in, "schedule_in") if job.schedule_in is not None else 0
@@ -252,7 +241,9 @@ async def job_get(request: Request) -> JSONResponse:
     if record.events_url:
         args["webhook_url"] = record.events_url
     run = None
-    if isinstance(record, CronJob):
+    if isinstance(record, CronJob) and record.schedule_kind == "interval":
+        args["repeat_every"] = int(record.schedule or 0)
+    elif isinstance(record, CronJob):
         args["cron"] = record.schedule
     elif record.run_id:
         run = await backend(request).run_get(record.run_id)  # when the request was attempted

@@ -28,12 +28,12 @@ INSERT INTO jobs (id, project, kind, agent_id, name, schedule_type, schedule, ti
     delay_seconds, callback_type, callback_id, url, method, headers, payload, retries,
     timeout_seconds, secret, on_failure_webhook, overlap_policy, misfire_policy, max_runs,
     run_count, status, retention_days, idempotency_key, next_run_at, plan_at, created_at, updated_at,
-    result_url, events_url)
+    result_url, events_url, schedule_kind, schedule_start, exclusions, jitter_seconds)
 SELECT id, project, kind, agent_id, name, schedule_type, schedule, COALESCE(timezone, 'UTC'), run_at,
     delay_seconds, callback_type, callback_id, url, method, headers, payload, retries,
     timeout_seconds, secret, on_failure_webhook, overlap_policy, misfire_policy, max_runs,
-    0, status, retention_days, idempotency_key, next_run_at, next_run_at, created_at, updated_at,
-    result_url, events_url
+    0, status, retention_days, idempotency_key, next_run_at, COALESCE(plan_at, next_run_at), created_at, updated_at,
+    result_url, events_url, COALESCE(schedule_kind, 'cron'), schedule_start, exclusions, COALESCE(jitter_seconds, 0)
 FROM jsonb_populate_recordset(NULL::jobs, %(rows)s::jsonb)
 ON CONFLICT (project, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING *;
@@ -82,7 +82,8 @@ SELECT * FROM attempts WHERE project = %(project)s AND run_id = %(run_id)s ORDER
 -- name: due_jobs
 -- Row locks taken here are what make a fire planned once: a second worker skips these
 -- jobs, and after commit their plan_at has moved on.
-SELECT id, project, kind, schedule, timezone, plan_at, planned_runs, run_count, max_runs, misfire_policy
+SELECT id, project, kind, schedule, timezone, plan_at, planned_runs, run_count, max_runs, misfire_policy,
+    schedule_kind, schedule_start, exclusions, jitter_seconds
 FROM jobs
 WHERE plan_at IS NOT NULL AND plan_at <= %(horizon)s AND deleted_at IS NULL
 ORDER BY plan_at LIMIT %(limit)s
@@ -94,10 +95,11 @@ WHERE job_id = ANY(%(job_ids)s::text[]) AND state IN ('pending', 'running', 'ret
 GROUP BY job_id;
 
 -- name: plans_insert_many
-INSERT INTO plans (id, project, job_id, job_kind, trigger, scheduled_for, owner, lease_expires_at, created_at)
+INSERT INTO plans (id, project, job_id, job_kind, trigger, scheduled_for, skip_reason, owner, lease_expires_at,
+    created_at)
 SELECT v.*, %(owner)s, %(until)s, %(now)s
 FROM unnest(%(id)s::text[], %(project)s::text[], %(job_id)s::text[], %(job_kind)s::text[], %(trigger)s::text[],
-    %(scheduled_for)s::float8[]) AS v;
+    %(scheduled_for)s::float8[], %(skip_reason)s::text[]) AS v;
 
 -- name: jobs_plan_many
 -- next_run_at only where the planner set it (keep: a job that already had plans).
@@ -131,8 +133,9 @@ ORDER BY id FOR UPDATE;
 DELETE FROM plans WHERE id = ANY(%(ids)s::text[]) AND owner = %(owner)s RETURNING *;
 
 -- name: plans_span_of_jobs
+-- Plans that fire (a plan of a skipped time is not a next fire).
 SELECT job_id, min(scheduled_for) AS first, max(scheduled_for) AS last FROM plans
-WHERE job_id = ANY(%(ids)s::text[]) GROUP BY job_id;
+WHERE job_id = ANY(%(ids)s::text[]) AND skip_reason IS NULL GROUP BY job_id;
 
 -- name: runs_insert_many
 INSERT INTO runs (id, project, job_id, job_kind, trigger, state, scheduled_for, next_attempt_at,

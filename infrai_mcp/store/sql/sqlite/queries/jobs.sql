@@ -7,12 +7,13 @@ INSERT INTO jobs (id, project, kind, agent_id, name, schedule_type, schedule, ti
     delay_seconds, callback_type, callback_id, url, method, headers, payload, retries,
     timeout_seconds, secret, on_failure_webhook, overlap_policy, misfire_policy, max_runs,
     run_count, status, retention_days, idempotency_key, next_run_at, plan_at, created_at, updated_at,
-    result_url, events_url, seq)
+    result_url, events_url, schedule_kind, schedule_start, exclusions, jitter_seconds, seq)
 VALUES (:id, :project, :kind, :agent_id, :name, :schedule_type, :schedule, :timezone, :run_at,
     :delay_seconds, :callback_type, :callback_id, :url, :method, :headers, :payload, :retries,
     :timeout_seconds, :secret, :on_failure_webhook, :overlap_policy, :misfire_policy, :max_runs,
-    0, :status, :retention_days, :idempotency_key, :next_run_at, :next_run_at, :created_at, :updated_at,
-    :result_url, :events_url, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs));
+    0, :status, :retention_days, :idempotency_key, :next_run_at, COALESCE(:plan_at, :next_run_at), :created_at,
+    :updated_at, :result_url, :events_url, COALESCE(:schedule_kind, 'cron'), :schedule_start, :exclusions,
+    COALESCE(:jitter_seconds, 0), (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs));
 
 -- name: job_by_idempotency
 SELECT * FROM jobs WHERE project = :project AND kind = :kind AND idempotency_key = :key;
@@ -64,7 +65,8 @@ GROUP BY job_id;
 
 -- name: due_jobs
 -- The planner's columns only (see planning.plan_fire): this runs for every fire.
-SELECT id, project, kind, schedule, timezone, plan_at, planned_runs, run_count, max_runs, misfire_policy
+SELECT id, project, kind, schedule, timezone, plan_at, planned_runs, run_count, max_runs, misfire_policy,
+    schedule_kind, schedule_start, exclusions, jitter_seconds
 FROM jobs
 WHERE plan_at IS NOT NULL AND plan_at <= :horizon AND deleted_at IS NULL
 ORDER BY plan_at LIMIT :limit;
@@ -74,10 +76,11 @@ ORDER BY plan_at LIMIT :limit;
 -- far more than the SQL itself.
 
 -- name: plans_insert_many
-INSERT INTO plans (id, project, job_id, job_kind, trigger, scheduled_for, owner, lease_expires_at, created_at)
+INSERT INTO plans (id, project, job_id, job_kind, trigger, scheduled_for, owner, lease_expires_at, created_at,
+    skip_reason)
 SELECT json_extract(value, '$.id'), json_extract(value, '$.project'), json_extract(value, '$.job_id'),
     json_extract(value, '$.job_kind'), json_extract(value, '$.trigger'), json_extract(value, '$.scheduled_for'),
-    :owner, :until, :now
+    :owner, :until, :now, json_extract(value, '$.skip_reason')
 FROM json_each(:rows);
 
 -- name: jobs_plan_many
@@ -105,8 +108,9 @@ UPDATE plans SET lease_expires_at = 0 WHERE owner = :owner;
 DELETE FROM plans WHERE id IN (SELECT value FROM json_each(:ids)) AND owner = :owner RETURNING *;
 
 -- name: plans_span_of_jobs
+-- Plans that fire (a plan of a skipped time is not a next fire).
 SELECT job_id, min(scheduled_for) AS first, max(scheduled_for) AS last FROM plans
-WHERE job_id IN (SELECT value FROM json_each(:ids)) GROUP BY job_id;
+WHERE job_id IN (SELECT value FROM json_each(:ids)) AND skip_reason IS NULL GROUP BY job_id;
 
 -- name: jobs_full_by_ids
 SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(:ids));
@@ -155,8 +159,10 @@ RETURNING id, project, job_id, job_kind, attempts, scheduled_for, webhook_id;
 
 -- name: jobs_by_ids
 -- Only what the executor needs (runs claimed for a retry or after a dead owner).
+-- (schedule, timezone, status, max_runs: the body's dynamic fields, core/dynamic.py).
 SELECT id, project, kind, agent_id, name, url, method, headers, payload, retries, timeout_seconds,
-    secret, on_failure_webhook, callback_type, callback_id, overlap_policy, result_url, events_url
+    secret, on_failure_webhook, callback_type, callback_id, overlap_policy, result_url, events_url,
+    schedule, timezone, status, max_runs
 FROM jobs WHERE id IN (SELECT value FROM json_each(:ids));
 
 -- name: tasks_mark_running
