@@ -43,13 +43,31 @@ _DAY_WORD = re.compile(r"\b(?:" + DAYSET + r"|daily|every day)\b")
 
 def recurring(s: str, now: datetime, zone: str, words: ExclusionWords) -> When:
     """The When of a normalised recurring phrase (zone and exclusion clauses already taken out)."""
+    jitter, s = _take_jitter(s)
     rule = _rule(s, now, zone)
     try:
         dates: list[str | date] = list(words.date_texts())
         excl = Exclusions.of(holidays=words.holidays, dates=dates) if words else Exclusions()
-        return When.recurring(Recurrence(rule, zone, excl))
+        return When.recurring(Recurrence(rule, zone, excl, jitter))
     except RuleError as exc:
         raise err(str(exc).split(". Accepted examples")[0]) from None
+
+
+_JITTER = re.compile(r"\b(?:with )?(?:a )?(?:random )?(?:jitter|delay|spread|randomness)? ?(?:of )?(?:up to )?"
+                     r"(?P<n>\d+) (?P<unit>second|minute|hour)s? (?:of )?(?:random )?(?:jitter|randomness|spread)\b"
+                     r"|\bwith (?:a )?(?:random )?(?:jitter|delay|spread) of (?:up to )?(?P<n2>\d+) "
+                     r"(?P<unit2>second|minute|hour)s?\b")
+
+
+def _take_jitter(s: str) -> tuple[int, str]:
+    """ "with up to 5 minutes of jitter" → 300 seconds (each job fires a fixed offset in [0, 300] s late)."""
+    m = _JITTER.search(s)
+    if not m:
+        return 0, s
+    secs = int(m.group("n") or m.group("n2")) * _UNIT_SECONDS[m.group("unit") or m.group("unit2")]
+    if secs > 3600:
+        raise err(f"jitter of {secs} s is more than an hour; say at most 'with up to 60 minutes of jitter'")
+    return secs, (s[: m.start()] + " " + s[m.end():]).strip()
 
 
 def _rule(s: str, now: datetime, zone: str) -> Rule:

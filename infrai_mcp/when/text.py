@@ -89,7 +89,8 @@ _REPLACEMENTS = [
     (r"\b(?:business|working|work) ?days?\b|\bworkdays?\b", "weekdays"),
     (r"\bhrs?\b", "hours"), (r"\bh\b", "hours"), (r"\bwks?\b", "weeks"),
     (r"\b(?:bi ?weekly|fortnightly|every fortnight|once a fortnight)\b", "every 2 weeks"),
-    (r"\b(?:bi ?monthly)\b", "every 2 months"), (r"\b(?:semi ?annually|twice a year)\b", "every 6 months"),
+    (r"\b(?:bi ?monthly)\b", "every 2 months"), (r"\bfinal\b", "last"),
+    (r"\b(?:semi ?annually|twice a year)\b", "every 6 months"),
 ]
 _REPLACEMENTS_RE = [(re.compile(a), b) for a, b in _REPLACEMENTS]
 

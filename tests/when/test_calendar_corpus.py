@@ -72,3 +72,17 @@ def test_unschedulable(phrase: str, fragment: str) -> None:
     assert fragment.lower() in message.lower()
     assert "example" in message.lower()
     assert "cron" not in message.split("Accepted examples")[0].lower() or "every 0" not in phrase
+
+
+@pytest.mark.parametrize(("phrase", "jitter", "cron"), [
+    ("every hour with up to 5 minutes of jitter", 300, "0 * * * *"),
+    ("every day at 9am with a random delay of up to 10 minutes", 600, "0 9 * * *"),
+    ("every weekday at 8 with 30 seconds jitter", 30, "0 8 * * 1-5"),
+])
+def test_jitter(phrase: str, jitter: int, cron: str) -> None:
+    """Jitter is said with the rule; a preview (no job id yet) shows the rule's own times."""
+    now = datetime(2026, 11, 22, 8, 10, tzinfo=UTC)
+    when = parse_when(phrase, now=now, timezone="UTC")
+    assert when.recurrence is not None
+    assert (when.recurrence.jitter_seconds, when.cron) == (jitter, cron)
+    assert next_fires(when, 3, after=now) == next_fires(parse_when(cron, timezone="UTC"), 3, after=now)

@@ -18,6 +18,7 @@ from .timefields import (
     When,
     describe_stored,
     describe_when,
+    notes,
     resolve_delay,
     resolve_instant,
     resolve_recurrence,
@@ -131,7 +132,9 @@ async def schedule_create(ctx: ToolContext, args: ScheduleCreateIn) -> ScheduleC
         "payload", "status",
     )
     req = build(ScheduleCreate, timezone=tz, **timing, **fields)
-    return short(ScheduleConfirm, view(await ctx.backend.schedule_create(args.agent_id, req), ctx))
+    out = short(ScheduleConfirm, view(await ctx.backend.schedule_create(args.agent_id, req), ctx))
+    out.warnings = _notes(ctx, args, out.timezone)
+    return out
 
 
 class ScheduleListIn(ToolInput):
@@ -201,7 +204,14 @@ async def schedule_update(ctx: ToolContext, args: ScheduleUpdateIn) -> ScheduleC
         "callback_headers", "payload",
     )
     req = build(ScheduleUpdate, timezone=tz, **timing, **fields)
-    return short(ScheduleConfirm, view(await ctx.backend.schedule_update(args.agent_id, args.schedule_id, req), ctx))
+    out = short(ScheduleConfirm, view(await ctx.backend.schedule_update(args.agent_id, args.schedule_id, req), ctx))
+    out.warnings = _notes(ctx, args, out.timezone)
+    return out
+
+
+def _notes(ctx: ToolContext, args: Any, tz: str) -> list[str]:
+    texts = ((args.when, "when"), (args.next_run, "next_run"), (args.cron_expression, "cron_expression"))
+    return notes(*texts, tz=tz, now=ctx.now())
 
 
 @schedules.tool("Delete agent schedule", destructive=True, idempotent=True)
