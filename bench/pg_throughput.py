@@ -304,7 +304,7 @@ def statements(rounds: int, batch: int) -> None:
 
     from psycopg.rows import dict_row
 
-    from infrai_mcp.store.sqlite.db import load_named_queries
+    from infrai_mcp.store.sql import load_named_queries
 
     q = load_named_queries("postgres/queries")
     n = rounds * batch + batch

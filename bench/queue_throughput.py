@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from infrai_mcp.config import Settings
 from infrai_mcp.models import MessageIn, QueueCreate
 from infrai_mcp.runtime.engine import Engine
-from infrai_mcp.store.base import SqliteStore
+from infrai_mcp.store.sqlite.store import SqliteStore
 
 P = "default"
 

@@ -88,6 +88,17 @@ def _positive_float(name: str, default: float) -> float:
     return value
 
 
+def _rate_limit(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of requests per second; e.g. {name}={default:g}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must be 0 (no limit) or more, got {raw}; e.g. {name}={default:g}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(default_factory=default_home)
@@ -111,6 +122,8 @@ class Settings:
     # Run/plan/dispatch leases (INFRAI_LEASE_SECONDS) and the retry backoff base (INFRAI_BACKOFF_BASE).
     lease_seconds: float = 30.0
     backoff_base: float = 1.0
+    rate_limit: float = 100.0  # REST requests per second per project; 0 turns it off (INFRAI_RATE_LIMIT)
+    pg_pool_size: int = 8  # PostgreSQL connections per process (INFRAI_PG_POOL_SIZE)
     # stdio MCP on the embedded store: a detached engine process fires jobs (INFRAI_BACKGROUND=0
     # or `mcp --in-process`: the engine runs inside the MCP server, only while it runs).
     background: bool = True
@@ -156,6 +169,8 @@ class Settings:
             http_thread=_flag("INFRAI_HTTP_THREAD"),
             lease_seconds=_positive_float("INFRAI_LEASE_SECONDS", 30.0),
             backoff_base=_positive_float("INFRAI_BACKOFF_BASE", 1.0),
+            rate_limit=_rate_limit("INFRAI_RATE_LIMIT", 100.0),
+            pg_pool_size=_positive_int("INFRAI_PG_POOL_SIZE", 8),
             background=not _off("INFRAI_BACKGROUND"),
             auto_create_queues=not _off("INFRAI_AUTO_CREATE_QUEUES"),
         )

@@ -10,7 +10,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-async def until(check: Callable[[], Awaitable[T]], timeout: float = 15.0, what: str = "condition") -> T:
+async def until(check: Callable[[], Awaitable[T]], timeout: float = 30.0, what: str = "condition") -> T:
     """Re-evaluate ``check`` until it returns a truthy value; fail after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while True:

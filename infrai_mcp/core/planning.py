@@ -26,7 +26,7 @@ toward ``max_runs`` or ``planned_runs``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -293,6 +293,49 @@ def settle(
     return out
 
 
+@dataclass
+class SettledPlans:
+    """What the plans taken in one transaction became, over all their jobs."""
+
+    runs: list[Row]  # run rows to insert
+    changes: list[Row]  # each job's column changes, with its "id"
+    send: list[tuple[Row, Row]]  # (run, job) to send now, soonest first
+
+
+def settle_plans(
+    taken: list[Row],
+    jobs: Mapping[str, Row],
+    *,
+    unfinished: Mapping[str, int],
+    later: Mapping[str, tuple[float, float]],
+    now: float,
+    owner: str,
+    lease_until: float,
+    misfire_grace: float,
+) -> SettledPlans:
+    """``settle`` for each job of the plans ``taken`` (a job gone meanwhile: its plans lapse).
+
+    ``unfinished``: runs in flight per job id; ``later``: the first and last plan time left
+    per job id. Both stores call this inside their ``confirm_plans`` transaction."""
+    by_job: dict[str, list[Row]] = {}
+    for plan in taken:
+        by_job.setdefault(plan["job_id"], []).append(plan)
+    out = SettledPlans(runs=[], changes=[], send=[])
+    for job_id, plans in by_job.items():
+        job = jobs.get(job_id)
+        if job is None:
+            continue
+        done = settle(job, plans, unfinished=unfinished.get(job_id, 0), later=later.get(job_id), now=now,
+                      owner=owner, lease_until=lease_until, misfire_grace=misfire_grace)
+        out.runs += done.runs
+        if done.changes:
+            out.changes.append({**done.changes, "id": job_id})
+        sent = set(done.fire)
+        out.send += [(r, job) for r in done.runs if r["id"] in sent]
+    out.send.sort(key=lambda pair: float(pair[0]["scheduled_for"]))
+    return out
+
+
 def next_runs_left(job: Row) -> int | None:
     """Fires ``max_runs`` still allows (None: unlimited); for previews of next fires."""
     max_runs = job.get("max_runs")
@@ -308,10 +351,12 @@ __all__ = [
     "PlannedFire",
     "Planner",
     "Settled",
+    "SettledPlans",
     "next_fire_from",
     "next_runs_left",
     "next_slot",
     "plan_fire",
     "recurrence_of",
     "settle",
+    "settle_plans",
 ]

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 from pydantic import BaseModel
@@ -38,12 +37,12 @@ from infrai_mcp.outbound.ssrf import refuse_private_targets
 from infrai_mcp.runtime.control import Waker
 from infrai_mcp.runtime.retention import retention_loop
 from infrai_mcp.runtime.scheduler import Scheduler
-from infrai_mcp.store.base import SqliteStore, Store
+from infrai_mcp.services.deps import BackgroundFactory
+from infrai_mcp.store.base import Store
+from infrai_mcp.store.open import open_store
 
 DEFAULT_PROJECT = "default"
 log = logging.getLogger("infrai.engine")
-
-BackgroundFactory = Callable[[], Awaitable[None]]
 
 
 class Engine:
@@ -174,12 +173,3 @@ class Engine:
     ) -> None:
         await self.stop()
 
-
-def open_store(settings: Settings) -> Store:
-    if settings.is_postgres:
-        # Imported here: psycopg is an optional extra (infrai-mcp[postgres]).
-        from infrai_mcp.store.postgres.store import PostgresStore
-
-        assert settings.database_url is not None
-        return PostgresStore(settings.database_url)
-    return SqliteStore(settings.sqlite_path)

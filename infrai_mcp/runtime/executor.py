@@ -14,20 +14,41 @@ import contextlib
 import json
 import logging
 import time
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from infrai_mcp.core import dynamic
 from infrai_mcp.core.errors import InfraiError
 from infrai_mcp.outbound.dispatcher import AttemptResult, OutboundRequest
+from infrai_mcp.services.deps import Deps
 from infrai_mcp.store.jobs import Claimed, Outcome, Row
 
 if TYPE_CHECKING:
-    from infrai_mcp.runtime.engine import Engine
-    from infrai_mcp.runtime.scheduler import Scheduler
+    from infrai_mcp.services.jobs import JobService
+    from infrai_mcp.services.queues import QueueService
 
 log = logging.getLogger("infrai.runs")
+
+
+class EngineParts(Deps, Protocol):
+    """What the scheduler and executor use of the engine: the services' deps and two services
+    (run records for workflow callbacks, queue publishes for queue callbacks)."""
+
+    @property
+    def jobs(self) -> JobService: ...
+
+    @property
+    def queues(self) -> QueueService: ...
+
+
+class RunOwner(Protocol):
+    """The scheduler side of an executor: whose leases its outcomes finish, whom it wakes."""
+
+    @property
+    def owner(self) -> str: ...
+
+    def wake(self) -> None: ...
 
 FAILURE_NOTICE_ATTEMPTS = 3
 FLUSH_LINGER = 0.02
@@ -38,10 +59,12 @@ def iso(ts: float | None) -> str | None:
 
 
 def _local_result(ok: bool, error: str | None, started: datetime, t0: float, retryable: bool) -> AttemptResult:
+    """An attempt made without HTTP; ``started`` is the engine clock's, the duration measured."""
+    elapsed = time.perf_counter() - t0
     return AttemptResult(
-        ok=ok, status=None, error=error, duration_ms=int((time.perf_counter() - t0) * 1000),
+        ok=ok, status=None, error=error, duration_ms=int(elapsed * 1000),
         response_excerpt=None, retryable=retryable, retry_after=None,
-        started_at=started, finished_at=datetime.now(UTC),
+        started_at=started, finished_at=started + timedelta(seconds=elapsed),
     )
 
 
@@ -60,7 +83,7 @@ def redact_url(url: str) -> str:
 
 
 class Executor:
-    def __init__(self, engine: Engine, scheduler: Scheduler) -> None:
+    def __init__(self, engine: EngineParts, scheduler: RunOwner) -> None:
         self.engine = engine
         self.scheduler = scheduler
         self._pending: list[tuple[Outcome, asyncio.Future[bool]]] = []
@@ -87,7 +110,7 @@ class Executor:
             result = await self._deliver(job, run, attempt)
         except Exception as exc:  # a bug in a callback path must not kill the scheduler
             log.exception("run %s: delivery raised", run["id"])
-            now = datetime.now(UTC)
+            now = self.engine.clock.now()
             result = AttemptResult(False, None, f"internal error: {exc}", 0, None, False, None, now, now)
         finished = clock.now().timestamp()
         retries = int(job["retries"])
@@ -242,7 +265,7 @@ class Executor:
             return await self._publish(job, run, envelope)
         if kind == "workflow":
             template = self.engine.settings.workflow_url
-            started, t0 = datetime.now(UTC), time.perf_counter()
+            started, t0 = self.engine.clock.now(), time.perf_counter()
             if not template:
                 return _local_result(False, "callback_type 'workflow' needs INFRAI_WORKFLOW_URL (a URL template "
                                      "with {callback_id}); none is configured", started, t0, False)
@@ -253,7 +276,7 @@ class Executor:
                 secret=self.engine.settings.workflow_secret,
             )
             return await self.engine.dispatcher.attempt(req, attempt, self._target_headers(job, run))
-        started, t0 = datetime.now(UTC), time.perf_counter()
+        started, t0 = self.engine.clock.now(), time.perf_counter()
         return _local_result(False, f"unknown callback_type {kind!r}", started, t0, False)
 
     def _envelope(self, job: Row, run: Row) -> dict[str, Any]:
@@ -272,7 +295,7 @@ class Executor:
     async def _publish(self, job: Row, run: Row, envelope: dict[str, Any]) -> AttemptResult:
         from infrai_mcp.models.queues import MessageIn
 
-        started, t0 = datetime.now(UTC), time.perf_counter()
+        started, t0 = self.engine.clock.now(), time.perf_counter()
         publish = getattr(self.engine.queues, "queue_publish", None)
         if publish is None:
             return _local_result(False, "queue callbacks are unavailable: this engine has no queue service",

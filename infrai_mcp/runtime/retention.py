@@ -11,7 +11,7 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from infrai_mcp.runtime.engine import Engine
+    from infrai_mcp.services.deps import Deps
 
 log = logging.getLogger("infrai.retention")
 
@@ -19,7 +19,7 @@ PRUNE_INTERVAL = 3600.0
 BATCH = 5000
 
 
-async def prune_once(engine: Engine) -> int:
+async def prune_once(engine: Deps) -> int:
     total = 0
     while True:
         n = await engine.store.prune_runs(engine.clock.now().timestamp(), BATCH)
@@ -32,7 +32,7 @@ async def prune_once(engine: Engine) -> int:
     return total
 
 
-async def retention_loop(engine: Engine, interval: float = PRUNE_INTERVAL) -> None:
+async def retention_loop(engine: Deps, interval: float = PRUNE_INTERVAL) -> None:
     while True:
         try:
             await prune_once(engine)

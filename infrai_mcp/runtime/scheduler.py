@@ -32,15 +32,11 @@ import itertools
 import logging
 import os
 import socket
-from typing import TYPE_CHECKING
 
 from infrai_mcp.core.ids import new_id
 from infrai_mcp.core.planning import FirePlan, plan_fire
-from infrai_mcp.runtime.executor import Executor
+from infrai_mcp.runtime.executor import EngineParts, Executor
 from infrai_mcp.store.jobs import Claimed, PlanRef, Row
-
-if TYPE_CHECKING:
-    from infrai_mcp.runtime.engine import Engine
 
 log = logging.getLogger("infrai.scheduler")
 
@@ -51,7 +47,7 @@ CONFIRM_BATCH = 500  # plans confirmed per transaction
 class Scheduler:
     def __init__(
         self,
-        engine: Engine,
+        engine: EngineParts,
         *,
         lease_seconds: float,
         batch: int = 200,

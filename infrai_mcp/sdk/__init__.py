@@ -8,7 +8,7 @@
 
 ``infra`` runs the embedded engine on the local store, or calls the server named by
 ``INFRAI_BASE_URL`` with ``INFRAI_API_KEY``. ``AsyncInfra`` is the same with ``await``.
-Errors are ``infrai_mcp.errors`` exceptions (``InvalidInput`` names the field).
+Errors are ``infrai_mcp.core.errors`` exceptions (``InvalidInput`` names the field).
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ from infrai_mcp.services.validate import (
 from infrai_mcp.store.jobs import Row
 
 if TYPE_CHECKING:
-    from infrai_mcp.runtime.engine import Engine
+    from infrai_mcp.services.deps import Deps
 
 def _target(url: str | None, queue: str | None) -> Row:
     """The target columns of a cron job or task: an HTTP request, or a publish to ``queue``
@@ -75,8 +75,8 @@ def _each(reqs: list[T], name: str, build: Callable[[T], Row]) -> list[Row]:
 
 
 class JobService(ScheduleOps):
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     async def _missing_queues(self, project: str, reqs: Sequence[CronCreate | TaskCreate | CronUpdate],
                               batch: str | None = None) -> set[str]:
@@ -87,7 +87,7 @@ class JobService(ScheduleOps):
             if req.queue is None or req.queue in missing:
                 continue
             try:
-                if await self.engine.queues.queue_missing(project, req.queue, "queue"):
+                if await self.deps.queues.queue_missing(project, req.queue, "queue"):
                     missing.add(req.queue)
             except InvalidInput as exc:
                 raise (exc.within(f"{batch}[{i}]") if batch else exc) from None
@@ -95,7 +95,7 @@ class JobService(ScheduleOps):
 
     async def _make_queues(self, project: str, missing: set[str]) -> dict[str, list[str]]:
         """Create the queues; per queue, the warning its jobs' answers carry."""
-        return {q: [await self.engine.queues.auto_create(project, q)] for q in sorted(missing)}
+        return {q: [await self.deps.queues.auto_create(project, q)] for q in sorted(missing)}
 
     # -- cron jobs ----------------------------------------------------------------------
     async def _cron_row(self, project: str, cron_id: str) -> Row:
@@ -105,12 +105,12 @@ class JobService(ScheduleOps):
         return row
 
     async def cron_create(self, project: str, req: CronCreate) -> CronJob:
-        await self.engine.check_targets(req)
+        await self.deps.check_targets(req)
         row = self._new_cron(project, req, self._now())
         missing = await self._missing_queues(project, [req])
         stored, created = await self.store.insert_job(row)
         if created:
-            self.engine.wake()
+            self.deps.wake()
         made = await self._make_queues(project, missing)
         return cron_record(stored, made.get(req.queue or ""))
 
@@ -155,14 +155,14 @@ class JobService(ScheduleOps):
         """The targets of every item of a batch, as a single create checks them."""
         for i, req in enumerate(reqs):
             try:
-                await self.engine.check_targets(req)
+                await self.deps.check_targets(req)
             except InvalidInput as exc:
                 raise exc.within(f"{name}[{i}]") from None
 
     async def _insert_batch(self, project: str, rows: list[Row]) -> list[Row]:
         results = await self.store.insert_jobs(project, rows)
         if any(created for _, created in results):
-            self.engine.wake()
+            self.deps.wake()
         return [row for row, _ in results]
 
     async def cron_list(
@@ -180,7 +180,7 @@ class JobService(ScheduleOps):
 
     async def cron_update(self, project: str, cron_id: str, req: CronUpdate) -> CronJob:
         row = await self._cron_row(project, cron_id)
-        await self.engine.check_targets(req)
+        await self.deps.check_targets(req)
         now = self._now()
         given = req.model_fields_set
         changes: Row = {}
@@ -252,7 +252,7 @@ class JobService(ScheduleOps):
         new = await self.store.update_job(project, "cron", cron_id, changes)
         if new is None:
             raise NotFound(f"No cron job {cron_id!r}.", hint="cron")
-        self.engine.wake()
+        self.deps.wake()
         return cron_record(new, (await self._make_queues(project, missing)).get(req.queue or ""))
 
     async def cron_delete(self, project: str, cron_id: str) -> Deleted:
@@ -279,7 +279,7 @@ class JobService(ScheduleOps):
             "state": "pending", "scheduled_for": nowts, "next_attempt_at": nowts, "finished_at": None,
             "error": None, "webhook_id": "msg_" + run_id.removeprefix("run_"), "created_at": nowts,
         })
-        self.engine.wake()
+        self.deps.wake()
         return run_record(row)
 
     async def cron_runs_list(
@@ -314,12 +314,12 @@ class JobService(ScheduleOps):
 
     # -- one-shot tasks -----------------------------------------------------------------
     async def task_schedule(self, project: str, req: TaskCreate) -> Task:
-        await self.engine.check_targets(req)
+        await self.deps.check_targets(req)
         row = self._new_task(project, req, self._now())
         missing = await self._missing_queues(project, [req])
         stored, created = await self.store.insert_job(row)
         if created:
-            self.engine.wake()
+            self.deps.wake()
         made = await self._make_queues(project, missing)
         return task_record(stored, made.get(req.queue or ""))
 

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from infrai_mcp.core.errors import Conflict, InvalidInput, NotFound
 from infrai_mcp.core.ids import new_id
@@ -41,7 +41,7 @@ from infrai_mcp.models.queues import (
     Subscription,
     SubscriptionCreate,
 )
-from infrai_mcp.runtime.push import PushWorker
+from infrai_mcp.services.push import PushWorker
 from infrai_mcp.services.queue_records import (
     dead_letter_record,
     encode_payload,
@@ -54,7 +54,8 @@ from infrai_mcp.services.validate import check_cursor
 from infrai_mcp.store.queues import Handle, NewMessage, Row, Settled, no_message, no_queue, stale_lease
 
 if TYPE_CHECKING:
-    from infrai_mcp.runtime.engine import Engine
+    from infrai_mcp.services.deps import Deps
+    from infrai_mcp.store.base import Store
 
 log = logging.getLogger("infrai.queues")
 
@@ -82,21 +83,19 @@ def _raise_settled(queue: str, s: Settled) -> None:
 
 
 class QueueService:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
         self._events: dict[tuple[str, str], asyncio.Event] = {}
-        self.push = PushWorker(engine)
-        add = getattr(engine, "add_background", None)
-        if add is not None:
-            add(self._sweep_loop, name="queue-sweep")
-            add(self.push.run, name="queue-push")
+        self.push = PushWorker(deps)
+        deps.add_background(self._sweep_loop, name="queue-sweep")
+        deps.add_background(self.push.run, name="queue-push")
 
     @property
-    def store(self) -> Any:  # the engine's Store (QueueStore side); Any keeps mypy off its MRO
-        return self.engine.store
+    def store(self) -> Store:
+        return self.deps.store
 
     def _now(self) -> float:
-        return self.engine.clock.now().timestamp()
+        return self.deps.clock.now().timestamp()
 
     # -- wake-ups -----------------------------------------------------------------------
     def _event(self, project: str, queue: str) -> asyncio.Event:
@@ -112,7 +111,7 @@ class QueueService:
         if event is not None:
             event.set()  # waiters hold this event; the next waiter gets a fresh one
         self.push.wake()
-        self.engine.tell_peer("queue", f"{project}/{queue}")
+        self.deps.tell_peer("queue", f"{project}/{queue}")
 
     def notify_all(self, project: str | None = None) -> None:
         """Wake every long-poll (of one project, or all) and the push worker."""
@@ -145,7 +144,7 @@ class QueueService:
         (naming ``field``) when it does not exist and INFRAI_AUTO_CREATE_QUEUES=0 forbids that."""
         if await self.store.get_queue(project, queue) is not None:
             return False
-        if not self.engine.settings.auto_create_queues:
+        if not self.deps.settings.auto_create_queues:
             raise InvalidInput(
                 f"{field}: no queue {queue!r} in this project, and queues are not created on first use "
                 f"(INFRAI_AUTO_CREATE_QUEUES=0); create it first, e.g. queue create {queue}", field=field,
@@ -279,7 +278,7 @@ class QueueService:
                 project, queue, messages, now=now, dedup_since=now - DEDUP_WINDOW_SECONDS, batch_key=batch_key
             )
         except NotFound as exc:
-            if exc.hint != "queue" or not create or not self.engine.settings.auto_create_queues:
+            if exc.hint != "queue" or not create or not self.deps.settings.auto_create_queues:
                 raise  # 404 as before: unknown queues are refused
             warnings.append(await self.auto_create(project, queue))
             ids = await self.store.publish(
@@ -396,7 +395,7 @@ class QueueService:
 
     # -- push subscriptions -------------------------------------------------------------
     async def queue_push_subscribe(self, project: str, queue: str, req: SubscriptionCreate) -> Subscription:
-        await self.engine.check_targets(req)
+        await self.deps.check_targets(req)
         now = self._now()
         row = {
             "project": project,

@@ -30,7 +30,7 @@ from infrai_mcp.services.validate import (
 from infrai_mcp.store.jobs import JobStore, Row
 
 if TYPE_CHECKING:
-    from infrai_mcp.runtime.engine import Engine
+    from infrai_mcp.services.deps import Deps
 
 MAX_EXECUTIONS = 50
 MAX_AGENT_ID = 200
@@ -44,26 +44,26 @@ def _agent(agent_id: str) -> str:
 
 
 class ScheduleOps:
-    engine: Engine
+    deps: Deps
 
     @property
     def store(self) -> JobStore:
-        return self.engine.store
+        return self.deps.store
 
     def _now(self) -> datetime:
-        return self.engine.clock.now()
+        return self.deps.clock.now()
 
     async def _check_callback(self, project: str, callback_type: str | None, callback_id: str | None) -> None:
         """Refuse a callback that could never be delivered (docs/REST.md, "Agent schedules").
 
         A queue deleted after the schedule was made is not caught here: that fire records a
         failed execution naming the missing queue (runner.py)."""
-        if callback_type == "queue" and await self.engine.store.get_queue(project, callback_id or "") is None:
+        if callback_type == "queue" and await self.deps.store.get_queue(project, callback_id or "") is None:
             raise InvalidInput(
                 f"callback_id: no queue {callback_id!r} in this project; create the queue first, then the "
                 "schedule, or use callback_type 'url' with callback_url", field="callback_id",
             )
-        if callback_type == "workflow" and not self.engine.settings.workflow_url:
+        if callback_type == "workflow" and not self.deps.settings.workflow_url:
             raise InvalidInput(
                 "callback_type: 'workflow' needs INFRAI_WORKFLOW_URL (a URL template with {callback_id}) on the "
                 "server, and none is configured; configure it, or use callback_type 'url' with callback_url",
@@ -81,7 +81,7 @@ class ScheduleOps:
 
     async def schedule_create(self, project: str, agent_id: str, req: ScheduleCreate) -> Schedule:
         _agent(agent_id)
-        await self.engine.check_targets(req)
+        await self.deps.check_targets(req)
         now = self._now()
         tz = zone(req.timezone)
         schedule: str | None = None
@@ -108,7 +108,7 @@ class ScheduleOps:
             "created_at": nowts, "updated_at": nowts,
         }
         stored, _ = await self.store.insert_job(row)
-        self.engine.wake()
+        self.deps.wake()
         return schedule_record(stored)
 
     async def schedule_list(
@@ -144,7 +144,7 @@ class ScheduleOps:
         self, project: str, agent_id: str, schedule_id: str, req: ScheduleUpdate
     ) -> Schedule:
         row = await self._schedule_row(project, agent_id, schedule_id)
-        await self.engine.check_targets(req)
+        await self.deps.check_targets(req)
         now = self._now()
         given = req.model_fields_set
         changes: Row = {}
@@ -205,7 +205,7 @@ class ScheduleOps:
         new = await self.store.update_job(project, "schedule", schedule_id, changes)
         if new is None:
             raise self._not_found(agent_id, schedule_id)
-        self.engine.wake()
+        self.deps.wake()
         return schedule_record(new)
 
     async def schedule_delete(self, project: str, agent_id: str, schedule_id: str) -> Deleted:

@@ -1,8 +1,8 @@
 """WebhookService: outbound webhook deliveries (operations take the project first).
 
 ``webhook_send`` stores a pending delivery and returns at once; a background loop (one
-per engine, registered with ``Engine.add_background``) claims due deliveries, makes each
-attempt through ``engine.dispatcher`` (the same SSRF guard, signing and retry classes as
+per engine, registered with ``Deps.add_background``) claims due deliveries, makes each
+attempt through ``deps.dispatcher`` (the same SSRF guard, signing and retry classes as
 cron runs) and records every attempt. Retryable failures (network, timeout, 408, 429,
 5xx) are retried up to ``retries`` times with the dispatcher's backoff, which honours
 ``Retry-After``; any other failure is final. ``webhook-id`` is the delivery's
@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from infrai_mcp.core.errors import NotFound
 from infrai_mcp.core.ids import new_id
@@ -32,7 +32,8 @@ from infrai_mcp.services.validate import check_choice, check_cursor, check_limit
 from infrai_mcp.store.queues import Row
 
 if TYPE_CHECKING:
-    from infrai_mcp.runtime.engine import Engine
+    from infrai_mcp.services.deps import Deps
+    from infrai_mcp.store.base import Store
 
 log = logging.getLogger("infrai.webhooks")
 
@@ -70,31 +71,29 @@ def delivery_record(row: Row) -> Delivery:
 
 
 class WebhookService:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
         self._wake: asyncio.Event | None = None
         self._active = 0
         self._tasks: set[asyncio.Task[None]] = set()
-        add = getattr(engine, "add_background", None)
-        if add is not None:
-            add(self.run, name="webhook-delivery")
-            add(self._prune_loop, name="webhook-prune")
+        deps.add_background(self.run, name="webhook-delivery")
+        deps.add_background(self._prune_loop, name="webhook-prune")
 
     @property
-    def store(self) -> Any:  # the engine's Store (WebhookStore side)
-        return self.engine.store
+    def store(self) -> Store:
+        return self.deps.store
 
     def _now(self) -> float:
-        return self.engine.clock.now().timestamp()
+        return self.deps.clock.now().timestamp()
 
     def wake(self) -> None:
         if self._wake is not None:
             self._wake.set()
-        self.engine.tell_peer("delivery")
+        self.deps.tell_peer("delivery")
 
     # -- operations ---------------------------------------------------------------------
     async def webhook_send(self, project: str, req: WebhookSend) -> Delivery:
-        await self.engine.check_targets(req)
+        await self.deps.check_targets(req)
         now = self._now()
         body = encode_payload(req.payload, "payload") if req.payload is not None and req.method != "GET" else None
         row = {
@@ -195,7 +194,7 @@ class WebhookService:
 
         try:
             number = len(json.loads(row["attempts"])) + 1
-            dispatcher = self.engine.dispatcher
+            dispatcher = self.deps.dispatcher
             req = OutboundRequest(
                 url=row["url"],
                 method=row["method"],

@@ -41,6 +41,29 @@ Row = dict[str, Any]
 LIVE_JOB_STATUSES = ("active", "paused", "scheduled")
 
 
+# Column allow-lists both stores enforce: column names are spliced into SQL, values never are.
+UPDATABLE_JOB_COLUMNS = frozenset(
+    {
+        "name", "schedule_type", "schedule", "timezone", "run_at", "delay_seconds", "callback_type",
+        "callback_id", "url", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
+        "on_failure_webhook", "overlap_policy", "misfire_policy", "max_runs", "run_count", "status",
+        "retention_days", "next_run_at", "last_run_at", "last_run_id", "updated_at", "result_url", "events_url",
+        "schedule_kind", "schedule_start", "exclusions", "jitter_seconds", "plan_at",
+    }
+)
+JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type", "name"})
+RUN_FILTERS = frozenset({"job_id", "state", "job_kind"})
+RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for",
+               "next_attempt_at", "finished_at", "error", "webhook_id", "created_at")
+
+
+def check_job_changes(changes: Row) -> None:
+    """``update_job`` sets only allow-listed columns (a programming error otherwise)."""
+    bad = set(changes) - UPDATABLE_JOB_COLUMNS
+    if bad:
+        raise ValueError(f"cannot update job columns {sorted(bad)}")
+
+
 def too_many_jobs(project: str, count: int, limit: int, adding: int = 1) -> LimitExceeded:
     more = f"; {adding} more would pass" if adding > 1 else ""
     return LimitExceeded(

@@ -157,6 +157,29 @@ def check_dead_letter_target(project: str, queue: str, qtype: str, dlq: Row | No
         )
 
 
+# Columns ``update_queue`` writes back (the rest of a queue row never changes).
+QUEUE_UPDATE_COLUMNS = ("project", "name", "dead_letter_queue", "max_retries", "message_retention_days",
+                        "visibility_timeout_default", "enable_priority")
+MAX_DLQ_HOPS = 64  # a DLQ chain is followed this far when checking it for a loop
+
+
+def next_dlq_hop(queue: str, dlq_name: str, hop: Row | None) -> str | None:
+    """One step of the DLQ loop check, as both stores walk the chain from the new target.
+
+    ``hop`` is the queue row reached so far (None: the chain ended). Returns the name of the
+    next queue to look up, None when the chain ends, and raises when it leads back to
+    ``queue``: a dead letter would bounce between them forever (a -> b -> a)."""
+    if hop is None or not hop["dead_letter_queue"]:
+        return None
+    if hop["dead_letter_queue"] == queue:
+        raise InvalidInput(
+            f"dead_letter_queue: {dlq_name!r} already dead-letters (directly or through others) "
+            f"into {queue!r}; a DLQ chain must not loop",
+            field="dead_letter_queue",
+        )
+    return str(hop["dead_letter_queue"])
+
+
 class QueueStore(WebhookStore, ABC):
     """Queues, messages and dead letters. See the module docstring."""
 

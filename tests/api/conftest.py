@@ -19,11 +19,6 @@ from infrai_mcp.surfaces.rest import create_app
 from infrai_mcp.surfaces.rest.keys import create_key
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @dataclass
 class Api:
     engine: Engine

@@ -295,8 +295,8 @@ async def test_jobs_003_reports_the_attempt(tmp_path: Path) -> None:
     from infrai_mcp.runtime.engine import Engine
     from infrai_mcp.surfaces.rest import create_app
     from infrai_mcp.surfaces.rest.keys import create_key
-    from tests.engine.conftest import until
     from tests.receiver import Receiver
+    from tests.waiting import until
 
     settings = Settings(home=tmp_path)
     with Receiver() as rx:

@@ -164,7 +164,7 @@ async def test_004_executions_shape(tmp_path: Any) -> None:
     from infrai_mcp.runtime.engine import Engine
     from infrai_mcp.surfaces.rest import create_app
     from infrai_mcp.surfaces.rest.keys import create_key
-    from tests.engine.conftest import until
+    from tests.waiting import until
 
     blocks, _ = agents_004()
     get_shape = [value for heading, value in blocks if heading == "Response"][2]

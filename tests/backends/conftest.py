@@ -29,11 +29,6 @@ KINDS = ("embedded", "remote_asgi", "remote_uvicorn")
 PROJECT = "acme"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @contextlib.asynccontextmanager
 async def running_uvicorn(app: Any) -> AsyncIterator[str]:
     """Serve ``app`` on 127.0.0.1 (a free port) in this event loop; yields the base URL."""

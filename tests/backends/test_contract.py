@@ -437,8 +437,8 @@ async def test_same_transcript(opener: BackendOpener) -> None:
 async def test_work_really_fires(opener: BackendOpener, kind: str) -> None:
     """With the dispatcher on, a task and a webhook reach a real receiver whichever way the
     backend is reached, and the outcome reads back the same."""
-    from tests.engine.conftest import until
     from tests.receiver import Receiver
+    from tests.waiting import until
 
     with Receiver() as rx:
         async with opener(kind, dispatch=True) as b:

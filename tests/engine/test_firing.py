@@ -13,8 +13,9 @@ from standardwebhooks import Webhook
 from infrai_mcp.core.errors import Conflict
 from infrai_mcp.models import CronCreate, CronUpdate, Run, TaskCreate
 from infrai_mcp.runtime.engine import Engine
-from tests.engine.conftest import make_engine, until
+from tests.engines import make_engine
 from tests.receiver import Receiver, Reply
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 P = "default"

@@ -14,7 +14,7 @@ import pytest
 from infrai_mcp.core.errors import InvalidInput, NotFound
 from infrai_mcp.models import CronCreate, CronUpdate, QueueCreate, ScheduleCreate, ScheduleUpdate, TaskCreate
 from infrai_mcp.runtime.engine import Engine
-from tests.engine.conftest import make_engine
+from tests.engines import make_engine
 
 pytestmark = pytest.mark.anyio
 P = "default"

@@ -17,8 +17,8 @@ from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.models import CronCreate, CronUpdate
 from infrai_mcp.models.jobs import Run
 from infrai_mcp.runtime.engine import Engine
-from tests.engine.conftest import until
 from tests.receiver import Receiver
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 P = "p_kinds"

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from infrai_mcp.store.base import SqliteStore, Store
+from infrai_mcp.store.base import Store
+from infrai_mcp.store.sqlite.store import SqliteStore
 from tests.engine.model_fires import FireModel
 from tests.receiver import Receiver
 

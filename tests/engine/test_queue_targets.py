@@ -14,7 +14,7 @@ from infrai_mcp.config import Settings
 from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.models import CronCreate, CronUpdate, Message, TaskCreate
 from infrai_mcp.runtime.engine import Engine
-from tests.engine.conftest import until
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 

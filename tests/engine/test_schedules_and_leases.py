@@ -12,8 +12,9 @@ from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.models import CronCreate, ScheduleCreate, ScheduleUpdate, TaskCreate
 from infrai_mcp.runtime.engine import Engine
 from infrai_mcp.runtime.retention import prune_once
-from tests.engine.conftest import make_engine, until
+from tests.engines import make_engine
 from tests.receiver import Receiver, Reply
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 P = "default"

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from infrai_mcp.models import CronCreate, TaskCreate
-from tests.engine.conftest import make_engine, until
+from tests.engines import make_engine
 from tests.receiver import Receiver, Reply
+from tests.waiting import until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 P = "default"

@@ -15,8 +15,10 @@ import pytest
 from infrai_mcp.core.clock import OffsetClock
 from infrai_mcp.models import CronCreate, TaskCreate
 from infrai_mcp.runtime.engine import Engine
-from tests.hardening.conftest import P, make_engine, until
+from tests.engines import make_engine
+from tests.hardening.conftest import P
 from tests.receiver import Receiver
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 

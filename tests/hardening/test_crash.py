@@ -29,8 +29,9 @@ import pytest
 from infrai_mcp.config import Settings
 from infrai_mcp.models import CronCreate, MessageIn, QueueCreate, SubscriptionCreate, TaskCreate
 from infrai_mcp.runtime.engine import Engine
-from tests.hardening.conftest import P, until
+from tests.hardening.conftest import P
 from tests.receiver import Receiver
+from tests.waiting import until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

@@ -12,9 +12,11 @@ import pytest
 
 from infrai_mcp.models import MessageIn, QueueCreate, Run, SubscriptionCreate, TaskCreate, WebhookSend
 from infrai_mcp.runtime.engine import Engine
-from tests.hardening.conftest import P, make_engine, until
+from tests.engines import make_engine
+from tests.hardening.conftest import P
 from tests.hardening.rawserver import RawServer
 from tests.receiver import Receiver, Reply
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 

@@ -14,8 +14,10 @@ import pytest
 
 from infrai_mcp.models import TaskCreate
 from infrai_mcp.surfaces.rest import create_app
-from tests.hardening.conftest import P, make_engine, until
+from tests.engines import make_engine
+from tests.hardening.conftest import P
 from tests.hardening.rawserver import RawServer, Tracker
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 

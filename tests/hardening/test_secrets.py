@@ -21,8 +21,10 @@ from infrai_mcp.models import QueueCreate
 from infrai_mcp.surfaces.mcp import build_server
 from infrai_mcp.surfaces.rest import create_app
 from infrai_mcp.surfaces.rest.keys import create_key
-from tests.hardening.conftest import make_engine, snapshot, until
+from tests.engines import make_engine
+from tests.hardening.conftest import snapshot
 from tests.receiver import Receiver, Reply
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 

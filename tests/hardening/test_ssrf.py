@@ -29,8 +29,10 @@ from infrai_mcp.models import (
 )
 from infrai_mcp.outbound.dispatcher import Dispatcher, OutboundRequest
 from infrai_mcp.runtime.engine import Engine
-from tests.hardening.conftest import P, make_engine, until
+from tests.engines import make_engine
+from tests.hardening.conftest import P
 from tests.receiver import Receiver, Reply
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 

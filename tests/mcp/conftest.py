@@ -4,7 +4,7 @@ the SDK's own ``Client`` in memory, and a real HTTP receiver on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +16,9 @@ from infrai_mcp.backends.embedded import EmbeddedBackend
 from infrai_mcp.config import Settings
 from infrai_mcp.runtime.engine import Engine
 from infrai_mcp.surfaces.mcp import build_server, select_tools
-from tests.receiver import Receiver
 
 TZ = "America/New_York"
 ALL_TOOLS = {t.name for t in select_tools(Settings())}  # every toolset, read-write
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as rx:
-        yield rx
 
 
 def settings_for(home: Path, **kw: Any) -> Settings:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.engine.conftest import until
 from tests.mcp.conftest import TZ, Tools
 from tests.receiver import Receiver, Reply
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 

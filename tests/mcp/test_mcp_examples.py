@@ -22,4 +22,6 @@ def test_example_runs(script: Path, tmp_path: Path) -> None:
 
 
 def test_there_are_three_examples() -> None:
-    assert {p.stem for p in EXAMPLES} >= {"weekday_digest", "reminder", "workflow_callback"}
+    assert {p.stem for p in EXAMPLES} >= {
+        "weekday_digest", "reminder", "workflow_callback", "next_24_hours", "pause_an_agent"
+    }

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.engine.conftest import until
 from tests.mcp.conftest import Tools
 from tests.receiver import Receiver
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 

@@ -14,9 +14,9 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.engine.conftest import until
 from tests.mcp.conftest import ALL_TOOLS, TZ, Tools
 from tests.receiver import Receiver
+from tests.waiting import until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

@@ -14,10 +14,10 @@ import anyio
 import pytest
 from mcp import Client
 
-from tests.engine.conftest import until
 from tests.mcp.conftest import Tools
 from tests.mcp.test_mcp_stdio import BIN, PASS_THROUGH, params
 from tests.receiver import Receiver
+from tests.waiting import until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

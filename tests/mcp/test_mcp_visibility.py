@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.engine.conftest import until
 from tests.mcp.conftest import TZ, Tools
 from tests.receiver import Receiver
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 

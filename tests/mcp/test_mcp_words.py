@@ -45,3 +45,16 @@ async def test_errors_name_the_field_and_what_it_takes(tools: Tools) -> None:
     text = plain(await tools.err("queue_publish", queue="q", payload=1, group_id=["a"]))
     assert "group_id" in text
     assert [x["queue"] for x in (await tools.ok("queue_list"))["items"]] == ["q"]
+
+
+async def test_answers_leave_out_fields_that_never_apply(tools: Tools) -> None:
+    job = await tools.ok("cron_create", url=URL, schedule="every day at 9am")
+    got = await tools.ok("cron_get", cron_id=job["cron_id"])
+    assert "result_url" not in got and "events_url" not in got and got["url"] == URL
+    await tools.ok("queue_create", name="inbox")
+    s = await tools.ok("schedule_create", name="wake", when="every day at 9am", callback_type="queue",
+                       callback_id="inbox")
+    full = await tools.ok("schedule_get", schedule_id=s["id"])
+    assert full["callback_type"] == "queue" and "callback_method" not in full
+    u = await tools.ok("schedule_create", name="call", when="every day at 9am", callback_url=URL)
+    assert (await tools.ok("schedule_get", schedule_id=u["id"]))["callback_method"] == "POST"

@@ -36,11 +36,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
     pgutil.require_postgres()
     pgutil.drop_stale()

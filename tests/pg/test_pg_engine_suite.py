@@ -6,7 +6,7 @@ build their own SQLite engines from ``tmp_path`` test SQLite-specific set-ups.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import engine.test_firing
@@ -19,7 +19,6 @@ from infrai_mcp.config import Settings
 from infrai_mcp.runtime.engine import Engine
 from infrai_mcp.store.postgres.store import PostgresStore
 from tests.pg.reuse import collect
-from tests.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
 
@@ -29,14 +28,8 @@ collect(globals(), [engine.test_firing, engine.test_schedules_and_leases, engine
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as rx:
-        yield rx
-
-
-@pytest.fixture
 async def engine(tmp_path: Path, pg_url: str) -> AsyncIterator[Engine]:
-    # As tests/engine/conftest.py's make_engine, on PostgreSQL.
+    # As tests/engines.py's make_engine, on PostgreSQL.
     eng = Engine(Settings(home=tmp_path), store=PostgresStore(pg_url, pool_size=4), lease_seconds=3.0)
     eng.dispatcher.backoff_base = 0.05
     async with eng:

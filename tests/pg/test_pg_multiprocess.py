@@ -33,12 +33,6 @@ TASKS, CRONS, CRON_SECONDS, LEASE = 5000, 50, 10.0, 8
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as rx:
-        yield rx
-
-
-@pytest.fixture
 def workers(tmp_path: Path, pg_url: str) -> Iterator[list[subprocess.Popen[bytes]]]:
     # Commit durability is not under test here; with an fsync per commit this machine
     # creates ~600 tasks/s, which would stretch "5,000 tasks due within a few seconds".

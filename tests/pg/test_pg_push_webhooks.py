@@ -6,7 +6,7 @@ a PostgresStore on a fresh database (the ``tmp`` argument is unused).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,6 @@ from infrai_mcp.core.clock import OffsetClock
 from infrai_mcp.runtime.engine import Engine
 from infrai_mcp.store.postgres.store import PostgresStore
 from tests.pg.reuse import collect
-from tests.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
 # tmp_path is fine here: these suites only hand it to make_store, which ignores it.
@@ -36,12 +35,6 @@ def make_store(pg_url: str) -> StoreFactory:
 @pytest.fixture
 def clock() -> OffsetClock:
     return OffsetClock()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as rx:
-        yield rx
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ its Store on a fresh test database and return it).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -16,18 +16,12 @@ import pytest
 from infrai_mcp.config import Settings
 from infrai_mcp.core.clock import OffsetClock
 from infrai_mcp.runtime.engine import Engine
-from infrai_mcp.store.base import SqliteStore, Store
-from tests import waiting
-from tests.receiver import Receiver
+from infrai_mcp.store.base import Store
+from infrai_mcp.store.sqlite.store import SqliteStore
 
 T = TypeVar("T")
 
 StoreFactory = Callable[[Path], Store]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(params=["sqlite"])
@@ -59,14 +53,3 @@ async def live_engine(tmp_path: Path, make_store: StoreFactory, clock: OffsetClo
     eng.dispatcher.backoff_base = 0.05  # retries within tests take milliseconds
     async with eng:
         yield eng
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as rx:
-        yield rx
-
-
-async def until(check: Callable[[], Awaitable[T]], timeout: float = 15.0, what: str = "condition") -> T:
-    """``tests.waiting.until`` with this suite's default bound (15 s)."""
-    return await waiting.until(check, timeout, what)

@@ -19,8 +19,9 @@ from infrai_mcp.core.errors import InvalidInput, NotFound
 from infrai_mcp.models import MessageIn, QueueCreate, SubscriptionCreate
 from infrai_mcp.runtime.engine import Engine
 from infrai_mcp.services import queues as queues_module
-from tests.queues.conftest import StoreFactory, until
+from tests.queues.conftest import StoreFactory
 from tests.receiver import Receiver, Reply
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 P = "default"

@@ -17,7 +17,7 @@ import pytest
 from infrai_mcp.config import Settings
 from infrai_mcp.models import MessageIn, QueueCreate
 from infrai_mcp.runtime.engine import Engine
-from infrai_mcp.store.base import SqliteStore
+from infrai_mcp.store.sqlite.store import SqliteStore
 
 N = 20_000
 CONSUMERS = 4

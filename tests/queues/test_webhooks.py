@@ -13,8 +13,8 @@ from infrai_mcp.core.clock import OffsetClock
 from infrai_mcp.core.errors import NotFound
 from infrai_mcp.models import Delivery, WebhookSend
 from infrai_mcp.runtime.engine import Engine
-from tests.queues.conftest import until
 from tests.receiver import Receiver, Reply
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 P = "default"

@@ -13,21 +13,9 @@ import pytest
 
 from infrai_mcp.runtime.background import stop_engine
 from infrai_mcp.runtime.control import alive
-from tests.receiver import Receiver
 
 BIN = Path(sys.executable).parent
 PASS_THROUGH = {k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ}
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as rx:
-        yield rx
 
 
 @pytest.fixture

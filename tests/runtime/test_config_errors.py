@@ -63,3 +63,31 @@ def test_a_number_setting_names_the_variable(tmp_path: Path, monkeypatch: pytest
     assert main(["cron", "ls"]) == 2
     err = capsys.readouterr().err
     assert "INFRAI_LEASE_SECONDS='soon' is not a number of seconds; e.g. INFRAI_LEASE_SECONDS=30" in err
+
+
+@pytest.mark.parametrize(("name", "raw", "said"), [
+    ("INFRAI_RATE_LIMIT", "fast", "INFRAI_RATE_LIMIT='fast' is not a number of requests per second; "
+                                  "e.g. INFRAI_RATE_LIMIT=100"),
+    ("INFRAI_RATE_LIMIT", "-1", "INFRAI_RATE_LIMIT must be 0 (no limit) or more, got -1; e.g. INFRAI_RATE_LIMIT=100"),
+    ("INFRAI_PG_POOL_SIZE", "many", "INFRAI_PG_POOL_SIZE"),
+])
+def test_serve_and_store_settings_are_read_with_the_others(name: str, raw: str, said: str, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # Read by config.py with every other setting, so a mistake stops any command, not only serve.
+    monkeypatch.setenv("INFRAI_HOME", str(tmp_path))
+    monkeypatch.setenv(name, raw)
+    assert main(["cron", "ls"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and said in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_settings_carry_the_rate_limit_and_pool_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infrai_mcp.config import Settings
+
+    monkeypatch.setenv("INFRAI_RATE_LIMIT", "0")
+    monkeypatch.setenv("INFRAI_PG_POOL_SIZE", "3")
+    s = Settings.from_env()
+    assert (s.rate_limit, s.pg_pool_size) == (0.0, 3)
+    assert (Settings().rate_limit, Settings().pg_pool_size) == (100.0, 8)

@@ -53,11 +53,6 @@ async def test_in_process_server_says_jobs_fire_only_while_it_runs(tmp_path: Pat
         assert not listed.is_error and len(listed.content) == 1  # reads carry no such line
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def test_on_postgresql_the_workers_are_named(tmp_path: Path) -> None:
     # No connection is made to build the choice; the line names where else jobs fire.
     settings = Settings(home=tmp_path, database_url="postgresql://postgres@127.0.0.1:5432/none")

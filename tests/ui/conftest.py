@@ -7,40 +7,18 @@ Async tests run on anyio's pytest plugin (asyncio backend), as the engine tests 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import TypeVar
 
 import httpx
 import pytest
 
 from infrai_mcp.backends.embedded import EmbeddedBackend
-from infrai_mcp.config import Settings
 from infrai_mcp.runtime.engine import Engine
 from infrai_mcp.surfaces.ui import create_ui_app
-from tests import waiting
-from tests.receiver import Receiver
 
 T = TypeVar("T")
 CSRF = "test-csrf-token"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as rx:
-        yield rx
-
-
-@pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
-    async with Engine(Settings(home=tmp_path), lease_seconds=3.0) as eng:
-        eng.dispatcher.backoff_base = 0.05  # retries within tests take milliseconds
-        yield eng
 
 
 @pytest.fixture
@@ -69,8 +47,3 @@ async def post(client: httpx.AsyncClient, path: str, body: dict[str, object] | N
 def csrf_of(html: str) -> str:
     m = re.search(r'<meta name="infrai-csrf" content="([^"]*)"', html)
     return m.group(1) if m else ""
-
-
-async def until(check: Callable[[], Awaitable[T]], timeout: float = 30.0, what: str = "condition") -> T:
-    """``tests.waiting.until`` with this suite's default bound (30 s)."""
-    return await waiting.until(check, timeout, what)

@@ -16,7 +16,8 @@ from infrai_mcp.models import CronCreate, MessageIn, QueueCreate, ScheduleCreate
 from infrai_mcp.runtime.engine import Engine
 from infrai_mcp.surfaces.ui import create_ui_app
 from tests.receiver import Receiver
-from tests.ui.conftest import CSRF, client_for, post, until
+from tests.ui.conftest import CSRF, client_for, post
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 

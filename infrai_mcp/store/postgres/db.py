@@ -32,7 +32,7 @@ from psycopg import AsyncConnection, errors, sql
 from psycopg.rows import DictRow, dict_row
 
 from infrai_mcp.core.errors import NUL_REFUSED, InvalidInput, StoreUnavailable
-from infrai_mcp.store.sqlite.db import load_named_queries, migration_files
+from infrai_mcp.store.sql import load_named_queries, migration_files
 
 T = TypeVar("T")
 Conn = AsyncConnection[DictRow]

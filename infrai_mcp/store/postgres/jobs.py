@@ -12,16 +12,18 @@ other processes' schedulers can wake at once instead of at their next poll.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from infrai_mcp.core.ids import new_id
-from infrai_mcp.core.planning import Planner, settle
+from infrai_mcp.core.planning import Planner, settle_plans
 from infrai_mcp.store.jobs import (
+    JOB_FILTERS,
     LIVE_JOB_STATUSES,
+    RUN_COLUMNS,
+    RUN_FILTERS,
     Claim,
     Claimed,
     Due,
@@ -29,6 +31,7 @@ from infrai_mcp.store.jobs import (
     Outcome,
     PlanRef,
     Row,
+    check_job_changes,
     too_many_jobs,
 )
 from infrai_mcp.store.postgres.db import Conn, PgDB
@@ -38,19 +41,6 @@ DUE_CHANNEL = "infrai_due"
 # single leader (see docs/SCALE_OUT.md). Other lease names keep one-holder semantics.
 PER_WORKER_LEASES = frozenset({"dispatch"})
 
-_UPDATABLE = frozenset(
-    {
-        "name", "schedule_type", "schedule", "timezone", "run_at", "delay_seconds", "callback_type",
-        "callback_id", "url", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
-        "on_failure_webhook", "overlap_policy", "misfire_policy", "max_runs", "run_count", "status",
-        "retention_days", "next_run_at", "last_run_at", "last_run_id", "updated_at", "result_url", "events_url",
-        "schedule_kind", "schedule_start", "exclusions", "jitter_seconds", "plan_at",
-    }
-)
-_JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type", "name"})
-_RUN_FILTERS = frozenset({"job_id", "state", "job_kind"})
-_RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for",
-                "next_attempt_at", "finished_at", "error", "webhook_id", "created_at")
 _SETTLED_RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for", "next_attempt_at",
                         "started_at", "finished_at", "error", "attempts", "lease_owner", "lease_expires_at",
                         "webhook_id", "created_at")
@@ -161,7 +151,7 @@ class PgJobStore(JobStore):
         where: list[sql.Composable] = [sql.SQL("project = %s"), sql.SQL("kind = %s"), sql.SQL("deleted_at IS NULL")]
         args: list[Any] = [project, kind]
         for col, val in (filters or {}).items():
-            if col not in _JOB_FILTERS:
+            if col not in JOB_FILTERS:
                 raise ValueError(f"cannot filter jobs by {col!r}")
             if val is None:
                 continue
@@ -180,9 +170,7 @@ class PgJobStore(JobStore):
     async def update_job(
         self, project: str, kind: str, job_id: str, changes: Row, *, cancel_waiting: bool = False
     ) -> Row | None:
-        bad = set(changes) - _UPDATABLE
-        if bad:
-            raise ValueError(f"cannot update job columns {sorted(bad)}")
+        check_job_changes(changes)
         q_get, q_cancel, q_lock = self._q("job_get"), self._q("runs_cancel_waiting"), self._q("job_lock")
         q_withdraw, q_add = self._q("plans_withdraw"), self._q("jobs_live_bound_add")
         # Every change withdraws the job's plans and plans again from the (new) next_run_at.
@@ -248,7 +236,7 @@ class PgJobStore(JobStore):
     # -- runs ---------------------------------------------------------------------------
     async def insert_run(self, row: Row) -> Row:
         q = self._q("run_insert")
-        values = {k: row.get(k) for k in _RUN_COLUMNS}
+        values = {k: row.get(k) for k in RUN_COLUMNS}
 
         async def tx(conn: Conn) -> Row:
             inserted = await _one(conn, q, values)
@@ -269,7 +257,7 @@ class PgJobStore(JobStore):
         where: list[sql.Composable] = [sql.SQL("project = %s")]
         args: list[Any] = [project]
         for col, val in (filters or {}).items():
-            if col not in _RUN_FILTERS:
+            if col not in RUN_FILTERS:
                 raise ValueError(f"cannot filter runs by {col!r}")
             if val is not None:
                 where.append(sql.SQL("{} = %s").format(sql.Identifier(col)))
@@ -352,30 +340,16 @@ class PgJobStore(JobStore):
             taken = await _all(conn, q["plans_take"], params)
             if not taken:
                 return []
-            by_job: dict[str, list[Row]] = defaultdict(list)
-            for plan in taken:
-                by_job[plan["job_id"]].append(plan)
-            ids = sorted(by_job)
+            ids = sorted({plan["job_id"] for plan in taken})
             unfinished = {r["job_id"]: int(r["n"]) for r in await _all(conn, q["unfinished_runs_of_jobs"],
                                                                          {"job_ids": ids})}
             later = {r["job_id"]: (r["first"], r["last"]) for r in await _all(conn, q["plans_span_of_jobs"],
                                                                                {"ids": ids})}
-            runs: list[Row] = []
-            changes: list[Row] = []
-            fire: list[Claimed] = []
-            for job_id, plans in by_job.items():
-                job = jobs.get(job_id)
-                if job is None:
-                    continue
-                done = settle(job, plans, unfinished=unfinished.get(job_id, 0), later=later.get(job_id), now=now,
-                              owner=owner, lease_until=lease_until, misfire_grace=misfire_grace)
-                runs += done.runs
-                if done.changes:
-                    ch = done.changes
-                    changes.append({**ch, "id": job_id, "set_plan_at": "plan_at" in ch, "plan_at": ch.get("plan_at"),
-                                    "status": ch.get("status")})
-                sent = set(done.fire)
-                fire += [Claimed(run=r, job=job, due=r["scheduled_for"]) for r in done.runs if r["id"] in sent]
+            done = settle_plans(taken, jobs, unfinished=unfinished, later=later, now=now, owner=owner,
+                                lease_until=lease_until, misfire_grace=misfire_grace)
+            runs = done.runs
+            changes = [{**ch, "set_plan_at": "plan_at" in ch, "plan_at": ch.get("plan_at"), "status": ch.get("status")}
+                       for ch in done.changes]
             if runs:
                 await conn.execute(q["runs_insert_many"], _columns(runs, _SETTLED_RUN_COLUMNS))
             if changes:
@@ -384,8 +358,7 @@ class PgJobStore(JobStore):
                     "plan_at", "status")))
             if any(r["state"] == "pending" for r in runs) or any(c.get("plan_at") is not None for c in changes):
                 await _notify_due(conn)
-            fire.sort(key=lambda c: c.due)
-            return fire
+            return [Claimed(run=r, job=job, due=r["scheduled_for"]) for r, job in done.send]
 
         return await self.db.write(tx)
 

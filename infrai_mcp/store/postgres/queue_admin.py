@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import json
 
-from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.store.postgres.db import Conn, PgDB
-from infrai_mcp.store.postgres.webhooks import idem_get, many, one, queue_row
-from infrai_mcp.store.queues import Row, check_dead_letter_target, dlq_in_use, no_queue, queue_exists, queue_full
-
-_UPDATE_COLUMNS = ("project", "name", "dead_letter_queue", "max_retries", "message_retention_days",
-                   "visibility_timeout_default", "enable_priority")
+from infrai_mcp.store.postgres.rows import idem_get, many, one, queue_row
+from infrai_mcp.store.queues import (
+    MAX_DLQ_HOPS,
+    QUEUE_UPDATE_COLUMNS,
+    Row,
+    check_dead_letter_target,
+    dlq_in_use,
+    next_dlq_hop,
+    no_queue,
+    queue_exists,
+    queue_full,
+)
 
 
 def near_margin(limit: int) -> int:
@@ -131,19 +137,12 @@ class PgQueueAdmin:
             if dlq and dlq != current.get("dead_letter_queue"):
                 target = await queue_row(conn, q["queue_get"], project, dlq)
                 check_dead_letter_target(project, name, current["type"], target, dlq, "dead_letter_queue")
-                # Refuse cycles (a -> b -> a): a dead letter would bounce between them forever.
                 hop: Row | None = target
-                for _ in range(64):
-                    if hop is None or not hop["dead_letter_queue"]:
+                for _ in range(MAX_DLQ_HOPS):
+                    if (next_name := next_dlq_hop(name, dlq, hop)) is None:
                         break
-                    if hop["dead_letter_queue"] == name:
-                        raise InvalidInput(
-                            f"dead_letter_queue: {dlq!r} already dead-letters (directly or through others) "
-                            f"into {name!r}; a DLQ chain must not loop",
-                            field="dead_letter_queue",
-                        )
-                    hop = await queue_row(conn, q["queue_get"], project, hop["dead_letter_queue"])
-            updated = await one(conn, q["queue_update"], {key: new[key] for key in _UPDATE_COLUMNS})
+                    hop = await queue_row(conn, q["queue_get"], project, next_name)
+            updated = await one(conn, q["queue_update"], {key: new[key] for key in QUEUE_UPDATE_COLUMNS})
             if updated is None:
                 raise no_queue(name)
             return updated

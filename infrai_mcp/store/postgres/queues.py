@@ -29,15 +29,15 @@ from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.core.ids import new_id
 from infrai_mcp.store.postgres.db import Conn, PgDB
 from infrai_mcp.store.postgres.queue_admin import PgQueueAdmin
-from infrai_mcp.store.postgres.webhooks import (
+from infrai_mcp.store.postgres.rows import (
     QUEUE_CHANNEL,
-    PgWebhookStore,
     many,
     notify_queue,
     one,
     queue_row,
     take_keys,
 )
+from infrai_mcp.store.postgres.webhooks import PgWebhookStore
 from infrai_mcp.store.queues import (
     Handle,
     NewMessage,

@@ -1,12 +1,11 @@
 """``PostgresStore``: the whole Store (jobs, queues, webhooks, API keys) on one PostgreSQL database.
 
-Selected by ``INFRAI_DATABASE_URL=postgresql://...`` (``engine.open_store``). Any number of
+Selected by ``INFRAI_DATABASE_URL=postgresql://...`` (``store.open.open_store``). Any number of
 processes on any number of machines may open the same database: see docs/SCALE_OUT.md.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from infrai_mcp.store.base import Store
@@ -14,13 +13,12 @@ from infrai_mcp.store.postgres.db import PgDB
 from infrai_mcp.store.postgres.jobs import DUE_CHANNEL, PgJobStore
 from infrai_mcp.store.postgres.keys import PgKeyStore
 from infrai_mcp.store.postgres.queues import QUEUE_CHANNEL, PgQueueStore
-from infrai_mcp.store.postgres.webhooks import DELIVERY_CHANNEL
+from infrai_mcp.store.postgres.rows import DELIVERY_CHANNEL
 
 
 class PostgresStore(PgJobStore, PgQueueStore, PgKeyStore, Store):
     def __init__(self, url: str, *, pool_size: int | None = None) -> None:
-        env_pool = os.environ.get("INFRAI_PG_POOL_SIZE")
-        self.db = PgDB(url, pool_size=pool_size or (int(env_pool) if env_pool else 8))
+        self.db = PgDB(url, pool_size=pool_size or 8)
 
     async def open(self) -> None:
         await self.db.start(channels=(DUE_CHANNEL, QUEUE_CHANNEL, DELIVERY_CHANNEL))

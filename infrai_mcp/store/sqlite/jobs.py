@@ -2,7 +2,7 @@
 
 Each public method is one transaction on the SqliteDB writer or reader thread. Dynamic
 SQL appears only where columns vary (updates and list filters) and then only with
-column names from the ``_UPDATABLE``/``_FILTERABLE`` allow-lists; values are always bound.
+column names from the allow-lists in store/jobs.py; values are always bound.
 """
 
 from __future__ import annotations
@@ -12,26 +12,26 @@ import sqlite3
 from typing import Any
 
 from infrai_mcp.core.ids import new_id
-from infrai_mcp.core.planning import Planner, settle
-from infrai_mcp.store.jobs import Claim, Claimed, Due, JobStore, Outcome, PlanRef, Row, too_many_jobs
+from infrai_mcp.core.planning import Planner, settle_plans
+from infrai_mcp.store.jobs import (
+    JOB_FILTERS,
+    RUN_COLUMNS,
+    RUN_FILTERS,
+    Claim,
+    Claimed,
+    Due,
+    JobStore,
+    Outcome,
+    PlanRef,
+    Row,
+    check_job_changes,
+    too_many_jobs,
+)
 from infrai_mcp.store.sqlite.db import SqliteDB
 
-_UPDATABLE = frozenset(
-    {
-        "name", "schedule_type", "schedule", "timezone", "run_at", "delay_seconds", "callback_type",
-        "callback_id", "url", "method", "headers", "payload", "retries", "timeout_seconds", "secret",
-        "on_failure_webhook", "overlap_policy", "misfire_policy", "max_runs", "run_count", "status",
-        "retention_days", "next_run_at", "last_run_at", "last_run_id", "updated_at", "result_url", "events_url",
-        "schedule_kind", "schedule_start", "exclusions", "jitter_seconds", "plan_at",
-    }
-)
 # Columns a job row may leave out (added by later migrations; the SQL applies their defaults).
 _INSERT_DEFAULTS: Row = {"result_url": None, "events_url": None, "plan_at": None, "schedule_kind": None,
                          "schedule_start": None, "exclusions": None, "jitter_seconds": None}
-_JOB_FILTERS = frozenset({"agent_id", "status", "schedule_type", "name"})
-_RUN_FILTERS = frozenset({"job_id", "state", "job_kind"})
-_RUN_COLUMNS = ("id", "project", "job_id", "job_kind", "trigger", "state", "scheduled_for",
-                "next_attempt_at", "finished_at", "error", "webhook_id", "created_at")
 
 
 def _row(r: sqlite3.Row | None) -> Row | None:
@@ -111,7 +111,7 @@ class SqliteJobStore(JobStore):
         where = ["project = ?", "kind = ?", "deleted_at IS NULL"]
         args: list[Any] = [project, kind]
         for col, val in (filters or {}).items():
-            if col not in _JOB_FILTERS:
+            if col not in JOB_FILTERS:
                 raise ValueError(f"cannot filter jobs by {col!r}")
             if val is None:
                 continue
@@ -130,9 +130,7 @@ class SqliteJobStore(JobStore):
     async def update_job(
         self, project: str, kind: str, job_id: str, changes: Row, *, cancel_waiting: bool = False
     ) -> Row | None:
-        bad = set(changes) - _UPDATABLE
-        if bad:
-            raise ValueError(f"cannot update job columns {sorted(bad)}")
+        check_job_changes(changes)
         q_get, q_cancel, q_withdraw = self._q("job_get"), self._q("runs_cancel_waiting"), self._q("plans_withdraw")
         # Every change withdraws the job's plans and plans again from the (new) next_run_at.
         # The service may set plan_at before next_run_at: the first time is one its exclusions skip.
@@ -188,7 +186,7 @@ class SqliteJobStore(JobStore):
     # -- runs ---------------------------------------------------------------------------
     async def insert_run(self, row: Row) -> Row:
         q_ins, q_get = self._q("run_insert"), self._q("run_get")
-        values = {k: row.get(k) for k in _RUN_COLUMNS}
+        values = {k: row.get(k) for k in RUN_COLUMNS}
 
         def tx(conn: sqlite3.Connection) -> Row:
             conn.execute(q_ins, values)
@@ -206,7 +204,7 @@ class SqliteJobStore(JobStore):
         where = ["project = ?"]
         args: list[Any] = [project]
         for col, val in (filters or {}).items():
-            if col not in _RUN_FILTERS:
+            if col not in RUN_FILTERS:
                 raise ValueError(f"cannot filter runs by {col!r}")
             if val is not None:
                 where.append(f"{col} = ?")
@@ -277,33 +275,17 @@ class SqliteJobStore(JobStore):
             taken = [dict(r) for r in conn.execute(q["plans_take"], {"ids": json.dumps(plan_ids), "owner": owner})]
             if not taken:
                 return []
-            by_job: dict[str, list[Row]] = {}
-            for plan in taken:
-                by_job.setdefault(plan["job_id"], []).append(plan)
-            ids = json.dumps(sorted(by_job))
+            ids = json.dumps(sorted({plan["job_id"] for plan in taken}))
             jobs = {j["id"]: dict(j) for j in conn.execute(q["jobs_full_by_ids"], {"ids": ids})}
             unfinished = {r[0]: r[1] for r in conn.execute(q["unfinished_runs_of_jobs"], {"ids": ids})}
             later = {r[0]: (r[1], r[2]) for r in conn.execute(q["plans_span_of_jobs"], {"ids": ids})}
-            runs: list[Row] = []
-            changes: list[Row] = []
-            fire: list[Claimed] = []
-            for job_id, plans in by_job.items():
-                job = jobs.get(job_id)
-                if job is None:
-                    continue
-                done = settle(job, plans, unfinished=unfinished.get(job_id, 0), later=later.get(job_id), now=now,
-                              owner=owner, lease_until=lease_until, misfire_grace=misfire_grace)
-                runs += done.runs
-                if done.changes:
-                    changes.append({**done.changes, "id": job_id})
-                sent = set(done.fire)
-                fire += [Claimed(run=r, job=job, due=r["scheduled_for"]) for r in done.runs if r["id"] in sent]
-            if runs:
-                conn.execute(q["runs_insert_many"], {"rows": json.dumps(runs)})
-            if changes:
-                conn.execute(q["jobs_settle_many"], {"rows": json.dumps(changes)})
-            fire.sort(key=lambda c: c.due)
-            return fire
+            done = settle_plans(taken, jobs, unfinished=unfinished, later=later, now=now, owner=owner,
+                                lease_until=lease_until, misfire_grace=misfire_grace)
+            if done.runs:
+                conn.execute(q["runs_insert_many"], {"rows": json.dumps(done.runs)})
+            if done.changes:
+                conn.execute(q["jobs_settle_many"], {"rows": json.dumps(done.changes)})
+            return [Claimed(run=r, job=job, due=r["scheduled_for"]) for r, job in done.send]
 
         return await self.db.write(tx)
 

@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import sqlite3
 
-from infrai_mcp.core.errors import InvalidInput
-from infrai_mcp.store.queues import Row, check_dead_letter_target, dlq_in_use, no_queue, queue_exists
+from infrai_mcp.store.queues import (
+    MAX_DLQ_HOPS,
+    QUEUE_UPDATE_COLUMNS,
+    Row,
+    check_dead_letter_target,
+    dlq_in_use,
+    next_dlq_hop,
+    no_queue,
+    queue_exists,
+)
 from infrai_mcp.store.sqlite.db import SqliteDB
-from infrai_mcp.store.sqlite.webhooks import SqliteWebhookStore, dlq_target, idem_get, idem_put
+from infrai_mcp.store.sqlite.rows import dlq_target, idem_get, idem_put
+from infrai_mcp.store.sqlite.webhooks import SqliteWebhookStore
 
 
 def rank_on(queue: Row) -> bool:
@@ -71,19 +80,12 @@ class SqliteQueueAdmin(SqliteWebhookStore):
             if dlq and dlq != current.get("dead_letter_queue"):
                 target = dlq_target(conn, q["queue_get"], project, dlq)
                 check_dead_letter_target(project, name, current["type"], target, dlq, "dead_letter_queue")
-                # Refuse cycles (a -> b -> a): a dead letter would bounce between them forever.
                 hop: Row | None = target
-                for _ in range(64):
-                    if hop is None or not hop["dead_letter_queue"]:
+                for _ in range(MAX_DLQ_HOPS):
+                    if (next_name := next_dlq_hop(name, dlq, hop)) is None:
                         break
-                    if hop["dead_letter_queue"] == name:
-                        raise InvalidInput(
-                            f"dead_letter_queue: {dlq!r} already dead-letters (directly or through others) "
-                            f"into {name!r}; a DLQ chain must not loop",
-                            field="dead_letter_queue",
-                        )
-                    hop = dlq_target(conn, q["queue_get"], project, hop["dead_letter_queue"])
-            conn.execute(q["queue_update"], {key: new[key] for key in _UPDATE_COLUMNS})
+                    hop = dlq_target(conn, q["queue_get"], project, next_name)
+            conn.execute(q["queue_update"], {key: new[key] for key in QUEUE_UPDATE_COLUMNS})
             return self._queue(conn, project, name)
 
         return await self.db.write(tx)
@@ -125,14 +127,3 @@ class SqliteQueueAdmin(SqliteWebhookStore):
             return stats
 
         return await self.db.read(tx)
-
-
-_UPDATE_COLUMNS = (
-    "project",
-    "name",
-    "dead_letter_queue",
-    "max_retries",
-    "message_retention_days",
-    "visibility_timeout_default",
-    "enable_priority",
-)

@@ -26,7 +26,7 @@ from infrai_mcp.store.queues import (
 )
 from infrai_mcp.store.sqlite.db import SqliteDB
 from infrai_mcp.store.sqlite.queue_admin import SqliteQueueAdmin, rank_on
-from infrai_mcp.store.sqlite.webhooks import dlq_target, idem_get, idem_put, row_dict
+from infrai_mcp.store.sqlite.rows import dlq_target, idem_get, idem_put, row_dict
 
 LEASE_EXPIRED = "visibility timeout expired before an ack"
 

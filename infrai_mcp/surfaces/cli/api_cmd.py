@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 from infrai_mcp.config import Settings
 from infrai_mcp.core.errors import InfraiError
 from infrai_mcp.core.hints import render
-from infrai_mcp.runtime.engine import open_store
 from infrai_mcp.store.base import Store
+from infrai_mcp.store.open import open_store
 
 T = TypeVar("T")
 

@@ -258,9 +258,10 @@ class _Tool(Tool):
 
 
 def schedules_work(d: ToolDef) -> bool:
-    """Tools whose result is a job that will fire later: creates, updates, resumes."""
-    return d.toolset in ("cron", "task", "schedule") and d.name.endswith(("_create", "_update", "_schedule",
-                                                                          "_resume"))
+    """Tools whose result is a job that will fire later: creates, updates, pause (its resume=true)."""
+    return d.toolset in ("cron", "task", "schedule") and (
+        d.name.endswith(("_create", "_update", "_schedule")) or d.name == "pause"
+    )
 
 
 def sdk_tool(d: ToolDef, ctx: ToolContext) -> Tool:

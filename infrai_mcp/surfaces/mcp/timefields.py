@@ -144,6 +144,22 @@ def resolve_delay(value: int | str, *, field: str) -> int:
         raise InvalidInput(f"{field}: {exc}", field=field) from None
 
 
+def notes(*texts: tuple[str | None, str], tz: str, now: datetime) -> list[str]:
+    """Warnings for the time phrases a call gave, as ``(text, field)`` pairs (None: not given):
+    a wall time in a DST gap or repeated hour, a fixed-offset zone read from "EST"-style
+    abbreviations. Each prefixed with its field; a phrase that does not parse has none (the
+    resolve_* call reports it)."""
+    out: list[str] = []
+    for text, field in texts:
+        if text is None:
+            continue
+        try:
+            out += [f"{field}: {w}" for w in warnings(parse_when(text, now=now, timezone=tz), text, now=now)]
+        except (WhenError, CronError, ValueError):
+            continue
+    return out
+
+
 def preview(when: When, now: datetime, n: int = PREVIEW_FIRES, text: str = "") -> SchedulePreview:
     rec = when.recurrence
     if rec is not None:

@@ -14,7 +14,15 @@ from infrai_mcp.services.upcoming import cron_fires
 
 from .fields import Cursor, Headers, Idem, Limit, Method, Payload, Retries, Secret, Target, Timezone, build, pick
 from .registry import ToolContext, ToolInput, Toolset
-from .timefields import PREVIEW_FIRES, describe_stored, resolve_instant, resolve_recurrence, schedule_fields, zone
+from .timefields import (
+    PREVIEW_FIRES,
+    describe_stored,
+    notes,
+    resolve_instant,
+    resolve_recurrence,
+    schedule_fields,
+    zone,
+)
 from .views import CronConfirm, CronSummary, RunOutcome, runs_left, short, short_page
 
 cron = Toolset("cron", list_hint="cron_list")
@@ -27,6 +35,9 @@ RECURRING_HINT = "For a recurring job pass it as schedule."
 
 
 class CronJobView(CronJob):
+    # REST-only destinations (seed 003): left out of MCP answers unless set.
+    result_url: str | None = Field(None, exclude_if=lambda v: v is None)
+    events_url: str | None = Field(None, exclude_if=lambda v: v is None)
     runs_left: int | None = None
     next_fires: list[datetime] = Field(default_factory=list)
 
@@ -46,8 +57,7 @@ class CronCreateIn(ToolInput):
     url: Target
     schedule: str | None = Field(
         None,
-        description="When it repeats: 'every weekday at 9am', 'every 15 minutes', 'on the 1st at 8:30', or cron "
-        "'0 9 * * 1-5' / '@daily'.",
+        description="When it repeats: 'every weekday at 9am', 'every 15 minutes' or cron '0 9 * * 1-5'.",
     )
     run_at: str | None = Field(
         None, description="Instead of schedule, fire once: 'tomorrow at 3pm', 'in 2 hours' or ISO 8601."
@@ -75,9 +85,8 @@ class CronCreateIn(ToolInput):
 
 @cron.tool("Create cron job", open_world=True)
 async def cron_create(ctx: ToolContext, args: CronCreateIn) -> CronConfirm:
-    """Use for a repeating HTTP request (signed, retried); run_at instead fires once (one later request: prefer
-    task_schedule). Answers with the normalised cron, description, timezone and next 5 fires (UTC): confirm them
-    with the user."""
+    """Use for a repeating HTTP request (signed, retried); run_at fires once (prefer task_schedule for that).
+    Confirm the answer's description and next fires with the user."""
     tz = zone(args.timezone, ctx.timezone)
     kinds: dict[str, Any] = {}
     run_at: datetime | None = None
@@ -98,7 +107,9 @@ async def cron_create(ctx: ToolContext, args: CronCreateIn) -> CronConfirm:
     )
     fields[task_field(args.url)] = args.url
     req = build(CronCreate, **kinds, run_at=run_at, timezone=tz, **fields)
-    return short(CronConfirm, view(await ctx.backend.cron_create(req), ctx))
+    out = short(CronConfirm, view(await ctx.backend.cron_create(req), ctx))
+    out.warnings = notes((args.schedule, "schedule"), (args.run_at, "run_at"), tz=tz, now=ctx.now())
+    return out
 
 
 class CronListIn(ToolInput):
@@ -167,7 +178,9 @@ async def cron_update(ctx: ToolContext, args: CronUpdateIn) -> CronConfirm:
             args.run_at, field="run_at", tz=tz or ctx.timezone, now=ctx.now(), recurring_hint=RECURRING_HINT
         )
     req = build(CronUpdate, timezone=tz, **fields)
-    return short(CronConfirm, view(await ctx.backend.cron_update(args.cron_id, req), ctx))
+    out = short(CronConfirm, view(await ctx.backend.cron_update(args.cron_id, req), ctx))
+    out.warnings = notes((args.schedule, "schedule"), (args.run_at, "run_at"), tz=out.timezone, now=ctx.now())
+    return out
 
 
 @cron.tool("Delete cron job", destructive=True, idempotent=True)
@@ -184,7 +197,7 @@ class CronTriggerIn(ToolInput):
 @cron.tool("Run cron job now", open_world=True)
 async def cron_trigger(ctx: ToolContext, args: CronTriggerIn) -> RunOutcome:
     """Fire a job once now (also when paused; not counted in max_runs). wait_seconds: answer with the finished
-    run (state, response status and excerpt) if it ends in time; else the run so far (then run_get)."""
+    run and response excerpt if it ends in time."""
     run = await ctx.backend.cron_trigger(args.cron_id)
     deadline = anyio.current_time() + args.wait_seconds
     while run.state not in FINAL and anyio.current_time() < deadline:

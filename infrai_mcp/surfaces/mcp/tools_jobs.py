@@ -47,8 +47,8 @@ class Upcoming(BaseModel):
 
 @jobs.tool("What runs next", read_only=True)
 async def upcoming(ctx: ToolContext, args: UpcomingIn) -> Upcoming:
-    """What runs in the next N hours: every fire of cron jobs, tasks and agent schedules, earliest first, in UTC
-    (at) and the user's zone (local). more=true: some left out."""
+    """Every fire of cron jobs, tasks and agent schedules in the next N hours, earliest first, in UTC (at) and
+    local time."""
     tz = zone(args.timezone, ctx.timezone)
     now = ctx.now()
     w = await window(ctx.backend, now, now + timedelta(hours=args.hours), agent=args.agent_id,

@@ -182,8 +182,7 @@ class Consumed(BaseModel):
 
 @queues.tool("Consume messages")
 async def queue_consume(ctx: ToolContext, args: ConsumeIn) -> Consumed:
-    """Lease messages for visibility_timeout seconds; queue_ack the ones you handled, or queue_nack one. An
-    unacked message comes back after the lease."""
+    """Lease messages for visibility_timeout seconds; queue_ack the handled ones, or queue_nack one."""
     messages = await ctx.backend.queue_consume(
         args.queue,
         max_messages=args.max_messages,

@@ -18,6 +18,7 @@ from .timefields import (
     When,
     describe_stored,
     describe_when,
+    notes,
     resolve_delay,
     resolve_instant,
     resolve_recurrence,
@@ -35,6 +36,8 @@ RECURRING_HINT = "Pass a recurring phrase as when (or cron_expression)."
 
 
 class ScheduleView(Schedule):
+    # Only a url callback has a method; on queue/workflow callbacks it is left out, not "POST".
+    callback_method: str | None = Field(None, exclude_if=lambda v: v is None)  # type: ignore[assignment]
     next_fires: list[datetime] = Field(default_factory=list)
 
 
@@ -45,7 +48,9 @@ def view(s: Schedule, ctx: ToolContext) -> ScheduleView:
     description = describe_stored(
         s.type, s.timezone, cron=s.cron_expression, run_at=s.next_run, delay_seconds=s.delay_seconds
     ) or s.description
-    return ScheduleView(**{**s.model_dump(), "description": description}, next_fires=fires)
+    method = s.callback_method if s.callback_type == "url" else None
+    return ScheduleView(**{**s.model_dump(), "description": description, "callback_method": method},
+                        next_fires=fires)
 
 
 class ScheduleCreateIn(ToolInput):
@@ -131,7 +136,9 @@ async def schedule_create(ctx: ToolContext, args: ScheduleCreateIn) -> ScheduleC
         "payload", "status",
     )
     req = build(ScheduleCreate, timezone=tz, **timing, **fields)
-    return short(ScheduleConfirm, view(await ctx.backend.schedule_create(args.agent_id, req), ctx))
+    out = short(ScheduleConfirm, view(await ctx.backend.schedule_create(args.agent_id, req), ctx))
+    out.warnings = _notes(ctx, args, out.timezone)
+    return out
 
 
 class ScheduleListIn(ToolInput):
@@ -201,7 +208,14 @@ async def schedule_update(ctx: ToolContext, args: ScheduleUpdateIn) -> ScheduleC
         "callback_headers", "payload",
     )
     req = build(ScheduleUpdate, timezone=tz, **timing, **fields)
-    return short(ScheduleConfirm, view(await ctx.backend.schedule_update(args.agent_id, args.schedule_id, req), ctx))
+    out = short(ScheduleConfirm, view(await ctx.backend.schedule_update(args.agent_id, args.schedule_id, req), ctx))
+    out.warnings = _notes(ctx, args, out.timezone)
+    return out
+
+
+def _notes(ctx: ToolContext, args: Any, tz: str) -> list[str]:
+    texts = ((args.when, "when"), (args.next_run, "next_run"), (args.cron_expression, "cron_expression"))
+    return notes(*texts, tz=tz, now=ctx.now())
 
 
 @schedules.tool("Delete agent schedule", destructive=True, idempotent=True)

@@ -25,7 +25,7 @@ from .fields import (
     pick,
 )
 from .registry import ToolContext, ToolInput, Toolset
-from .timefields import describe_instant, resolve_delay, resolve_instant, zone
+from .timefields import describe_instant, notes, resolve_delay, resolve_instant, zone
 from .views import TaskConfirm, TaskSummary, short, short_page, summary_fields
 
 tasks = Toolset("task", list_hint="task_list")
@@ -53,8 +53,8 @@ class TaskScheduleIn(ToolInput):
 
 @tasks.tool("Schedule one-shot request", open_world=True)
 async def task_schedule(ctx: ToolContext, args: TaskScheduleIn) -> TaskConfirm:
-    """Use for one HTTP request later (signed, retried), at run_at or after delay. Answers with the exact UTC
-    time and a description to confirm with the user. Then task_get / task_cancel."""
+    """Use for one HTTP request later (signed, retried), at run_at or after delay. Confirm the answer's
+    description with the user."""
     if (args.run_at is None) == (args.delay is None):
         raise InvalidInput("give exactly one of run_at ('tomorrow at 3pm') or delay ('20 minutes')", field="run_at")
     tz = zone(args.timezone, ctx.timezone)
@@ -73,7 +73,10 @@ async def task_schedule(ctx: ToolContext, args: TaskScheduleIn) -> TaskConfirm:
     fields[task_field(args.url)] = args.url
     task = await ctx.backend.task_schedule(build(TaskCreate, run_at=run_at, delay_seconds=delay, **fields))
     description = describe_instant(task.run_at, tz)
-    return TaskConfirm.model_validate({**summary_fields(task), "timezone": tz, "description": description})
+    warned = notes((args.run_at, "run_at"), tz=tz, now=now)
+    return TaskConfirm.model_validate(
+        {**summary_fields(task), "timezone": tz, "description": description, "warnings": warned}
+    )
 
 
 class TaskIdIn(ToolInput):

@@ -8,9 +8,9 @@ the full record.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from infrai_mcp.models import Page, Record
 
@@ -43,9 +43,13 @@ def runs_left(max_runs: int | None, run_count: int) -> int | None:
     return None if max_runs is None else max(0, max_runs - run_count)
 
 
+Warnings = Annotated[list[str], Field(default=[], exclude_if=lambda v: not v)]  # left out when empty
+
+
 class CronConfirm(CronSummary):
     """What create/update answer: enough to confirm the schedule with the user."""
 
+    warnings: Warnings
     run_at: datetime | None = None
     next_fires: list[datetime] = []
 
@@ -88,12 +92,14 @@ class ScheduleSummary(Record):
 
 
 class ScheduleConfirm(ScheduleSummary):
+    warnings: Warnings
     delay_seconds: int | None = None
     description: str | None = None
     next_fires: list[datetime] = []
 
 
 class TaskConfirm(Record):
+    warnings: Warnings
     task_id: str
     name: str | None = None
     url: str

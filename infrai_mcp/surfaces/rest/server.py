@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
-import os
 import signal
 import sys
 import threading
@@ -85,20 +84,6 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-DEFAULT_RATE_LIMIT = 100.0  # requests per second per project; INFRAI_RATE_LIMIT=0 turns it off
-
-
-def rate_limit_from_env() -> float:
-    raw = os.environ.get("INFRAI_RATE_LIMIT", "").strip()
-    try:
-        value = float(raw) if raw else DEFAULT_RATE_LIMIT
-    except ValueError:
-        raise SystemExit(f"INFRAI_RATE_LIMIT must be a number of requests per second, got {raw!r}") from None
-    if value < 0:
-        raise SystemExit("INFRAI_RATE_LIMIT must be 0 (no limit) or more")
-    return value
-
-
 async def serve_api(engine: Engine, host: str = "127.0.0.1", port: int = 8787) -> None:
     """What ``infrai-mcp serve`` runs beside the engine: REST and MCP on one port."""
     from infrai_mcp.surfaces.rest.mcp_mount import build_mcp_app
@@ -109,4 +94,4 @@ async def serve_api(engine: Engine, host: str = "127.0.0.1", port: int = 8787) -
               "private, loopback and cloud-metadata addresses; `infrai-mcp serve` runs in server mode",
               file=sys.stderr, flush=True)
     await serve_http(engine, engine.settings, host, port, mcp_app=build_mcp_app(engine, engine.settings, host),
-                     rate_limit=rate_limit_from_env())
+                     rate_limit=engine.settings.rate_limit)

@@ -8,6 +8,7 @@ default project without a key. See docs/UI.md.
 
 from __future__ import annotations
 
-from infrai_mcp.surfaces.ui.app import BackendProvider, create_ui_app
+from infrai_mcp.surfaces.ui.app import create_ui_app
+from infrai_mcp.surfaces.ui.render import BackendProvider
 
 __all__ = ["BackendProvider", "create_ui_app"]

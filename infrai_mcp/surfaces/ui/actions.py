@@ -11,7 +11,7 @@ from starlette.requests import Request
 from infrai_mcp.backends.base import Backend
 from infrai_mcp.core.errors import InvalidInput
 from infrai_mcp.models import RedriveRequest, ScheduleUpdate
-from infrai_mcp.surfaces.ui.app import body_json
+from infrai_mcp.surfaces.ui.render import body_json
 
 CRON_VERBS = ("pause", "resume", "trigger", "delete")
 SCHEDULE_VERBS = ("pause", "resume", "delete")

@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import hmac
 import inspect
-import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -37,9 +35,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from infrai_mcp.backends.base import Backend
-from infrai_mcp.core.errors import InfraiError, InvalidInput, NotFound, Unauthorized
+from infrai_mcp.core.errors import InfraiError, NotFound, Unauthorized
+from infrai_mcp.surfaces.ui import actions, pages
+from infrai_mcp.surfaces.ui.render import SECURITY_HEADERS, BackendProvider, UIConfig, base_path, render, ui_config
 
-BackendProvider: TypeAlias = Callable[[Request], "Backend | Awaitable[Backend]"]
 PageHandler: TypeAlias = Callable[[Request, Backend], Awaitable[Response]]
 # An action returns (message for the user, page to show next relative to the UI root).
 ActionHandler: TypeAlias = Callable[[Request, Backend], Awaitable[tuple[str, str]]]
@@ -47,56 +46,6 @@ ActionHandler: TypeAlias = Callable[[Request, Backend], Awaitable[tuple[str, str
 HERE = Path(__file__).parent
 CSRF_HEADER = "x-csrf-token"
 log = logging.getLogger("infrai.ui")
-
-# No inline script or style anywhere, so the policy can forbid both: agent-written text
-# (names, payloads, response excerpts) is escaped by Jinja2 and could not run even if not.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
-
-
-@dataclass
-class UIConfig:
-    provider: BackendProvider
-    templates: Jinja2Templates
-    csrf_token: str
-    local: bool
-    refresh_seconds: int
-
-
-def ui_config(request: Request) -> UIConfig:
-    cfg: UIConfig = request.app.state.ui
-    return cfg
-
-
-def base_path(request: Request) -> str:
-    """Where the UI is mounted (``/ui`` under ``serve``); links are built from it."""
-    return str(request.scope.get("root_path", "")).rstrip("/")
-
-
-def render(request: Request, name: str, context: dict[str, Any], status: int = 200, *, authed: bool = True) -> Response:
-    cfg = ui_config(request)
-    ctx = {
-        "base": base_path(request),
-        # The token goes only into pages of an authorised request.
-        "csrf": cfg.csrf_token if authed else "",
-        "local": cfg.local,
-        "refresh": cfg.refresh_seconds,
-        "authed": authed,
-        "path": request.url.path,
-        **context,
-    }
-    resp = cfg.templates.TemplateResponse(request, name, ctx, status_code=status)
-    resp.headers.update(SECURITY_HEADERS)
-    return resp
-
 
 async def backend_of(request: Request) -> Backend:
     result = ui_config(request).provider(request)
@@ -167,18 +116,6 @@ def action(fn: ActionHandler) -> Callable[[Request], Awaitable[Response]]:
     return endpoint
 
 
-async def body_json(request: Request) -> dict[str, Any]:
-    """The action's JSON body ({} when empty); ``ui.js`` sends form fields as JSON."""
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):  # RecursionError: nested deeper than the decoder goes
-        raise InvalidInput("the request body must be a JSON object") from None
-    return data if isinstance(data, dict) else {}
-
-
 def create_ui_app(
     backend_for_request: BackendProvider,
     *,
@@ -194,8 +131,6 @@ def create_ui_app(
     ``local=True`` marks the keyless ``infrai-mcp ui`` mode (no key form); pass the
     loopback ``host:port`` names there as ``allowed_hosts``.
     """
-    from infrai_mcp.surfaces.ui import actions, pages  # late: they import this module's helpers
-
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters.update(pages.FILTERS)
     routes: list[BaseRoute] = [

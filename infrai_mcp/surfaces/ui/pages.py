@@ -16,7 +16,7 @@ from infrai_mcp.core.errors import InvalidInput, NotFound
 from infrai_mcp.models import MAX_PAGE, Run
 from infrai_mcp.services.upcoming import cron_fires, schedule_fires
 from infrai_mcp.surfaces.ui import charts, data
-from infrai_mcp.surfaces.ui.app import render
+from infrai_mcp.surfaces.ui.render import render
 
 PAGE_SIZE = 50
 RUNS_PAGE = 25

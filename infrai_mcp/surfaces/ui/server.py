@@ -17,7 +17,8 @@ from starlette.routing import Mount
 from infrai_mcp.backends.base import Backend
 from infrai_mcp.core.errors import Unauthorized
 from infrai_mcp.store.keys import KeyStore
-from infrai_mcp.surfaces.ui.app import BackendProvider, create_ui_app
+from infrai_mcp.surfaces.ui.app import create_ui_app
+from infrai_mcp.surfaces.ui.render import BackendProvider
 
 UI_PREFIX = "/ui"
 DEFAULT_PROJECT = "default"

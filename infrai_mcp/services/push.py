@@ -18,13 +18,14 @@ import contextlib
 import json
 import logging
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from infrai_mcp.core.errors import InfraiError, NotFound
 from infrai_mcp.store.queues import Handle, Row
 
 if TYPE_CHECKING:
-    from infrai_mcp.runtime.engine import Engine
+    from infrai_mcp.services.deps import Deps
+    from infrai_mcp.store.base import Store
 
 log = logging.getLogger("infrai.push")
 
@@ -49,8 +50,8 @@ def push_body(row: Row) -> bytes:
 
 
 class PushWorker:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
         self._wake: asyncio.Event | None = None
         self._active = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -60,11 +61,11 @@ class PushWorker:
             self._wake.set()
 
     @property
-    def store(self) -> Any:
-        return self.engine.store
+    def store(self) -> Store:
+        return self.deps.store
 
     async def run(self) -> None:
-        """The background loop (registered with ``Engine.add_background``)."""
+        """The background loop (registered with ``Deps.add_background``)."""
         self._wake = asyncio.Event()
         try:
             while True:
@@ -84,7 +85,7 @@ class PushWorker:
 
     async def pass_once(self) -> int:
         """Claim what subscriptions can take now and start their deliveries."""
-        now = self.engine.clock.now().timestamp()
+        now = self.deps.clock.now().timestamp()
         claimed = 0
         for sub in await self.store.push_candidates(now):
             room = min(CLAIM_BATCH, MAX_IN_FLIGHT - self._active)
@@ -106,7 +107,7 @@ class PushWorker:
         from infrai_mcp.outbound.dispatcher import OutboundRequest
 
         try:
-            dispatcher = self.engine.dispatcher
+            dispatcher = self.deps.dispatcher
             req = OutboundRequest(
                 url=sub["url"],
                 method="POST",
@@ -117,7 +118,7 @@ class PushWorker:
                 secret=sub["secret"],
             )
             result = await dispatcher.attempt(req, row["attempts"])
-            now = self.engine.clock.now().timestamp()
+            now = self.deps.clock.now().timestamp()
             handle = Handle(receipt=row["receipt"])
             if result.ok:
                 await self.store.ack(sub["project"], sub["queue"], [handle], now)
