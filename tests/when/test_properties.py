@@ -249,7 +249,7 @@ def test_any_token_soup_gives_when_or_when_error(tokens: list[str], zone: str, n
     except WhenError as exc:
         assert "example" in str(exc).lower()
         return
-    assert w.type in ("once", "delayed", "cron")
+    assert w.type in ("once", "delayed", "cron", "recurring")
     if w.type == "once":
         assert w.run_at is not None and w.run_at > now
     describe(w)
