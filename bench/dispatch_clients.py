@@ -44,12 +44,21 @@ def split_requests(buf: bytes) -> tuple[list[tuple[str, bytes]], bytes]:
         buf = buf[total:]
 
 
-def _serve(port_out: Any) -> None:
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+Handler = Callable[[str, bytes, float], "bytes | None"]
+
+
+def json_response(doc: object) -> bytes:
+    out = json.dumps(doc).encode()
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(out)).encode() + b"\r\n\r\n" + out)
+
+
+def serve_forever(port_out: Any, handle: Handler, backlog: int = 8192) -> None:
     """A minimal HTTP/1.1 keep-alive responder (asyncio.Protocol), so the receiver is never
-    the bottleneck: it parses just enough (Content-Length) and answers 200 "ok"."""
-    lateness: list[float] = []
-    arrivals: list[float] = []
-    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+    the bottleneck: it parses just enough (Content-Length), calls ``handle(path, body,
+    arrival)`` per request and answers what it returns, or 200 "ok" for None. Puts its port
+    on ``port_out`` and serves until the process ends."""
 
     class Proto(asyncio.Protocol):
         def connection_made(self, transport: Any) -> None:
@@ -60,29 +69,37 @@ def _serve(port_out: Any) -> None:
             now = time.time()
             requests, self.buf = split_requests(self.buf + data)
             for path, body in requests:
-                if path.startswith("/stats"):
-                    doc = {"count": len(lateness)}
-                    if "full" in path:
-                        doc.update(lateness=lateness, arrivals=arrivals)  # type: ignore[arg-type]
-                    out = json.dumps(doc).encode()
-                    self.t.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                                 + str(len(out)).encode() + b"\r\n\r\n" + out)
-                    continue
-                if path.startswith("/reset"):
-                    lateness.clear()
-                    arrivals.clear()
-                elif body[:7] == b'{"due":':
-                    lateness.append(now - json.loads(body)["due"])
-                    arrivals.append(now)
-                self.t.write(ok)
+                self.t.write(handle(path, body, now) or OK)
 
     async def main() -> None:
-        loop = asyncio.get_running_loop()
-        server = await loop.create_server(Proto, "127.0.0.1", 0, backlog=8192)
+        server = await asyncio.get_running_loop().create_server(Proto, "127.0.0.1", 0, backlog=backlog)
         port_out.put(server.sockets[0].getsockname()[1])
-        await asyncio.Event().wait()
+        await server.serve_forever()
 
     asyncio.run(main())
+
+
+def _serve(port_out: Any) -> None:
+    """Records, per request whose body starts with a ``due`` time, its lateness and arrival;
+    ``/stats`` (``/stats/full``) answers them, ``/reset`` clears them."""
+    lateness: list[float] = []
+    arrivals: list[float] = []
+
+    def handle(path: str, body: bytes, now: float) -> bytes | None:
+        if path.startswith("/stats"):
+            doc: dict[str, object] = {"count": len(lateness)}
+            if "full" in path:
+                doc.update(lateness=lateness, arrivals=arrivals)
+            return json_response(doc)
+        if path.startswith("/reset"):
+            lateness.clear()
+            arrivals.clear()
+        elif body[:7] == b'{"due":':
+            lateness.append(now - json.loads(body)["due"])
+            arrivals.append(now)
+        return None
+
+    serve_forever(port_out, handle)
 
 
 class ReceiverProcess:

@@ -50,7 +50,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dispatch_clients import split_requests
+from dispatch_clients import json_response, serve_forever
 from pg_throughput import admin, db_url
 
 from infrai_mcp.config import Settings
@@ -64,32 +64,14 @@ WORKER = ROOT / ".venv" / "bin" / "infrai-mcp"
 # -- receiver (its own process) ---------------------------------------------------------------
 def _serve(port_out: Any) -> None:
     seen: list[tuple[float, str]] = []
-    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
 
-    class Proto(asyncio.Protocol):
-        def connection_made(self, transport: Any) -> None:
-            self.t = transport
-            self.buf = b""
+    def handle(path: str, body: bytes, now: float) -> bytes | None:
+        if path.startswith("/seen"):
+            return json_response(seen[int(path.partition("=")[2] or 0):])
+        seen.append((now, path))
+        return None
 
-        def data_received(self, data: bytes) -> None:
-            now = time.time()
-            requests, self.buf = split_requests(self.buf + data)
-            for path, _ in requests:
-                if path.startswith("/seen"):
-                    since = int(path.partition("=")[2] or 0)
-                    out = json.dumps(seen[since:]).encode()
-                    self.t.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                                 + str(len(out)).encode() + b"\r\n\r\n" + out)
-                    continue
-                seen.append((now, path))
-                self.t.write(ok)
-
-    async def main() -> None:
-        server = await asyncio.get_running_loop().create_server(Proto, "127.0.0.1", 0, backlog=1024)
-        port_out.put(server.sockets[0].getsockname()[1])
-        await server.serve_forever()
-
-    asyncio.run(main())
+    serve_forever(port_out, handle, backlog=1024)
 
 
 class Receiver:
